@@ -1,0 +1,35 @@
+# Helpers to build an untrusted handler as a static executable and embed it,
+# as a binary blob, into the trusted loader module that starts it.
+#
+#   umd_add_handler(<target> SOURCES ... [LIBS ...])
+#       A static, position-independent executable linked with the handler runtime.
+#   umd_embed_blob(<object-target> HANDLER <handler-target> SYMBOL <name>)
+#       An object library defining
+#         extern "C" const unsigned char umd_blob_<name>_start[], umd_blob_<name>_end[];
+#       with the handler's bytes included by `.incbin` (no file on disk at run time).
+
+function(umd_add_handler target)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${target} ${ARG_SOURCES})
+  target_link_libraries(${target} PRIVATE umd_handler_runtime ${ARG_LIBS})
+  target_compile_options(${target} PRIVATE -ffunction-sections -fdata-sections)
+  target_link_options(${target} PRIVATE -static-pie -Wl,--gc-sections -Wl,-z,noexecstack)
+endfunction()
+
+function(umd_embed_blob target)
+  cmake_parse_arguments(ARG "" "HANDLER;SYMBOL" "" ${ARGN})
+  set(asm ${CMAKE_CURRENT_BINARY_DIR}/${target}_blob.S)
+  file(GENERATE OUTPUT ${asm} CONTENT
+"    .section .rodata.umd_blob_${ARG_SYMBOL},\"a\",@progbits
+    .balign 64
+    .global umd_blob_${ARG_SYMBOL}_start
+    .global umd_blob_${ARG_SYMBOL}_end
+umd_blob_${ARG_SYMBOL}_start:
+    .incbin \"$<TARGET_FILE:${ARG_HANDLER}>\"
+umd_blob_${ARG_SYMBOL}_end:
+    .section .note.GNU-stack,\"\",@progbits
+")
+  add_library(${target} OBJECT ${asm})
+  set_source_files_properties(${asm} PROPERTIES OBJECT_DEPENDS $<TARGET_FILE:${ARG_HANDLER}>)
+  add_dependencies(${target} ${ARG_HANDLER})
+endfunction()

@@ -1,0 +1,132 @@
+// drivers/pgp/protocol.h — the records the OpenPGP handler sends to the Manager.
+//
+// Shared by both sides of the trust boundary. The handler (untrusted) parses
+// OpenPGP data and fills these plain structs; encode() turns them into bounded
+// TLV records (umd/wire.h). The Manager (trusted) calls decode(), which checks
+// every length and count against the limits below before anything is
+// allocated, and never sees an OpenPGP packet: it re-serialises key bodies from
+// these fields to compute fingerprints, rebuilds signature trailers from the raw
+// hashed area, and hashes the data itself. A lying handler can therefore cause a
+// refusal, never a false accept. The wire layout is documented in docs/protocol.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <umd/error.h>
+#include <umd/wire.h>
+
+namespace umd::pgp {
+
+/// Request types of the OpenPGP driver (frame header `type`).
+enum class Request : std::uint8_t {
+    parse = 1,   ///< payload: the bytes of one input (armored or binary); reply: encoded Parsed
+};
+
+/// Bounds the Manager enforces on every decoded record (and the handler respects).
+struct Limits {
+    static constexpr std::size_t max_records = 100'000;
+    static constexpr std::size_t max_field = 2048;            ///< one key or signature field (MPI etc.)
+    static constexpr std::size_t max_fields = 8;              ///< fields per key or signature
+    static constexpr std::size_t max_user_id = 64 * 1024;
+    static constexpr std::size_t max_subpacket_area = 65535;  ///< v4 limit; v6 areas are capped here too
+    static constexpr std::size_t max_salt = 32;
+    static constexpr std::size_t max_text = 256u << 20;       ///< cleartext / literal data bytes
+};
+
+/// Where a signature stands, so the Manager knows what it signs.
+enum class SigContext : std::uint8_t {
+    standalone = 0,   ///< a detached / message signature over data
+    primary_key = 1,  ///< direct-key (0x1F) or key revocation (0x20) on the cert's primary key
+    user_id = 2,      ///< certification / revocation of the cert's most recent user ID
+    subkey = 3,       ///< binding (0x18) or revocation (0x28) of the cert's most recent subkey
+    back_signature = 4, ///< primary-key binding (0x19) embedded in the preceding subkey binding
+};
+
+/// One public key or subkey packet, as fields. For algorithms the Manager can
+/// verify with, `fields` holds the algorithm's public values in packet order as
+/// unsigned big-endian integers without leading zero bytes (MPIs) or as the raw
+/// native octet strings (Ed25519: 32 bytes, Ed448: 57 bytes), and curve OIDs as
+/// their raw DER contents (without the length octet):
+///   RSA (1,2,3): n, e          DSA (17): p, q, g, y
+///   ECDSA (19): oid, point     EdDSA legacy (22): oid, point (MPI value, 0x40 prefix)
+///   Ed25519 (27): key          Ed448 (28): key
+/// For any other algorithm (ElGamal, ECDH, X25519, ...) `fields` holds exactly one
+/// element: the raw public key material as it appears in the packet, so the
+/// Manager can still compute the fingerprint, but never verifies with it.
+struct Key {
+    bool subkey = false;
+    std::uint8_t version = 0;   ///< 4 or 6
+    std::uint32_t created = 0;
+    std::uint8_t algorithm = 0;
+    std::vector<Bytes> fields;
+};
+
+/// One signature packet, as fields. `hashed_area` and `unhashed_area` are the raw
+/// subpacket areas (the Manager walks the hashed one itself; the unhashed one is
+/// only ever a source of hints). `fields` are the signature values:
+///   RSA: s      DSA, ECDSA, EdDSA legacy: r, s      Ed25519: 64 bytes   Ed448: 114 bytes
+struct Signature {
+    SigContext context = SigContext::standalone;
+    std::uint8_t version = 0;   ///< 4 or 6
+    std::uint8_t type = 0;      ///< signature type (0x00 binary, 0x01 text, 0x13 positive cert, ...)
+    std::uint8_t pk_algorithm = 0;
+    std::uint8_t hash_algorithm = 0;
+    Bytes hashed_area;
+    Bytes unhashed_area;
+    std::uint16_t left16 = 0;   ///< the first two bytes of the hash, big-endian
+    Bytes salt;                 ///< v6 only
+    std::vector<Bytes> fields;
+    /// Issuer key IDs (8 bytes) and fingerprints (20 or 32 bytes) the handler found
+    /// in either area: hints of which key to try, never trusted as facts.
+    std::vector<Bytes> issuer_hints;
+};
+
+/// A transferable public key: primary key, then user IDs and subkeys with their
+/// signatures, in packet order (user attributes are skipped with their signatures).
+struct Certificate {
+    Key primary;
+    std::vector<std::string> user_ids;
+    std::vector<Key> subkeys;
+    /// Signatures in packet order; `target` is the index into user_ids or subkeys
+    /// for SigContext::user_id / subkey / back_signature, unused otherwise.
+    struct Bound {
+        Signature signature;
+        std::uint32_t target = 0;
+    };
+    std::vector<Bound> signatures;
+};
+
+/// What kind of input the handler found.
+enum class InputKind : std::uint8_t {
+    certificates = 1,        ///< one or more transferable public keys (a keyring)
+    detached_signature = 2,  ///< one or more signature packets over external data
+    cleartext = 3,           ///< a cleartext-signed message
+    inline_message = 4,      ///< one-pass signed / signed literal data (maybe compressed)
+};
+
+/// The parse result for one input.
+struct Parsed {
+    InputKind kind = InputKind::certificates;
+    bool armored = false;
+    std::vector<Certificate> certificates;
+    std::vector<Signature> signatures;   ///< standalone signatures (detached, cleartext, inline)
+    /// For cleartext: the signed text after dash-unescaping, lines joined with "\n"
+    /// exactly as they will be output (the Manager canonicalises it for hashing).
+    /// For inline messages: the literal data bytes.
+    std::optional<Bytes> text;
+    std::vector<std::uint8_t> cleartext_hash_headers;  ///< hash algorithms named by "Hash:" headers
+    std::uint8_t literal_format = 0;     ///< literal data format octet ('b', 't', 'u', ...)
+};
+
+/// Serialises a parse result into the reply payload (handler side).
+Bytes encode(const Parsed& parsed);
+
+/// Decodes and bounds-checks a reply payload (trusted side). Every count and
+/// length is checked against Limits before it is used; any violation is
+/// Errc::protocol (the handler broke the protocol).
+Result<Parsed> decode(ByteView payload);
+
+}  // namespace umd::pgp

@@ -1,0 +1,45 @@
+// umd/channel.h — bounded, deadline-aware I/O on the pipes to a handler.
+//
+// The counterpart of the kernel's umd_send_recv(): partial reads and writes and
+// EINTR are handled, so messages far larger than the 64 KiB pipe buffer work;
+// every wait is bounded by a Deadline; a handler that dies mid-message is seen
+// through its pidfd even if a child of it still holds the pipe open.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <sys/uio.h>
+#include <vector>
+
+#include <umd/error.h>
+
+namespace umd {
+
+/// An absolute point in time by which an operation must complete.
+class Deadline {
+public:
+    using Clock = std::chrono::steady_clock;
+    explicit Deadline(std::chrono::milliseconds budget) : at_(Clock::now() + budget), budget_(budget) {}
+    /// Milliseconds left for poll(): 0 when expired.
+    int poll_timeout_ms() const;
+    bool expired() const { return Clock::now() >= at_; }
+    std::chrono::milliseconds budget() const { return budget_; }
+
+private:
+    Clock::time_point at_;
+    std::chrono::milliseconds budget_;
+};
+
+/// Writes every byte of `parts` to `fd` before `deadline`. `pidfd` (or -1) is
+/// watched so a dead peer is reported as Errc::handler_crashed, not a hang.
+Status write_all(int fd, std::span<const iovec> parts, const Deadline& deadline, int pidfd, const char* what);
+
+/// Reads exactly `size` bytes into `out`. End of file before that is Errc::protocol
+/// ("short reply"), a deadline is Errc::timeout.
+Status read_exact(int fd, std::uint8_t* out, std::size_t size, const Deadline& deadline, int pidfd, const char* what);
+
+/// Reads until end of file, appending to `out`, at most `max` bytes (more is Errc::protocol).
+Status read_to_eof(int fd, std::vector<std::uint8_t>& out, std::size_t max, const Deadline& deadline, int pidfd, const char* what);
+
+}  // namespace umd

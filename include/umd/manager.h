@@ -1,0 +1,114 @@
+// umd/manager.h — the UMD Manager: the trusted front end of every request.
+//
+// The counterpart of the kernel's umd_mgmt: one Driver per user mode driver,
+// holding all its state and one lock. send_recv() starts the handler on first
+// use (asking the LoaderRegistry for the driver's module: umd_mgmt_load),
+// restarts it after it exited, and on any channel or protocol error kills it
+// and returns a clear error, so the next request gets a fresh handler.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <umd/blob.h>
+#include <umd/channel.h>
+#include <umd/error.h>
+#include <umd/loader.h>
+#include <umd/process.h>
+#include <umd/wire.h>
+
+namespace umd {
+
+/// A validated reply from a handler.
+struct Reply {
+    std::uint8_t type = 0;
+    Bytes payload;
+};
+
+/// Lifecycle state of a driver.
+enum class DriverState { unloaded, loaded, running, failed };
+std::string_view state_name(DriverState state) noexcept;
+
+/// Snapshot of a driver for status displays.
+struct DriverStatus {
+    std::string name;
+    DriverState state = DriverState::unloaded;
+    pid_t pid = -1;
+    std::uint64_t starts = 0;
+    std::uint64_t restarts = 0;
+    std::uint64_t requests = 0;
+    std::uint64_t failures = 0;
+    std::string last_error;
+    std::string sandbox;        ///< description of the active isolation ("none" is loud)
+};
+
+struct DriverOptions {
+    std::chrono::milliseconds deadline{5000};   ///< per request, from send to complete reply
+    std::uint64_t max_reply = 64ull << 20;      ///< largest reply payload accepted
+    SpawnOptions spawn;                         ///< includes the sandbox (ChildSetup)
+    std::string sandbox_description = "none";
+    /// Called after each start with the new handler; an error shuts the handler down
+    /// and fails the request (e.g. a health check).
+    std::function<Status(Driver&)> post_start;
+};
+
+/// One user mode driver: a blob, at most one running handler, one lock.
+class Driver {
+public:
+    Driver(std::string name, DriverOptions options);
+    ~Driver();
+
+    /// umd_mgmt_load: takes the handler image (copied into a sealed memfd).
+    Status load(std::span<const std::uint8_t> blob);
+    /// umd_mgmt_unload: stops the handler and drops the image.
+    void unload();
+
+    /// umd_mgmt_send_recv: one framed request → one validated reply with status ok.
+    /// A reply with status bad_input becomes Errc::bad_input with the handler's message
+    /// (the handler stays up); any protocol or channel failure kills the handler.
+    Result<Reply> send_recv(std::uint8_t type, ByteView request);
+
+    /// Like send_recv, callable from a post_start hook (the driver lock is already held).
+    Result<Reply> send_recv_locked(std::uint8_t type, ByteView request);
+
+    /// Raw mode (the kernel's umd_send_recv): writes `request`, closes the request
+    /// pipe, reads the reply to end of file (at most max_reply), then reaps the handler.
+    Result<Bytes> send_recv_raw(ByteView request);
+
+    DriverStatus status() const;
+    const std::string& name() const noexcept { return name_; }
+
+private:
+    Status ensure_started_locked();
+    void stop_locked(const Error* reason);
+    Error fail_locked(Error error);
+
+    mutable std::mutex lock_;
+    std::string name_;
+    DriverOptions options_;
+    std::optional<Blob> blob_;
+    std::unique_ptr<HandlerProcess> process_;
+    std::uint32_t next_request_id_ = 1;
+    DriverStatus stats_;
+};
+
+/// The front end: drivers by name, started lazily from their loader modules.
+class Manager {
+public:
+    explicit Manager(std::shared_ptr<LoaderRegistry> registry);
+    /// The driver `name`, loading it from its module on first use.
+    Result<Driver*> driver(const std::string& name, const DriverOptions* overrides = nullptr);
+    std::vector<DriverStatus> status() const;
+
+private:
+    std::shared_ptr<LoaderRegistry> registry_;
+    mutable std::mutex lock_;
+    std::map<std::string, std::unique_ptr<Driver>, std::less<>> drivers_;
+};
+
+}  // namespace umd

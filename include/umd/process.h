@@ -1,0 +1,106 @@
+// umd/process.h — start a handler from a Blob and own the process until it is reaped.
+//
+// The counterpart of the kernel's fork_usermode_driver() and umd_cleanup_helper().
+// The child is created with clone3(CLONE_PIDFD) so the Manager tracks it by a
+// pidfd (no pid reuse races). In the child, before exec:
+//   fd 0 = request pipe, fd 1 = reply pipe, fd 2 = stderr pipe (read by the Manager),
+//   every other descriptor closed, empty environment, cwd "/", own session,
+//   SIGKILL when the parent dies, then the ChildSetup (the sandbox) is applied,
+//   then the memfd is executed with execveat(AT_EMPTY_PATH).
+// A failure in the child before exec is reported to the parent through a
+// close-on-exec pipe, so spawn() returns a precise error instead of a dead child.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <umd/blob.h>
+#include <umd/error.h>
+#include <umd/unique_fd.h>
+
+namespace umd {
+
+/// Work done in the child between clone and exec: the sandbox.
+///
+/// apply_in_child() runs in a child of a possibly multi-threaded process, so it may
+/// only make async-signal-safe system calls: no allocation, no locks, no exceptions.
+/// Everything it needs (BPF programs, rulesets, ...) must be built beforehand, in
+/// the parent, when the ChildSetup is constructed.
+class ChildSetup {
+public:
+    virtual ~ChildSetup() = default;
+
+    /// Extra clone3() flags for the child, e.g. CLONE_NEWUSER | CLONE_NEWNET.
+    virtual std::uint64_t clone_flags() const noexcept { return 0; }
+
+    /// Runs in the child. Returns 0, or an errno value and sets *step to a static
+    /// string naming what failed (e.g. "seccomp filter").
+    virtual int apply_in_child(const char** step) const noexcept = 0;
+
+    /// Runs in the parent right after clone, before the child continues
+    /// (e.g. to write uid_map). The child waits for it.
+    virtual Status after_clone(pid_t /*child*/) const { return {}; }
+};
+
+/// How one handler process is started.
+struct SpawnOptions {
+    std::string argv0 = "umd-handler";          ///< argv[0] of the handler
+    const ChildSetup* setup = nullptr;          ///< sandbox; nullptr runs it unconfined
+    std::size_t stderr_limit = 64 * 1024;       ///< bytes of stderr kept for diagnostics
+    int pipe_size = 1 << 20;                    ///< F_SETPIPE_SZ for request/reply pipes (best effort)
+};
+
+/// How a handler process ended.
+struct ExitInfo {
+    enum class Kind { exited, signaled } kind = Kind::exited;
+    int code = 0;                 ///< exit status, or signal number when signaled
+    int syscall = -1;             ///< for SIGSYS from seccomp: the offending syscall, when known
+    std::string describe() const; ///< "exited with status 3", "killed by signal SIGSEGV", ...
+};
+
+/// One running handler: owns its pidfd and both ends of its pipes the Manager uses.
+/// Destroying it kills (SIGKILL) and reaps the process and closes every descriptor.
+class HandlerProcess {
+public:
+    static Result<std::unique_ptr<HandlerProcess>> spawn(const Blob& blob, const SpawnOptions& options);
+
+    ~HandlerProcess();
+    HandlerProcess(const HandlerProcess&) = delete;
+    HandlerProcess& operator=(const HandlerProcess&) = delete;
+
+    pid_t pid() const noexcept { return pid_; }
+    int pidfd() const noexcept { return pidfd_.get(); }
+    int request_fd() const noexcept { return request_.get(); }   ///< write end, handler's fd 0
+    int reply_fd() const noexcept { return reply_.get(); }       ///< read end, handler's fd 1
+
+    /// Closes the request pipe: the handler sees end of file (graceful shutdown).
+    void close_request() noexcept { request_.reset(); }
+
+    /// Non-blocking: the exit info if the process has ended (and reaps it).
+    std::optional<ExitInfo> poll_exit();
+    /// Waits up to `timeout` for the process to end; SIGKILLs it if it has not.
+    ExitInfo terminate(std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
+
+    /// Drains whatever the handler has written to stderr (non-blocking), keeping at
+    /// most stderr_limit bytes (the oldest are kept; a marker notes truncation).
+    const std::string& stderr_text();
+
+private:
+    HandlerProcess() = default;
+    void drain_stderr();
+
+    pid_t pid_ = -1;
+    UniqueFd pidfd_, request_, reply_, stderr_;
+    std::optional<ExitInfo> exit_;
+    std::string stderr_buf_;
+    std::size_t stderr_limit_ = 0;
+    bool stderr_truncated_ = false;
+};
+
+}  // namespace umd
