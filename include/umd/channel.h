@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <umd/error.h>
+#include <umd/unique_fd.h>
 
 namespace umd {
 
@@ -31,15 +32,33 @@ private:
     std::chrono::milliseconds budget_;
 };
 
-/// Writes every byte of `parts` to `fd` before `deadline`. `pidfd` (or -1) is
+/// What a channel watches besides its data pipe while it waits: the peer's
+/// pidfd (a dead peer is an error, not a hang) and its stderr (drained so a
+/// chatty handler can never block on a full stderr pipe).
+class PeerMonitor {
+public:
+    virtual ~PeerMonitor() = default;
+    virtual int pidfd() const noexcept = 0;      ///< -1 if none
+    virtual int stderr_fd() const noexcept = 0;  ///< -1 if none
+    virtual void drain_stderr() = 0;
+};
+
+/// Writes every byte of `parts` to `fd` before `deadline`. `peer` (or nullptr) is
 /// watched so a dead peer is reported as Errc::handler_crashed, not a hang.
-Status write_all(int fd, std::span<const iovec> parts, const Deadline& deadline, int pidfd, const char* what);
+Status write_all(int fd, std::span<const iovec> parts, const Deadline& deadline, PeerMonitor* peer, const char* what);
 
 /// Reads exactly `size` bytes into `out`. End of file before that is Errc::protocol
 /// ("short reply"), a deadline is Errc::timeout.
-Status read_exact(int fd, std::uint8_t* out, std::size_t size, const Deadline& deadline, int pidfd, const char* what);
+Status read_exact(int fd, std::uint8_t* out, std::size_t size, const Deadline& deadline, PeerMonitor* peer, const char* what);
 
 /// Reads until end of file, appending to `out`, at most `max` bytes (more is Errc::protocol).
-Status read_to_eof(int fd, std::vector<std::uint8_t>& out, std::size_t max, const Deadline& deadline, int pidfd, const char* what);
+Status read_to_eof(int fd, std::vector<std::uint8_t>& out, std::size_t max, const Deadline& deadline, PeerMonitor* peer, const char* what);
+
+/// Raw exchange: writes all of `request` to `out_fd` and closes it, while reading
+/// `in_fd` to end of file into `reply` (at most `max` bytes, more is Errc::protocol).
+/// Both directions progress together, so a peer that answers before it has read
+/// everything cannot deadlock the exchange.
+Status exchange_raw(UniqueFd& out, std::span<const std::uint8_t> request, int in_fd, std::vector<std::uint8_t>& reply,
+                    std::size_t max, const Deadline& deadline, PeerMonitor* peer, const char* what);
 
 }  // namespace umd

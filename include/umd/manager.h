@@ -14,6 +14,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
+#include <map>
 
 #include <umd/blob.h>
 #include <umd/channel.h>
@@ -47,11 +49,21 @@ struct DriverStatus {
     std::string sandbox;        ///< description of the active isolation ("none" is loud)
 };
 
+/// When a failing handler is restarted, and when the driver gives up.
+struct RestartPolicy {
+    std::chrono::milliseconds initial_backoff{10};  ///< delay before the restart after a failure
+    std::chrono::milliseconds max_backoff{1000};    ///< the delay doubles per consecutive failure up to this
+    unsigned max_failures = 5;                      ///< this many failures within `window`...
+    std::chrono::milliseconds window{30000};        ///< ...mark the driver failed until reset()
+};
+
 struct DriverOptions {
     std::chrono::milliseconds deadline{5000};   ///< per request, from send to complete reply
     std::uint64_t max_reply = 64ull << 20;      ///< largest reply payload accepted
-    SpawnOptions spawn;                         ///< includes the sandbox (ChildSetup)
-    std::string sandbox_description = "none";
+    SpawnOptions spawn;                         ///< argv0, stderr limit, pipe size (spawn.setup is set from `sandbox`)
+    std::shared_ptr<const ChildSetup> sandbox;  ///< the isolation applied to the handler; null = none
+    std::string sandbox_description = "none (unconfined)";
+    RestartPolicy restart;
     /// Called after each start with the new handler; an error shuts the handler down
     /// and fails the request (e.g. a health check).
     std::function<Status(Driver&)> post_start;
@@ -80,13 +92,22 @@ public:
     /// pipe, reads the reply to end of file (at most max_reply), then reaps the handler.
     Result<Bytes> send_recv_raw(ByteView request);
 
+    /// Graceful shutdown: closes the request pipe, waits up to `grace` for the
+    /// handler to exit, then kills it. The next request starts a new one.
+    void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(200));
+    /// Clears a failed (crash-looping) state so the next request may start the handler.
+    void reset();
+
     DriverStatus status() const;
     const std::string& name() const noexcept { return name_; }
 
 private:
     Status ensure_started_locked();
-    void stop_locked(const Error* reason);
+    Result<Reply> exchange_locked(std::uint8_t type, ByteView request);
+    /// Kills the handler after `error`, records it, and returns the error with the
+    /// handler's fate (signal, sandbox violation, stderr tail) attached.
     Error fail_locked(Error error);
+    void note_failure_locked(const Error& error);
 
     mutable std::mutex lock_;
     std::string name_;
@@ -95,19 +116,27 @@ private:
     std::unique_ptr<HandlerProcess> process_;
     std::uint32_t next_request_id_ = 1;
     DriverStatus stats_;
+    std::vector<std::chrono::steady_clock::time_point> recent_failures_;
+    unsigned consecutive_failures_ = 0;
 };
 
 /// The front end: drivers by name, started lazily from their loader modules.
 class Manager {
 public:
     explicit Manager(std::shared_ptr<LoaderRegistry> registry);
-    /// The driver `name`, loading it from its module on first use.
+    ~Manager();
+    /// Options (sandbox, restart policy, ...) for drivers created from now on;
+    /// deadline and max_reply still come from each loader module.
+    void set_default_options(DriverOptions options);
+    /// The driver `name`, loading it from its module on first use. With `overrides`,
+    /// those options are used as they are.
     Result<Driver*> driver(const std::string& name, const DriverOptions* overrides = nullptr);
     std::vector<DriverStatus> status() const;
 
 private:
     std::shared_ptr<LoaderRegistry> registry_;
     mutable std::mutex lock_;
+    DriverOptions defaults_;
     std::map<std::string, std::unique_ptr<Driver>, std::less<>> drivers_;
 };
 

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include <umd/blob.h>
+#include <umd/channel.h>
 #include <umd/error.h>
 #include <umd/unique_fd.h>
 
@@ -66,7 +67,7 @@ struct ExitInfo {
 
 /// One running handler: owns its pidfd and both ends of its pipes the Manager uses.
 /// Destroying it kills (SIGKILL) and reaps the process and closes every descriptor.
-class HandlerProcess {
+class HandlerProcess final : public PeerMonitor {
 public:
     static Result<std::unique_ptr<HandlerProcess>> spawn(const Blob& blob, const SpawnOptions& options);
 
@@ -75,10 +76,16 @@ public:
     HandlerProcess& operator=(const HandlerProcess&) = delete;
 
     pid_t pid() const noexcept { return pid_; }
-    int pidfd() const noexcept { return pidfd_.get(); }
+    int pidfd() const noexcept override { return pidfd_.get(); }
+    int stderr_fd() const noexcept override { return stderr_.get(); }
+    /// Reads whatever the handler has written to stderr (non-blocking), keeping at most
+    /// stderr_limit bytes: the first ones, with a note when more was discarded.
+    void drain_stderr() override;
     int request_fd() const noexcept { return request_.get(); }   ///< write end, handler's fd 0
     int reply_fd() const noexcept { return reply_.get(); }       ///< read end, handler's fd 1
 
+    /// The request pipe itself, for raw exchanges that close it when done.
+    UniqueFd& request_pipe() noexcept { return request_; }
     /// Closes the request pipe: the handler sees end of file (graceful shutdown).
     void close_request() noexcept { request_.reset(); }
 
@@ -87,13 +94,19 @@ public:
     /// Waits up to `timeout` for the process to end; SIGKILLs it if it has not.
     ExitInfo terminate(std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
 
-    /// Drains whatever the handler has written to stderr (non-blocking), keeping at
-    /// most stderr_limit bytes (the oldest are kept; a marker notes truncation).
+    /// What the handler wrote to stderr so far (drains first).
     const std::string& stderr_text();
 
 private:
-    HandlerProcess() = default;
-    void drain_stderr();
+    struct Key {
+        explicit Key() = default;
+    };
+    static Result<std::unique_ptr<HandlerProcess>> start(const Blob& blob, const SpawnOptions& options);
+
+public:
+    explicit HandlerProcess(Key) {}
+
+private:
 
     pid_t pid_ = -1;
     UniqueFd pidfd_, request_, reply_, stderr_;

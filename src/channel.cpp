@@ -1,0 +1,198 @@
+// src/channel.cpp — deadline-bounded pipe I/O with a handler (trusted side; umd_send_recv).
+//
+// The Manager's pipe ends are non-blocking. Every wait is a poll() on the data
+// pipe, the handler's pidfd and its stderr, bounded by the request's deadline.
+#include <umd/channel.h>
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace umd {
+
+int Deadline::poll_timeout_ms() const
+{
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(at_ - Clock::now()).count();
+    if (left <= 0) return 0;
+    // Round up so a wait never ends a hair before the deadline and spins.
+    return static_cast<int>(std::min<long long>(left + 1, 1 << 30));
+}
+
+namespace {
+
+enum class Ready { data, peer_exited };
+
+/// Waits until `fd` is ready for `events`, draining stderr meanwhile.
+Result<Ready> wait_ready(int fd, short events, const Deadline& deadline, PeerMonitor* peer, const char* what)
+{
+    bool watch_stderr = peer && peer->stderr_fd() >= 0;
+    for (;;) {
+        pollfd fds[3] = {{fd, events, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
+        nfds_t n = 1;
+        int pid_slot = -1, err_slot = -1;
+        if (peer && peer->pidfd() >= 0) { pid_slot = static_cast<int>(n); fds[n++].fd = peer->pidfd(); }
+        if (watch_stderr) { err_slot = static_cast<int>(n); fds[n++].fd = peer->stderr_fd(); }
+        int rc = ::poll(fds, n, deadline.poll_timeout_ms());
+        if (rc < 0) {
+            if (errno == EINTR) continue;
+            return fail_errno(errno, "{}: poll", what);
+        }
+        if (rc == 0)
+            return fail(Errc::timeout, "{}: no progress within the {} ms request deadline", what, deadline.budget().count());
+        if (err_slot >= 0 && fds[err_slot].revents) {
+            peer->drain_stderr();
+            if (fds[err_slot].revents & (POLLHUP | POLLERR | POLLNVAL)) watch_stderr = false;
+        }
+        if (fds[0].revents) return Ready::data;   // includes POLLHUP/POLLERR: the I/O call reports it
+        if (pid_slot >= 0 && fds[pid_slot].revents) {
+            // The handler has ended. Data it wrote before dying is still in the pipe:
+            // take it if there is any, otherwise the peer is gone.
+            pollfd last{fd, events, 0};
+            if (::poll(&last, 1, 0) > 0) return Ready::data;
+            return Ready::peer_exited;
+        }
+        if (deadline.expired())
+            return fail(Errc::timeout, "{}: no progress within the {} ms request deadline", what, deadline.budget().count());
+    }
+}
+
+}  // namespace
+
+Status write_all(int fd, std::span<const iovec> parts, const Deadline& deadline, PeerMonitor* peer, const char* what)
+{
+    constexpr std::size_t max_iov = 16;
+    iovec iov[max_iov];
+    std::size_t count = std::min(parts.size(), max_iov);
+    std::copy_n(parts.begin(), count, iov);
+    iovec* cur = iov;
+    // Skip empty parts up front so an all-empty write returns immediately.
+    while (count > 0 && cur->iov_len == 0) { ++cur; --count; }
+    while (count > 0) {
+        ssize_t n = ::writev(fd, cur, static_cast<int>(count));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN) {
+                auto ready = wait_ready(fd, POLLOUT, deadline, peer, what);
+                if (!ready) return std::unexpected(ready.error());
+                if (*ready == Ready::peer_exited) return fail(Errc::handler_crashed, "{}: the handler exited before reading its request", what);
+                continue;
+            }
+            if (errno == EPIPE) return fail(Errc::handler_crashed, "{}: the handler closed its request pipe", what);
+            return fail_errno(errno, "{}: write", what);
+        }
+        auto left = static_cast<std::size_t>(n);
+        while (count > 0 && left >= cur->iov_len) { left -= cur->iov_len; ++cur; --count; }
+        if (count > 0) {
+            cur->iov_base = static_cast<char*>(cur->iov_base) + left;
+            cur->iov_len -= left;
+        }
+    }
+    return {};
+}
+
+Status read_exact(int fd, std::uint8_t* out, std::size_t size, const Deadline& deadline, PeerMonitor* peer, const char* what)
+{
+    std::size_t got = 0;
+    // Replies are rarely ready the instant a request is written: wait first, which
+    // saves a read() that would only say EAGAIN on the latency-critical path.
+    bool wait = true;
+    while (got < size) {
+        if (wait) {
+            auto ready = wait_ready(fd, POLLIN, deadline, peer, what);
+            if (!ready) return std::unexpected(ready.error());
+            if (*ready == Ready::peer_exited)
+                return fail(Errc::handler_crashed, "{}: the handler exited after {} of {} bytes", what, got, size);
+        }
+        ssize_t n = ::read(fd, out + got, size - got);
+        wait = false;
+        if (n > 0) { got += static_cast<std::size_t>(n); continue; }
+        if (n == 0) return fail(Errc::protocol, "{}: short reply ({} of {} bytes before end of file)", what, got, size);
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) return fail_errno(errno, "{}: read", what);
+        wait = true;
+    }
+    return {};
+}
+
+Status read_to_eof(int fd, std::vector<std::uint8_t>& out, std::size_t max, const Deadline& deadline, PeerMonitor* peer, const char* what)
+{
+    constexpr std::size_t chunk = 64 * 1024;
+    for (;;) {
+        std::size_t old = out.size();
+        if (old > max) return fail(Errc::protocol, "{}: reply exceeds the limit of {} bytes", what, max);
+        // Read at most one byte past the limit, to tell "exactly max" from "too much".
+        std::size_t want = std::min(chunk, max + 1 - old);
+        out.resize(old + want);
+        ssize_t n = ::read(fd, out.data() + old, want);
+        if (n >= 0) out.resize(old + static_cast<std::size_t>(n));
+        else out.resize(old);
+        if (n > 0) continue;
+        if (n == 0) return {};
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) return fail_errno(errno, "{}: read", what);
+        auto ready = wait_ready(fd, POLLIN, deadline, peer, what);
+        if (!ready) return std::unexpected(ready.error());
+        if (*ready == Ready::peer_exited) return {};  // its output ends with it, even if a child holds the pipe
+    }
+}
+
+}  // namespace umd
+
+namespace umd {
+
+Status exchange_raw(UniqueFd& out, std::span<const std::uint8_t> request, int in_fd, std::vector<std::uint8_t>& reply,
+                    std::size_t max, const Deadline& deadline, PeerMonitor* peer, const char* what)
+{
+    std::size_t sent = 0;
+    bool reading = true;
+    auto close_out = [&] { out.reset(); };
+    if (request.empty()) close_out();
+    bool watch_stderr = peer && peer->stderr_fd() >= 0;
+    while (reading) {
+        pollfd fds[4];
+        nfds_t n = 0;
+        int out_slot = -1, in_slot, pid_slot = -1, err_slot = -1;
+        if (out) { out_slot = static_cast<int>(n); fds[n++] = {out.get(), POLLOUT, 0}; }
+        in_slot = static_cast<int>(n); fds[n++] = {in_fd, POLLIN, 0};
+        if (peer && peer->pidfd() >= 0) { pid_slot = static_cast<int>(n); fds[n++] = {peer->pidfd(), POLLIN, 0}; }
+        if (watch_stderr && peer->stderr_fd() >= 0) { err_slot = static_cast<int>(n); fds[n++] = {peer->stderr_fd(), POLLIN, 0}; }
+        int rc = ::poll(fds, n, deadline.poll_timeout_ms());
+        if (rc < 0 && errno == EINTR) continue;
+        if (rc < 0) return fail_errno(errno, "{}: poll", what);
+        if (rc == 0) return fail(Errc::timeout, "{}: no reply within the {} ms deadline", what, deadline.budget().count());
+        if (err_slot >= 0 && fds[err_slot].revents) {
+            peer->drain_stderr();
+            if (fds[err_slot].revents & (POLLHUP | POLLERR | POLLNVAL)) watch_stderr = false;
+        }
+        if (out_slot >= 0 && fds[out_slot].revents) {
+            if (fds[out_slot].revents & (POLLERR | POLLHUP)) {
+                close_out();  // the handler stopped reading: what it replies still counts
+            } else {
+                ssize_t w = ::write(out.get(), request.data() + sent, request.size() - sent);
+                if (w < 0 && errno == EPIPE) close_out();
+                else if (w < 0 && errno != EAGAIN && errno != EINTR) return fail_errno(errno, "{}: write", what);
+                else if (w > 0 && (sent += static_cast<std::size_t>(w)) == request.size()) close_out();
+            }
+        }
+        if (fds[in_slot].revents) {
+            std::size_t old = reply.size();
+            std::size_t want = std::min<std::size_t>(64 * 1024, max + 1 - std::min(old, max));
+            reply.resize(old + want);
+            ssize_t r = ::read(in_fd, reply.data() + old, want);
+            reply.resize(old + (r > 0 ? static_cast<std::size_t>(r) : 0));
+            if (r == 0) reading = false;
+            else if (r < 0 && errno != EAGAIN && errno != EINTR) return fail_errno(errno, "{}: read", what);
+            if (reply.size() > max) return fail(Errc::protocol, "{}: reply exceeds the limit of {} bytes", what, max);
+        } else if (pid_slot >= 0 && fds[pid_slot].revents) {
+            pollfd last{in_fd, POLLIN, 0};
+            if (::poll(&last, 1, 0) <= 0) reading = false;  // ended; a child may still hold the pipe
+        }
+        if (deadline.expired() && reading) return fail(Errc::timeout, "{}: no reply within the {} ms deadline", what, deadline.budget().count());
+    }
+    close_out();
+    return {};
+}
+
+}  // namespace umd

@@ -1,0 +1,223 @@
+// src/driver.cpp — one user mode driver: lazy start, send/receive, restart, shutdown
+// (trusted side; the kernel's umd_mgmt_send_recv / umd_mgmt_load / umd_mgmt_unload).
+//
+// All state of a driver sits in Driver and is guarded by its one lock. Every
+// reply is validated here before anyone else sees it: a bad frame, a wrong id,
+// an oversized length, a late or missing reply kills the handler.
+#include <umd/frame.h>
+#include <umd/manager.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "exit_report.h"
+
+namespace umd {
+
+std::string_view state_name(DriverState state) noexcept
+{
+    switch (state) {
+    case DriverState::unloaded: return "unloaded";
+    case DriverState::loaded: return "loaded";
+    case DriverState::running: return "running";
+    case DriverState::failed: return "failed";
+    }
+    return "unknown";
+}
+
+Driver::Driver(std::string name, DriverOptions options) : name_(std::move(name)), options_(std::move(options))
+{
+    options_.spawn.setup = options_.sandbox.get();
+    if (options_.spawn.argv0 == "umd-handler") options_.spawn.argv0 = "umd-" + name_;
+    stats_.name = name_;
+    stats_.sandbox = options_.sandbox_description;
+}
+
+Driver::~Driver() { unload(); }
+
+Status Driver::load(std::span<const std::uint8_t> blob)
+{
+    auto loaded = Blob::load(blob, "umd-" + name_);
+    if (!loaded) return std::unexpected(loaded.error());
+    std::lock_guard guard(lock_);
+    process_.reset();
+    blob_ = std::move(*loaded);
+    stats_.state = DriverState::loaded;
+    stats_.pid = -1;
+    return {};
+}
+
+void Driver::unload()
+{
+    std::lock_guard guard(lock_);
+    process_.reset();
+    blob_.reset();
+    stats_.state = DriverState::unloaded;
+    stats_.pid = -1;
+}
+
+void Driver::stop(std::chrono::milliseconds grace)
+{
+    std::lock_guard guard(lock_);
+    if (process_) process_->terminate(grace);
+    process_.reset();
+    if (stats_.state == DriverState::running) stats_.state = DriverState::loaded;
+    stats_.pid = -1;
+}
+
+void Driver::reset()
+{
+    std::lock_guard guard(lock_);
+    recent_failures_.clear();
+    consecutive_failures_ = 0;
+    if (stats_.state == DriverState::failed) stats_.state = blob_ ? DriverState::loaded : DriverState::unloaded;
+}
+
+DriverStatus Driver::status() const
+{
+    std::lock_guard guard(lock_);
+    return stats_;
+}
+
+void Driver::note_failure_locked(const Error& error)
+{
+    ++stats_.failures;
+    ++consecutive_failures_;
+    stats_.last_error = fmt::format("{}: {}", errc_name(error.code), error.message);
+    auto now = std::chrono::steady_clock::now();
+    std::erase_if(recent_failures_, [&](auto t) { return now - t > options_.restart.window; });
+    recent_failures_.push_back(now);
+    if (recent_failures_.size() >= options_.restart.max_failures) stats_.state = DriverState::failed;
+}
+
+Error Driver::fail_locked(Error error)
+{
+    if (process_) {
+        ExitInfo exit = process_->terminate();
+        error = explain_handler_end(std::move(error), exit, process_->stderr_text(), name_);
+        process_.reset();
+    }
+    stats_.pid = -1;
+    if (stats_.state == DriverState::running) stats_.state = DriverState::loaded;
+    note_failure_locked(error);
+    return error;
+}
+
+Status Driver::ensure_started_locked()
+{
+    if (stats_.state == DriverState::failed)
+        return fail(Errc::driver_failed, "driver '{}' is marked failed after {} failures within {} ms (last: {}); reset it to retry",
+                    name_, recent_failures_.size(), options_.restart.window.count(), stats_.last_error);
+    if (!blob_) return fail(Errc::not_found, "driver '{}' has no handler loaded", name_);
+    if (process_) {
+        if (!process_->poll_exit()) return {};
+        process_.reset();  // it ended since the last request: start a fresh one
+    }
+    if (consecutive_failures_ > 0) {
+        // Exponential backoff, so a handler that dies at once cannot make us spin.
+        auto delay = options_.restart.initial_backoff * (1u << std::min(consecutive_failures_ - 1, 16u));
+        std::this_thread::sleep_for(std::min(delay, options_.restart.max_backoff));
+    }
+    auto spawned = HandlerProcess::spawn(*blob_, options_.spawn);
+    if (!spawned) {
+        Error e = with_context(spawned.error(), fmt::format("starting driver '{}'", name_));
+        note_failure_locked(e);
+        return std::unexpected(e);
+    }
+    process_ = std::move(*spawned);
+    if (stats_.starts++ > 0) ++stats_.restarts;
+    stats_.state = DriverState::running;
+    stats_.pid = process_->pid();
+    if (options_.post_start) {
+        if (auto s = options_.post_start(*this); !s) {
+            Error e = fail_locked(with_context(s.error(), fmt::format("post-start check of driver '{}'", name_)));
+            return std::unexpected(e);
+        }
+    }
+    return {};
+}
+
+Result<Reply> Driver::send_recv(std::uint8_t type, ByteView request)
+{
+    std::lock_guard guard(lock_);
+    if (auto s = ensure_started_locked(); !s) return std::unexpected(s.error());
+    return exchange_locked(type, request);
+}
+
+Result<Reply> Driver::send_recv_locked(std::uint8_t type, ByteView request)
+{
+    if (!process_) return fail(Errc::internal, "driver '{}': send_recv_locked without a running handler", name_);
+    return exchange_locked(type, request);
+}
+
+Result<Reply> Driver::exchange_locked(std::uint8_t type, ByteView request)
+{
+    if (request.size() > 0xFFFFFFFFu) return fail(Errc::invalid_argument, "request of {} bytes is too large for a frame", request.size());
+    Deadline deadline(options_.deadline);
+    FrameHeader h;
+    h.type = type;
+    h.request_id = next_request_id_++;
+    h.length = static_cast<std::uint32_t>(request.size());
+    std::uint8_t header[frame_header_size];
+    encode_header(h, header);
+    iovec parts[2] = {{header, sizeof header}, {const_cast<std::uint8_t*>(request.data()), request.size()}};
+    const std::string what = fmt::format("driver '{}'", name_);
+
+    if (auto s = write_all(process_->request_fd(), parts, deadline, process_.get(), what.c_str()); !s)
+        return std::unexpected(fail_locked(s.error()));
+    std::uint8_t reply_header[frame_header_size];
+    if (auto s = read_exact(process_->reply_fd(), reply_header, sizeof reply_header, deadline, process_.get(), what.c_str()); !s)
+        return std::unexpected(fail_locked(s.error()));
+    FrameHeader r = decode_header(reply_header);
+    if (r.magic != frame_magic || r.version != frame_version)
+        return std::unexpected(fail_locked(Error{Errc::protocol, fmt::format("{}: reply has a bad magic or version ({:#06x} v{})", what, r.magic, r.version)}));
+    if (r.request_id != h.request_id || r.type != h.type)
+        return std::unexpected(fail_locked(Error{Errc::protocol, fmt::format("{}: reply is for request {} type {}, expected {} type {}", what, r.request_id, r.type, h.request_id, h.type)}));
+    if (r.status > static_cast<std::uint32_t>(FrameStatus::failed))
+        return std::unexpected(fail_locked(Error{Errc::protocol, fmt::format("{}: reply has unknown status {}", what, r.status)}));
+    // Bound the length before allocating anything for it.
+    std::uint64_t limit = r.status == 0 ? options_.max_reply : 4096;
+    if (r.length > limit)
+        return std::unexpected(fail_locked(Error{Errc::protocol, fmt::format("{}: reply announces {} bytes, over the limit of {}", what, r.length, limit)}));
+    Reply reply;
+    reply.type = r.type;
+    reply.payload.resize(r.length);
+    if (auto s = read_exact(process_->reply_fd(), reply.payload.data(), r.length, deadline, process_.get(), what.c_str()); !s)
+        return std::unexpected(fail_locked(s.error()));
+    ++stats_.requests;
+    consecutive_failures_ = 0;
+    auto status = static_cast<FrameStatus>(r.status);
+    if (status == FrameStatus::ok) return reply;
+    std::string message = printable_message(as_chars(reply.payload));
+    if (status == FrameStatus::bad_input) return fail(Errc::bad_input, "{}", message);
+    return fail(Errc::internal, "{} could not handle the request: {}", what, message);
+}
+
+Result<Bytes> Driver::send_recv_raw(ByteView request)
+{
+    std::lock_guard guard(lock_);
+    if (process_) process_.reset();  // raw mode uses a fresh handler for each exchange
+    if (auto s = ensure_started_locked(); !s) return std::unexpected(s.error());
+    Deadline deadline(options_.deadline);
+    const std::string what = fmt::format("driver '{}'", name_);
+    Bytes reply;
+    auto s = exchange_raw(process_->request_pipe(), request, process_->reply_fd(), reply, options_.max_reply, deadline,
+                          process_.get(), what.c_str());
+    if (!s) return std::unexpected(fail_locked(s.error()));
+    // The reply ended: the handler must now exit cleanly, promptly.
+    ExitInfo exit = process_->terminate(std::chrono::milliseconds(std::max(1, deadline.poll_timeout_ms())));
+    std::string err = process_->stderr_text();
+    process_.reset();
+    stats_.pid = -1;
+    stats_.state = DriverState::loaded;
+    if (exit.kind != ExitInfo::Kind::exited || exit.code != 0) {
+        Error e = explain_handler_end(Error{Errc::handler_crashed, fmt::format("{}: the handler did not exit cleanly", what)}, exit, err, name_);
+        note_failure_locked(e);
+        return std::unexpected(e);
+    }
+    ++stats_.requests;
+    consecutive_failures_ = 0;
+    return reply;
+}
+
+}  // namespace umd

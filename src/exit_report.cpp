@@ -1,0 +1,63 @@
+// src/exit_report.cpp — turn how a handler ended into a clear error (trusted side).
+#include "exit_report.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace umd {
+
+std::string printable_message(std::string_view text)
+{
+    constexpr std::size_t max = 512;
+    std::string out;
+    for (char c : text.substr(0, max)) {
+        auto u = static_cast<unsigned char>(c);
+        if (u == '\n' || u == '\t' || (u >= 0x20 && u != 0x7f)) out += c;
+        else out += fmt::format("\\x{:02x}", u);
+    }
+    if (text.size() > max) out += "...";
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    return out;
+}
+
+namespace {
+
+/// The sandbox's SIGSYS reporter writes "umd-sandbox: syscall <nr> (<name>)" to stderr.
+std::string violation_detail(std::string_view stderr_text)
+{
+    auto at = stderr_text.rfind("umd-sandbox: syscall ");
+    if (at == std::string_view::npos) return {};
+    auto line = stderr_text.substr(at + 13);
+    line = line.substr(0, line.find('\n'));
+    return printable_message(line);
+}
+
+}  // namespace
+
+Error explain_handler_end(Error error, const ExitInfo& exit, std::string_view stderr_text, std::string_view driver)
+{
+    std::string fate;
+    if (exit.kind == ExitInfo::Kind::signaled && exit.code == SIGSYS) {
+        error.code = Errc::sandbox_violation;
+        std::string detail = violation_detail(stderr_text);
+        fate = detail.empty() ? "killed by the sandbox (seccomp: a forbidden system call)"
+                              : fmt::format("killed by the sandbox (seccomp: {})", detail);
+    } else if (exit.kind == ExitInfo::Kind::signaled && exit.code != SIGKILL) {
+        error.code = Errc::handler_crashed;
+        fate = fmt::format("crashed: {}", exit.describe());
+    } else if (exit.kind == ExitInfo::Kind::signaled) {
+        // SIGKILL is ours when we killed it after an error; otherwise a resource limit or the OOM killer.
+        if (error.code == Errc::handler_crashed) fate = exit.describe();
+    } else if (error.code == Errc::handler_crashed || error.code == Errc::protocol) {
+        fate = exit.describe();
+        if (error.code == Errc::protocol && exit.code != 0) error.code = Errc::handler_crashed;
+    }
+    if (!fate.empty()) error.message += fmt::format(" (handler '{}' {})", driver, fate);
+    std::string tail = printable_message(stderr_text.size() > 400 ? stderr_text.substr(stderr_text.size() - 400) : stderr_text);
+    if (!tail.empty()) error.message += fmt::format("; its stderr ends: \"{}\"", tail);
+    return error;
+}
+
+}  // namespace umd

@@ -1,0 +1,292 @@
+// src/process.cpp — start a handler from a sealed memfd and own it until reaped
+// (trusted side; fork_usermode_driver and umd_cleanup_helper).
+#include <umd/process.h>
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "spawn_thread.h"
+
+namespace umd {
+namespace {
+
+struct Pipe {
+    UniqueFd read, write;
+};
+
+/// A close-on-exec pipe whose ends are both >= 3, so the child can dup2 them onto
+/// 0, 1 and 2 without clobbering one another even if the parent had closed its stdio.
+Result<Pipe> make_pipe()
+{
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return fail_errno(errno, "pipe2");
+    UniqueFd r(fds[0]), w(fds[1]);
+    for (UniqueFd* end : {&r, &w}) {
+        if (end->get() < 3) {
+            int moved = ::fcntl(end->get(), F_DUPFD_CLOEXEC, 3);
+            if (moved < 0) return fail_errno(errno, "fcntl(F_DUPFD_CLOEXEC)");
+            end->reset(moved);
+        }
+    }
+    return Pipe{std::move(r), std::move(w)};
+}
+
+Status set_nonblocking(int fd)
+{
+    int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return fail_errno(errno, "fcntl(O_NONBLOCK)");
+    return {};
+}
+
+/// What the child reports through the status pipe when it fails before exec.
+struct ChildFailure {
+    int error;
+    char step[60];
+};
+
+/// Everything the child needs, prepared in the parent (the child may not allocate).
+struct ChildPlan {
+    int request_read, reply_write, stderr_write, status_write, go_read, memfd;
+    const ChildSetup* setup;
+    pid_t parent;
+    char* const* argv;
+    char* const* envp;
+};
+
+// The child uses raw syscall() only: in a child of a multi-threaded (and maybe
+// sanitizer-instrumented) process, libc wrappers that interceptors hook could
+// touch locks held by threads that no longer exist.
+long sys_write(int fd, const void* buf, std::size_t n) { return ::syscall(SYS_write, fd, buf, n); }
+
+[[noreturn]] void child_fail(int status_fd, int error, const char* step)
+{
+    ChildFailure f{};
+    f.error = error;
+    std::size_t i = 0;
+    for (; step[i] && i + 1 < sizeof f.step; ++i) f.step[i] = step[i];
+    f.step[i] = '\0';
+    sys_write(status_fd, &f, sizeof f);
+    ::syscall(SYS_exit_group, 127);
+    __builtin_unreachable();
+}
+
+/// The kernel's struct sigaction for rt_sigaction (not glibc's).
+struct KernelSigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)();
+    std::uint64_t mask;
+};
+
+/// Runs in the child between clone3 and exec: async-signal-safe raw system calls only.
+[[noreturn]] void child_main(const ChildPlan& p)
+{
+    // Default signal dispositions and an empty mask: nothing of the parent's signal state leaks in.
+    KernelSigaction dfl{SIG_DFL, 0, nullptr, 0};
+    for (int sig = 1; sig < 65; ++sig) {
+        if (sig != SIGKILL && sig != SIGSTOP) ::syscall(SYS_rt_sigaction, sig, &dfl, nullptr, sizeof dfl.mask);
+    }
+    std::uint64_t no_signals = 0;
+    ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &no_signals, nullptr, sizeof no_signals);
+
+    if (::syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) child_fail(p.status_write, errno, "PR_SET_PDEATHSIG");
+    // In a new pid namespace getppid() is 0; otherwise it must still be the parent.
+    long ppid = ::syscall(SYS_getppid);
+    if (ppid != p.parent && ppid != 0) child_fail(p.status_write, ESRCH, "parent exited during start");
+    if (p.go_read >= 0) {
+        char go;
+        long n;
+        do n = ::syscall(SYS_read, p.go_read, &go, 1); while (n < 0 && errno == EINTR);
+        if (n != 1) child_fail(p.status_write, ECANCELED, "parent set-up after clone");
+    }
+    if (::syscall(SYS_dup3, p.request_read, 0, 0) < 0 || ::syscall(SYS_dup3, p.reply_write, 1, 0) < 0 ||
+        ::syscall(SYS_dup3, p.stderr_write, 2, 0) < 0)
+        child_fail(p.status_write, errno, "dup3 of the channel pipes");
+    // Every other descriptor is closed by exec (the memfd and status pipe already are CLOEXEC).
+    if (::syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) != 0) child_fail(p.status_write, errno, "close_range");
+    if (::syscall(SYS_setsid) < 0) child_fail(p.status_write, errno, "setsid");
+    if (::syscall(SYS_chdir, "/") != 0) child_fail(p.status_write, errno, "chdir /");
+    if (p.setup) {
+        const char* step = "sandbox";
+        if (int err = p.setup->apply_in_child(&step); err != 0) child_fail(p.status_write, err, step);
+    }
+    ::syscall(SYS_execveat, p.memfd, "", p.argv, p.envp, AT_EMPTY_PATH);
+    child_fail(p.status_write, errno, "execveat of the handler memfd");
+}
+
+/// clone3 with CLONE_PIDFD; returns the pid in the parent and never returns in the child.
+Result<std::pair<pid_t, UniqueFd>> clone_child(const ChildPlan& plan, std::uint64_t extra_flags)
+{
+    int pidfd = -1;
+    clone_args args{};
+    args.flags = CLONE_PIDFD | extra_flags;
+    args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
+    args.exit_signal = SIGCHLD;
+    long pid = ::syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0) return fail_errno(errno, "clone3 (flags {:#x})", args.flags);
+    if (pid == 0) child_main(plan);
+    return std::pair{static_cast<pid_t>(pid), UniqueFd(pidfd)};
+}
+
+}  // namespace
+
+std::string ExitInfo::describe() const
+{
+    if (kind == Kind::exited) return fmt::format("exited with status {}", code);
+    const char* name = sigabbrev_np(code);
+    return fmt::format("killed by signal SIG{}", name ? name : std::to_string(code).c_str());
+}
+
+Result<std::unique_ptr<HandlerProcess>> HandlerProcess::spawn(const Blob& blob, const SpawnOptions& options)
+{
+    // PR_SET_PDEATHSIG fires when the *thread* that created the child exits, so
+    // children are created by one long-lived thread: a handler then lives as long
+    // as the Manager's process, whichever thread first asked for it.
+    return detail::run_on_spawn_thread([&] { return start(blob, options); });
+}
+
+Result<std::unique_ptr<HandlerProcess>> HandlerProcess::start(const Blob& blob, const SpawnOptions& options)
+{
+    auto request = make_pipe();
+    auto reply = make_pipe();
+    auto errors = make_pipe();
+    auto status = make_pipe();
+    for (auto* p : {&request, &reply, &errors, &status})
+        if (!*p) return std::unexpected(p->error());
+    std::optional<Pipe> go;
+    bool needs_go = options.setup != nullptr;  // after_clone() runs before the child continues
+    if (needs_go) {
+        auto g = make_pipe();
+        if (!g) return std::unexpected(g.error());
+        go = std::move(*g);
+    }
+    if (options.pipe_size > 0) {
+        // Best effort: larger pipes cut the number of context switches for big messages.
+        ::fcntl(request->write.get(), F_SETPIPE_SZ, options.pipe_size);
+        ::fcntl(reply->write.get(), F_SETPIPE_SZ, options.pipe_size);
+    }
+
+    std::string argv0 = options.argv0;
+    std::array<char*, 2> argv{argv0.data(), nullptr};
+    std::array<char*, 1> envp{nullptr};
+    ChildPlan plan{request->read.get(), reply->write.get(), errors->write.get(), status->write.get(),
+                   go ? go->read.get() : -1, blob.fd(), options.setup, ::getpid(), argv.data(), envp.data()};
+
+    auto cloned = clone_child(plan, options.setup ? options.setup->clone_flags() : 0);
+    if (!cloned) return std::unexpected(cloned.error());
+
+    auto proc = std::make_unique<HandlerProcess>(Key{});
+    proc->pid_ = cloned->first;
+    proc->pidfd_ = std::move(cloned->second);
+    proc->request_ = std::move(request->write);
+    proc->reply_ = std::move(reply->read);
+    proc->stderr_ = std::move(errors->read);
+    proc->stderr_limit_ = options.stderr_limit;
+    // The child's ends are closed here; from now on `proc` owns (and reaps) the child.
+    request->read.reset();
+    reply->write.reset();
+    errors->write.reset();
+    status->write.reset();
+
+    if (go) {
+        go->read.reset();
+        if (auto s = options.setup->after_clone(proc->pid_); !s) return std::unexpected(with_context(s.error(), "sandbox set-up"));
+        char byte = 1;
+        if (::write(go->write.get(), &byte, 1) != 1) return fail_errno(errno, "releasing the handler after set-up");
+    }
+
+    // End of file on the status pipe means exec succeeded; a record means it failed.
+    ChildFailure failure{};
+    ssize_t n;
+    do n = ::read(status->read.get(), &failure, sizeof failure); while (n < 0 && errno == EINTR);
+    if (n == static_cast<ssize_t>(sizeof failure)) {
+        failure.step[sizeof failure.step - 1] = '\0';
+        return fail(Errc::system, "starting handler '{}': {} failed: {}", blob.name(), failure.step, std::strerror(failure.error));
+    }
+    if (n != 0) return fail(Errc::system, "starting handler '{}': the child died before exec", blob.name());
+
+    for (int fd : {proc->request_.get(), proc->reply_.get(), proc->stderr_.get()})
+        if (auto s = set_nonblocking(fd); !s) return std::unexpected(s.error());
+    return proc;
+}
+
+HandlerProcess::~HandlerProcess()
+{
+    if (pid_ > 0 && !exit_) terminate();
+}
+
+std::optional<ExitInfo> HandlerProcess::poll_exit()
+{
+    if (exit_) return exit_;
+    if (!pidfd_) return std::nullopt;
+    siginfo_t info{};
+    if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()), &info, WEXITED | WNOHANG) != 0 || info.si_pid == 0)
+        return std::nullopt;
+    ExitInfo e;
+    e.kind = info.si_code == CLD_EXITED ? ExitInfo::Kind::exited : ExitInfo::Kind::signaled;
+    e.code = info.si_status;
+    exit_ = e;
+    return exit_;
+}
+
+ExitInfo HandlerProcess::terminate(std::chrono::milliseconds timeout)
+{
+    if (auto e = poll_exit()) return *e;
+    if (timeout.count() > 0) {
+        close_request();
+        pollfd p{pidfd_.get(), POLLIN, 0};
+        int rc;
+        do rc = ::poll(&p, 1, static_cast<int>(timeout.count())); while (rc < 0 && errno == EINTR);
+        if (auto e = poll_exit()) return *e;
+    }
+    ::syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
+    siginfo_t info{};
+    int rc;
+    do rc = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()), &info, WEXITED);
+    while (rc < 0 && errno == EINTR);
+    ExitInfo e;
+    e.kind = info.si_code == CLD_EXITED ? ExitInfo::Kind::exited : ExitInfo::Kind::signaled;
+    e.code = info.si_status;
+    exit_ = e;
+    return e;
+}
+
+void HandlerProcess::drain_stderr()
+{
+    if (!stderr_) return;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = ::read(stderr_.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            if (n == 0) stderr_.reset();  // the handler closed it: stop watching
+            return;
+        }
+        std::size_t room = stderr_limit_ > stderr_buf_.size() ? stderr_limit_ - stderr_buf_.size() : 0;
+        stderr_buf_.append(buf, std::min(room, static_cast<std::size_t>(n)));
+        if (static_cast<std::size_t>(n) > room && !stderr_truncated_) {
+            stderr_truncated_ = true;
+            stderr_buf_ += "\n[umd: further stderr output discarded]";
+        }
+    }
+}
+
+const std::string& HandlerProcess::stderr_text()
+{
+    drain_stderr();
+    return stderr_buf_;
+}
+
+}  // namespace umd
