@@ -1,0 +1,123 @@
+// drivers/pgp/handler/parse.cpp — input classification and dispatch (handler side).
+#include "drivers/pgp/handler/parse.h"
+
+#include "drivers/pgp/handler/armor.h"
+#include "drivers/pgp/handler/certificate_parser.h"
+#include "drivers/pgp/handler/cleartext_parser.h"
+#include "drivers/pgp/handler/packet_reader.h"
+
+namespace umd::pgp::parser {
+namespace {
+
+Result<std::vector<Packet>> read_packets(ByteView stream)
+{
+    std::vector<Packet> packets;
+    PacketReader reader(stream);
+    for (;;) {
+        auto next = reader.next();
+        if (!next) return std::unexpected(next.error());
+        if (!*next) return packets;
+        // Each packet costs at least a header byte; this only guards the record count.
+        if (packets.size() >= Limits::max_records)
+            return fail(Errc::bad_input, "more than {} packets", Limits::max_records);
+        packets.push_back(std::move(**next));
+    }
+}
+
+bool is_message_packet(std::uint8_t tag)
+{
+    return tag == tag_one_pass || tag == tag_literal || tag == tag_compressed;
+}
+
+Status parse_binary(ByteView stream, const ParseLimits& limits, Parsed& out)
+{
+    if (stream.empty()) return fail(Errc::bad_input, "input is empty");
+    // Streams with data packets may end in an indeterminate-length packet; the
+    // packet reader handles them, so classify on the first meaningful tag.
+    PacketReader probe(stream);
+    std::uint8_t first = 0;
+    bool has_message_packet = false;
+    for (;;) {
+        auto next = probe.next();
+        if (!next) return std::unexpected(next.error());
+        if (!*next) break;
+        const std::uint8_t tag = (*next)->tag;
+        if (first == 0 && tag != tag_marker && tag != tag_padding) first = tag;
+        if (is_message_packet(tag)) has_message_packet = true;
+    }
+    switch (first) {
+    case tag_public_key: {
+        auto packets = read_packets(stream);
+        if (!packets) return std::unexpected(packets.error());
+        auto certs = parse_certificates(*packets);
+        if (!certs) return std::unexpected(certs.error());
+        if (certs->empty()) return fail(Errc::bad_input, "no certificate with a key of version 4 or 6 found");
+        out.kind = InputKind::certificates;
+        out.certificates = std::move(*certs);
+        return {};
+    }
+    case tag_signature:
+        if (!has_message_packet) {
+            auto packets = read_packets(stream);
+            if (!packets) return std::unexpected(packets.error());
+            auto sigs = parse_detached(*packets);
+            if (!sigs) return std::unexpected(sigs.error());
+            out.kind = InputKind::detached_signature;
+            out.signatures = std::move(*sigs);
+            return {};
+        }
+        return parse_inline(stream, limits.message, out);
+    case tag_one_pass:
+    case tag_literal:
+    case tag_compressed:
+        return parse_inline(stream, limits.message, out);
+    case tag_secret_key:
+    case tag_secret_subkey:
+        return fail(Errc::bad_input, "input holds secret key material; only public keys are accepted");
+    case 0:
+        return fail(Errc::bad_input, "input holds no OpenPGP packet");
+    default:
+        return fail(Errc::bad_input, "input starts with an unsupported packet (tag {})", first);
+    }
+}
+
+}  // namespace
+
+std::size_t count_records(const Parsed& parsed)
+{
+    std::size_t n = 1 + parsed.signatures.size() + (parsed.text ? 1 : 0) + (parsed.cleartext_hash_headers.empty() ? 0 : 1);
+    for (const Certificate& c : parsed.certificates)
+        n += 2 + c.user_ids.size() + c.subkeys.size() + c.signatures.size();
+    return n;
+}
+
+Result<Parsed> parse(ByteView input, const ParseLimits& limits)
+{
+    std::string_view text = as_chars(input);
+    Parsed out;
+    if (looks_cleartext(text)) {
+        auto parsed = parse_cleartext(text);
+        if (!parsed) return parsed;
+        out = std::move(*parsed);
+    } else if (looks_armored(text)) {
+        auto blocks = dearmor(text);
+        if (!blocks) return std::unexpected(blocks.error());
+        // Several blocks (e.g. keys exported one by one) are one stream.
+        Bytes joined;
+        for (ArmorBlock& block : *blocks) {
+            if (block.label == "PGP PRIVATE KEY BLOCK")
+                return fail(Errc::bad_input, "input holds secret key material; only public keys are accepted");
+            joined.insert(joined.end(), block.data.begin(), block.data.end());
+        }
+        blocks->clear();
+        if (auto s = parse_binary(joined, limits, out); !s) return std::unexpected(s.error());
+        out.armored = true;
+    } else {
+        if (auto s = parse_binary(input, limits, out); !s) return std::unexpected(s.error());
+    }
+    if (count_records(out) > Limits::max_records)
+        return fail(Errc::bad_input, "input yields more than {} records", Limits::max_records);
+    return out;
+}
+
+}  // namespace umd::pgp::parser

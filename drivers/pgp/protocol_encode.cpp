@@ -1,0 +1,91 @@
+// drivers/pgp/protocol_encode.cpp — serialises a Parsed into the reply payload.
+//
+// Runs in the handler (untrusted side). The layout is specified in
+// docs/protocol-pgp.md; the trusted decoder (protocol_decode.cpp) checks every
+// length against Limits, so this side only has to write what it parsed.
+#include "drivers/pgp/protocol.h"
+
+namespace umd::pgp {
+namespace {
+
+// Top-level and certificate record tags (docs/protocol-pgp.md).
+enum : std::uint16_t {
+    tag_header = 0x0001,
+    tag_certificate = 0x0002,
+    tag_signature = 0x0003,
+    tag_text = 0x0004,
+    tag_hash_headers = 0x0005,
+    tag_primary_key = 0x0101,
+    tag_user_id = 0x0102,
+    tag_subkey = 0x0103,
+    tag_bound_signature = 0x0104,
+};
+
+constexpr std::uint8_t format_version = 1;
+
+void put_fields(ByteWriter& out, const std::vector<Bytes>& fields)
+{
+    out.u8(static_cast<std::uint8_t>(fields.size()));
+    for (const Bytes& field : fields) out.blob(field);
+}
+
+void put_key(ByteWriter& out, std::uint16_t tag, const Key& key)
+{
+    std::size_t at = out.begin_record(tag);
+    out.u8(key.version);
+    out.u32(key.created);
+    out.u8(key.algorithm);
+    put_fields(out, key.fields);
+    out.end_record(at);
+}
+
+void put_signature_body(ByteWriter& out, const Signature& sig)
+{
+    out.u8(static_cast<std::uint8_t>(sig.context));
+    out.u8(sig.version);
+    out.u8(sig.type);
+    out.u8(sig.pk_algorithm);
+    out.u8(sig.hash_algorithm);
+    out.u16(sig.left16);
+    out.blob(sig.salt);
+    out.blob(sig.hashed_area);
+    out.blob(sig.unhashed_area);
+    put_fields(out, sig.fields);
+    put_fields(out, sig.issuer_hints);
+}
+
+void put_certificate(ByteWriter& out, const Certificate& cert)
+{
+    std::size_t at = out.begin_record(tag_certificate);
+    put_key(out, tag_primary_key, cert.primary);
+    for (const std::string& uid : cert.user_ids) out.record(tag_user_id, as_bytes(uid));
+    for (const Key& subkey : cert.subkeys) put_key(out, tag_subkey, subkey);
+    for (const Certificate::Bound& bound : cert.signatures) {
+        std::size_t sig_at = out.begin_record(tag_bound_signature);
+        out.u32(bound.target);
+        put_signature_body(out, bound.signature);
+        out.end_record(sig_at);
+    }
+    out.end_record(at);
+}
+
+}  // namespace
+
+Bytes encode(const Parsed& parsed)
+{
+    ByteWriter out;
+    const std::uint8_t header[] = {format_version, static_cast<std::uint8_t>(parsed.kind),
+                                   static_cast<std::uint8_t>(parsed.armored ? 1 : 0), parsed.literal_format};
+    out.record(tag_header, header);
+    for (const Certificate& cert : parsed.certificates) put_certificate(out, cert);
+    for (const Signature& sig : parsed.signatures) {
+        std::size_t at = out.begin_record(tag_signature);
+        put_signature_body(out, sig);
+        out.end_record(at);
+    }
+    if (parsed.text) out.record(tag_text, *parsed.text);
+    if (!parsed.cleartext_hash_headers.empty()) out.record(tag_hash_headers, parsed.cleartext_hash_headers);
+    return std::move(out).take();
+}
+
+}  // namespace umd::pgp
