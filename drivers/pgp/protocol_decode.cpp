@@ -1,0 +1,352 @@
+// drivers/pgp/protocol_decode.cpp — decodes and bounds-checks the OpenPGP handler's reply.
+//
+// Trusted side (Manager). The reply comes from a process that may be fully
+// compromised, so every count, length, tag, order and field shape is checked
+// against docs/protocol-pgp.md and Limits before it is used; every failure is
+// Errc::protocol. Nothing is allocated from a claimed length: values are views
+// into the payload and are copied only after their length has been checked.
+// This is shape validation only; whether the records tell the truth is decided
+// later, by rebuilding hashed bytes from them (drivers/pgp/trusted/).
+#include <algorithm>
+
+#include "drivers/pgp/protocol.h"
+
+namespace umd::pgp {
+namespace {
+
+enum : std::uint16_t {
+    tag_header = 0x0001,
+    tag_certificate = 0x0002,
+    tag_signature = 0x0003,
+    tag_text = 0x0004,
+    tag_hash_headers = 0x0005,
+    tag_primary_key = 0x0101,
+    tag_user_id = 0x0102,
+    tag_subkey = 0x0103,
+    tag_bound_signature = 0x0104,
+};
+
+constexpr std::uint8_t format_version = 1;
+constexpr std::size_t max_hints = 8;
+constexpr std::size_t max_hash_headers = 64;
+
+std::unexpected<Error> protocol_error(const Error& e) { return std::unexpected(Error{Errc::protocol, e.message}); }
+
+#define UMD_TRY(var, expr)                                     \
+    auto var##_result = (expr);                                \
+    if (!var##_result) return protocol_error(var##_result.error()); \
+    auto var = *var##_result
+
+bool is_mpi(ByteView v) { return !v.empty() && v[0] != 0; }
+bool is_sig_mpi(ByteView v) { return v.empty() || v[0] != 0; }   // a zero r or s is empty; it cannot verify anyway
+
+bool known_hash(std::uint8_t id)
+{
+    constexpr std::uint8_t ids[] = {1, 2, 3, 8, 9, 10, 11, 12, 14};
+    return std::ranges::find(ids, id) != std::end(ids);
+}
+
+/// Counts records against Limits::max_records.
+struct Budget {
+    std::size_t records = 0;
+    Status take()
+    {
+        if (++records > Limits::max_records) return fail(Errc::protocol, "more than {} records", Limits::max_records);
+        return {};
+    }
+};
+
+Result<std::vector<Bytes>> read_fields(ByteReader& in, std::size_t min, std::size_t max, std::size_t each, const char* what)
+{
+    UMD_TRY(count, in.u8());
+    if (count < min || count > max) return fail(Errc::protocol, "{}: {} fields (allowed {}..{})", what, count, min, max);
+    std::vector<Bytes> fields;
+    for (unsigned i = 0; i < count; ++i) {
+        UMD_TRY(field, in.blob(each));
+        fields.emplace_back(field.begin(), field.end());
+    }
+    return fields;
+}
+
+Status check_key_fields(const Key& key)
+{
+    const auto& f = key.fields;
+    auto want = [&](std::size_t n) -> Status {
+        if (f.size() != n) return fail(Errc::protocol, "key algorithm {}: {} fields, expected {}", key.algorithm, f.size(), n);
+        return {};
+    };
+    auto mpis = [&](std::size_t from) -> Status {
+        for (std::size_t i = from; i < f.size(); ++i)
+            if (!is_mpi(f[i])) return fail(Errc::protocol, "key algorithm {}: field {} is not a minimal MPI", key.algorithm, i);
+        return {};
+    };
+    auto oid = [&]() -> Status {
+        if (f[0].empty() || f[0].size() >= 255) return fail(Errc::protocol, "curve OID of {} bytes", f[0].size());
+        return {};
+    };
+    switch (key.algorithm) {
+    case 1: case 2: case 3:
+        if (auto ok = want(2); !ok) return ok;
+        return mpis(0);
+    case 17:
+        if (auto ok = want(4); !ok) return ok;
+        return mpis(0);
+    case 19: case 22:
+        if (auto ok = want(2); !ok) return ok;
+        if (auto ok = oid(); !ok) return ok;
+        return mpis(1);
+    case 27:
+        if (auto ok = want(1); !ok) return ok;
+        if (f[0].size() != 32) return fail(Errc::protocol, "Ed25519 key of {} bytes", f[0].size());
+        return {};
+    case 28:
+        if (auto ok = want(1); !ok) return ok;
+        if (f[0].size() != 57) return fail(Errc::protocol, "Ed448 key of {} bytes", f[0].size());
+        return {};
+    default:
+        return want(1);
+    }
+}
+
+Result<Key> read_key(ByteView value, bool subkey)
+{
+    ByteReader in(value, "key");
+    Key key;
+    key.subkey = subkey;
+    UMD_TRY(version, in.u8());
+    UMD_TRY(created, in.u32());
+    UMD_TRY(algorithm, in.u8());
+    if (version != 4 && version != 6) return fail(Errc::protocol, "key version {}", version);
+    key.version = version;
+    key.created = created;
+    key.algorithm = algorithm;
+    auto fields = read_fields(in, 1, Limits::max_fields, Limits::max_field, "key");
+    if (!fields) return std::unexpected(fields.error());
+    key.fields = std::move(*fields);
+    if (auto ok = in.expect_end(); !ok) return protocol_error(ok.error());
+    if (auto ok = check_key_fields(key); !ok) return std::unexpected(ok.error());
+    return key;
+}
+
+Status check_signature_fields(const Signature& sig)
+{
+    const auto& f = sig.fields;
+    auto want = [&](std::size_t n) -> Status {
+        if (f.size() != n)
+            return fail(Errc::protocol, "signature algorithm {}: {} values, expected {}", sig.pk_algorithm, f.size(), n);
+        return {};
+    };
+    auto mpis = [&]() -> Status {
+        for (const Bytes& v : f)
+            if (!is_sig_mpi(v)) return fail(Errc::protocol, "signature algorithm {}: value is not a minimal MPI", sig.pk_algorithm);
+        return {};
+    };
+    switch (sig.pk_algorithm) {
+    case 1: case 2: case 3:
+        if (auto ok = want(1); !ok) return ok;
+        return mpis();
+    case 17: case 19: case 22:
+        if (auto ok = want(2); !ok) return ok;
+        return mpis();
+    case 27:
+        if (auto ok = want(1); !ok) return ok;
+        if (f[0].size() != 64) return fail(Errc::protocol, "Ed25519 signature of {} bytes", f[0].size());
+        return {};
+    case 28:
+        if (auto ok = want(1); !ok) return ok;
+        if (f[0].size() != 114) return fail(Errc::protocol, "Ed448 signature of {} bytes", f[0].size());
+        return {};
+    default:
+        return want(1);
+    }
+}
+
+Result<Signature> read_signature_body(ByteReader& in)
+{
+    Signature sig;
+    UMD_TRY(context, in.u8());
+    UMD_TRY(version, in.u8());
+    UMD_TRY(type, in.u8());
+    UMD_TRY(pk_algorithm, in.u8());
+    UMD_TRY(hash_algorithm, in.u8());
+    UMD_TRY(left16, in.u16());
+    if (context > static_cast<std::uint8_t>(SigContext::back_signature))
+        return fail(Errc::protocol, "signature context {}", context);
+    if (version != 4 && version != 6) return fail(Errc::protocol, "signature version {}", version);
+    sig.context = static_cast<SigContext>(context);
+    sig.version = version;
+    sig.type = type;
+    sig.pk_algorithm = pk_algorithm;
+    sig.hash_algorithm = hash_algorithm;
+    sig.left16 = left16;
+    UMD_TRY(salt, in.blob(Limits::max_salt));
+    if (version == 4 && !salt.empty()) return fail(Errc::protocol, "v4 signature with a salt");
+    if (version == 6 && salt.empty()) return fail(Errc::protocol, "v6 signature without a salt");
+    sig.salt.assign(salt.begin(), salt.end());
+    UMD_TRY(hashed, in.blob(Limits::max_subpacket_area));
+    sig.hashed_area.assign(hashed.begin(), hashed.end());
+    UMD_TRY(unhashed, in.blob(Limits::max_subpacket_area));
+    sig.unhashed_area.assign(unhashed.begin(), unhashed.end());
+    auto fields = read_fields(in, 0, Limits::max_fields, Limits::max_field, "signature");
+    if (!fields) return std::unexpected(fields.error());
+    sig.fields = std::move(*fields);
+    if (auto ok = check_signature_fields(sig); !ok) return std::unexpected(ok.error());
+    auto hints = read_fields(in, 0, max_hints, 32, "issuer hints");
+    if (!hints) return std::unexpected(hints.error());
+    for (const Bytes& h : *hints)
+        if (h.size() != 8 && h.size() != 20 && h.size() != 32)
+            return fail(Errc::protocol, "issuer hint of {} bytes", h.size());
+    sig.issuer_hints = std::move(*hints);
+    return sig;
+}
+
+Result<Certificate> read_certificate(ByteView value, Budget& budget)
+{
+    ByteReader in(value, "certificate");
+    Certificate cert;
+    // Phases enforce the order: primary key, user IDs, subkeys, bound signatures.
+    enum { want_primary, in_user_ids, in_subkeys, in_signatures } phase = want_primary;
+    while (!in.empty()) {
+        UMD_TRY(rec, in.record(value.size()));
+        if (auto ok = budget.take(); !ok) return std::unexpected(ok.error());
+        if (phase == want_primary && rec.tag != tag_primary_key)
+            return fail(Errc::protocol, "certificate does not start with its primary key");
+        switch (rec.tag) {
+        case tag_primary_key: {
+            if (phase != want_primary) return fail(Errc::protocol, "second primary key in a certificate");
+            auto key = read_key(rec.value, false);
+            if (!key) return std::unexpected(key.error());
+            cert.primary = std::move(*key);
+            phase = in_user_ids;
+            break;
+        }
+        case tag_user_id:
+            if (phase != in_user_ids) return fail(Errc::protocol, "user ID out of order");
+            if (rec.value.size() > Limits::max_user_id) return fail(Errc::protocol, "user ID of {} bytes", rec.value.size());
+            cert.user_ids.emplace_back(as_chars(rec.value));
+            break;
+        case tag_subkey: {
+            if (phase != in_user_ids && phase != in_subkeys) return fail(Errc::protocol, "subkey out of order");
+            auto key = read_key(rec.value, true);
+            if (!key) return std::unexpected(key.error());
+            cert.subkeys.push_back(std::move(*key));
+            phase = in_subkeys;
+            break;
+        }
+        case tag_bound_signature: {
+            phase = in_signatures;
+            ByteReader body(rec.value, "bound signature");
+            UMD_TRY(target, body.u32());
+            auto sig = read_signature_body(body);
+            if (!sig) return std::unexpected(sig.error());
+            if (auto ok = body.expect_end(); !ok) return protocol_error(ok.error());
+            std::size_t bound = 0;
+            switch (sig->context) {
+            case SigContext::standalone: return fail(Errc::protocol, "standalone signature inside a certificate");
+            case SigContext::primary_key: bound = 1; break;
+            case SigContext::user_id: bound = cert.user_ids.size(); break;
+            case SigContext::subkey: case SigContext::back_signature: bound = cert.subkeys.size(); break;
+            }
+            if (target >= bound) return fail(Errc::protocol, "signature target {} out of range ({})", target, bound);
+            cert.signatures.push_back({std::move(*sig), target});
+            break;
+        }
+        default:
+            return fail(Errc::protocol, "unknown certificate record tag 0x{:04X}", rec.tag);
+        }
+    }
+    if (phase == want_primary) return fail(Errc::protocol, "certificate without a primary key");
+    return cert;
+}
+
+Status check_kind(const Parsed& p)
+{
+    bool certs = !p.certificates.empty(), sigs = !p.signatures.empty(), text = p.text.has_value();
+    bool headers = !p.cleartext_hash_headers.empty();
+    switch (p.kind) {
+    case InputKind::certificates:
+        if (certs && !sigs && !text && !headers && p.literal_format == 0) return {};
+        break;
+    case InputKind::detached_signature:
+        if (!certs && sigs && !text && !headers && p.literal_format == 0) return {};
+        break;
+    case InputKind::cleartext:
+        if (!certs && sigs && text && p.literal_format == 0) return {};
+        break;
+    case InputKind::inline_message:
+        if (!certs && sigs && text && !headers) return {};
+        break;
+    }
+    return fail(Errc::protocol, "records do not match input kind {}", static_cast<int>(p.kind));
+}
+
+}  // namespace
+
+Result<Parsed> decode(ByteView payload)
+{
+    ByteReader in(payload, "reply");
+    Parsed parsed;
+    Budget budget;
+    // Phases enforce the top-level order: header, certificates, signatures, text, hash headers.
+    enum { want_header, in_certificates, in_signatures, after_text, after_headers } phase = want_header;
+    while (!in.empty()) {
+        UMD_TRY(rec, in.record(payload.size()));
+        if (auto ok = budget.take(); !ok) return std::unexpected(ok.error());
+        if (phase == want_header && rec.tag != tag_header) return fail(Errc::protocol, "reply does not start with a header");
+        switch (rec.tag) {
+        case tag_header: {
+            if (phase != want_header) return fail(Errc::protocol, "second header");
+            if (rec.value.size() != 4) return fail(Errc::protocol, "header of {} bytes", rec.value.size());
+            if (rec.value[0] != format_version) return fail(Errc::protocol, "format version {}", rec.value[0]);
+            if (rec.value[1] < 1 || rec.value[1] > 4) return fail(Errc::protocol, "input kind {}", rec.value[1]);
+            if (rec.value[2] > 1) return fail(Errc::protocol, "armored flag {}", rec.value[2]);
+            parsed.kind = static_cast<InputKind>(rec.value[1]);
+            parsed.armored = rec.value[2] == 1;
+            parsed.literal_format = rec.value[3];
+            phase = in_certificates;
+            break;
+        }
+        case tag_certificate: {
+            if (phase != in_certificates) return fail(Errc::protocol, "certificate out of order");
+            auto cert = read_certificate(rec.value, budget);
+            if (!cert) return std::unexpected(cert.error());
+            parsed.certificates.push_back(std::move(*cert));
+            break;
+        }
+        case tag_signature: {
+            if (phase != in_certificates && phase != in_signatures) return fail(Errc::protocol, "signature out of order");
+            ByteReader body(rec.value, "signature");
+            auto sig = read_signature_body(body);
+            if (!sig) return std::unexpected(sig.error());
+            if (auto ok = body.expect_end(); !ok) return protocol_error(ok.error());
+            if (sig->context != SigContext::standalone) return fail(Errc::protocol, "top-level signature with a key context");
+            parsed.signatures.push_back(std::move(*sig));
+            phase = in_signatures;
+            break;
+        }
+        case tag_text:
+            if (phase != in_certificates && phase != in_signatures) return fail(Errc::protocol, "text out of order");
+            if (rec.value.size() > Limits::max_text) return fail(Errc::protocol, "text of {} bytes", rec.value.size());
+            parsed.text.emplace(rec.value.begin(), rec.value.end());
+            phase = after_text;
+            break;
+        case tag_hash_headers:
+            if (phase == want_header || phase == after_headers) return fail(Errc::protocol, "hash headers out of order");
+            if (rec.value.empty() || rec.value.size() > max_hash_headers)
+                return fail(Errc::protocol, "{} hash headers", rec.value.size());
+            for (std::uint8_t id : rec.value)
+                if (!known_hash(id)) return fail(Errc::protocol, "unknown hash header algorithm {}", id);
+            parsed.cleartext_hash_headers.assign(rec.value.begin(), rec.value.end());
+            phase = after_headers;
+            break;
+        default:
+            return fail(Errc::protocol, "unknown record tag 0x{:04X}", rec.tag);
+        }
+    }
+    if (phase == want_header) return fail(Errc::protocol, "empty reply");
+    if (auto ok = check_kind(parsed); !ok) return std::unexpected(ok.error());
+    return parsed;
+}
+
+}  // namespace umd::pgp
+#undef UMD_TRY

@@ -1,0 +1,32 @@
+// drivers/pgp/trusted/canonical_text.h — the canonical text forms that text signatures hash.
+//
+// Trusted side. RFC 9580 §5.2.1.2: a text signature (type 0x01) hashes the
+// document with line endings converted to CR LF. §7.2: a cleartext signed
+// message is hashed the same way, with trailing spaces and tabs removed from
+// every line, and without the line ending before the armor header line.
+#pragma once
+
+#include <umd/wire.h>
+
+namespace umd::pgp {
+
+/// Streaming line-ending canonicaliser: LF, CR and CR LF all become CR LF.
+class TextCanonicalizer {
+public:
+    /// Appends the canonical form of `chunk` to `out`.
+    void feed(ByteView chunk, Bytes& out);
+    /// Flushes a pending state (a CR at the end of the data becomes CR LF).
+    void finish(Bytes& out);
+
+private:
+    bool pending_cr_ = false;
+};
+
+/// Cleartext framework (type 0x01 over the dash-unescaped text, lines joined by
+/// LF): each line stripped of trailing spaces and tabs. Returns the text as it
+/// is verified and output (lines joined by LF).
+Bytes cleartext_output(ByteView text);
+/// The bytes hashed for that text: the same lines joined by CR LF.
+Bytes cleartext_hashed(ByteView text);
+
+}  // namespace umd::pgp

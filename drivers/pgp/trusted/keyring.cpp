@@ -1,0 +1,260 @@
+// drivers/pgp/trusted/keyring.cpp — verification of self-signatures and key liveness at a time.
+//
+// Trusted side. Everything hashed here is rebuilt from decoded fields.
+#include "drivers/pgp/trusted/keyring.h"
+
+#include <algorithm>
+
+#include "drivers/pgp/trusted/signature_check.h"
+#include "drivers/pgp/trusted/signature_hash.h"
+#include "drivers/pgp/trusted/subpackets.h"
+
+namespace umd::pgp {
+namespace {
+
+ValidatedKey validate_key(const Key& key, const Policy& policy)
+{
+    ValidatedKey v;
+    v.key = key;
+    v.fingerprint = fingerprint(key);
+    v.key_id = pgp::key_id(v.fingerprint, key.version);
+    auto pub = make_public_key(key);
+    if (!pub) {
+        v.unusable_reason = pub.error().message;
+        return v;
+    }
+    if (auto ok = key_acceptable(*pub, policy); !ok) {
+        v.unusable_reason = ok.error().message;
+        return v;
+    }
+    v.public_key = std::move(*pub);
+    return v;
+}
+
+/// Verifies a self-signature by `signer` over data fed by `feed`; returns its hashed facts.
+template <class Feed>
+Result<HashedFacts> verify_self(const Signature& sig, const ValidatedKey& signer, const Policy& policy, Feed feed)
+{
+    if (!signer.public_key) return fail(Errc::rejected, "signing key unusable: {}", signer.unusable_reason);
+    if (sig.version != signer.key.version) return fail(Errc::rejected, "v{} signature by a v{} key", sig.version, signer.key.version);
+    auto facts = walk_hashed_area(sig.hashed_area);
+    if (!facts) return fail(Errc::rejected, "{}", facts.error().message);
+    if (!facts->created) return fail(Errc::rejected, "no signature creation time");
+    if (*facts->created < signer.key.created) return fail(Errc::rejected, "signature predates its key");
+    if (auto ok = hash_acceptable(sig.hash_algorithm, true, *facts->created, policy); !ok) return std::unexpected(ok.error());
+    auto hasher = SignatureHasher::start(sig);
+    if (!hasher) return std::unexpected(hasher.error());
+    feed(*hasher);
+    auto digest = hasher->finish(sig);
+    if (!digest) return std::unexpected(digest.error());
+    if (auto ok = check_signature_values(*signer.public_key, sig, hasher->algorithm(), *digest); !ok)
+        return std::unexpected(ok.error());
+    return std::move(*facts);
+}
+
+ValidatedKey::Binding binding_of(const HashedFacts& facts)
+{
+    return {*facts.created, facts.expires_after.value_or(0), facts.key_expires_after.value_or(0), facts.key_flags};
+}
+
+ValidatedKey::Revocation revocation_of(const HashedFacts& facts)
+{
+    // RFC 9580 §5.2.3.31: "superseded" (1), "retired" (3) and "user ID no longer
+    // valid" (32) are soft; no reason, "no reason" (0) or "compromised" (2) are hard.
+    std::uint8_t reason = facts.revocation_reason.value_or(0);
+    bool soft = reason == 1 || reason == 3 || reason == 32;
+    return {*facts.created, !soft};
+}
+
+void add_self_signature(ValidatedCertificate& vc, const Certificate& cert, const Certificate::Bound& bound,
+                        const Policy& policy, std::vector<bool>& uid_valid)
+{
+    const Signature& sig = bound.signature;
+    const ValidatedKey& primary = vc.primary;
+    auto reject = [&](const Error& e) {
+        vc.rejected_signatures.push_back(fmt::format("signature type 0x{:02X}: {}", sig.type, e.message));
+    };
+    switch (sig.context) {
+    case SigContext::primary_key: {
+        if (sig.type != 0x1F && sig.type != 0x20) return reject({Errc::rejected, "wrong type for a key signature"});
+        auto facts = verify_self(sig, primary, policy, [&](SignatureHasher& h) { h.update_key(primary.key); });
+        if (!facts) return reject(facts.error());
+        if (sig.type == 0x1F) vc.primary.bindings.push_back(binding_of(*facts));
+        else vc.primary.revocations.push_back(revocation_of(*facts));
+        return;
+    }
+    case SigContext::user_id: {
+        if (bound.target >= cert.user_ids.size()) return reject({Errc::rejected, "no such user ID"});
+        bool cert_sig = sig.type >= 0x10 && sig.type <= 0x13;
+        if (!cert_sig && sig.type != 0x30) return reject({Errc::rejected, "wrong type for a user ID signature"});
+        const std::string& uid = cert.user_ids[bound.target];
+        auto facts = verify_self(sig, primary, policy, [&](SignatureHasher& h) {
+            h.update_key(primary.key);
+            h.update_user_id(uid);
+        });
+        if (!facts) return reject(facts.error());
+        // A user ID revocation does not revoke the key; the self-certification still binds it.
+        if (cert_sig) {
+            vc.primary.bindings.push_back(binding_of(*facts));
+            uid_valid[bound.target] = true;
+        }
+        return;
+    }
+    case SigContext::subkey:
+    case SigContext::back_signature: {
+        if (bound.target >= vc.subkeys.size()) return reject({Errc::rejected, "no such subkey"});
+        ValidatedKey& sub = vc.subkeys[bound.target];
+        auto feed = [&](SignatureHasher& h) {
+            h.update_key(primary.key);
+            h.update_key(sub.key);
+        };
+        if (sig.context == SigContext::back_signature) {
+            if (sig.type != 0x19) return reject({Errc::rejected, "wrong type for a back-signature"});
+            auto facts = verify_self(sig, sub, policy, feed);
+            if (!facts) return reject(facts.error());
+            sub.back_signed = true;
+            return;
+        }
+        if (sig.type != 0x18 && sig.type != 0x28) return reject({Errc::rejected, "wrong type for a subkey signature"});
+        auto facts = verify_self(sig, primary, policy, feed);
+        if (!facts) return reject(facts.error());
+        if (sig.type == 0x18) sub.bindings.push_back(binding_of(*facts));
+        else sub.revocations.push_back(revocation_of(*facts));
+        return;
+    }
+    case SigContext::standalone:
+        return reject({Errc::rejected, "standalone signature inside a certificate"});
+    }
+}
+
+ValidatedCertificate validate_certificate(const Certificate& cert, const Policy& policy)
+{
+    ValidatedCertificate vc;
+    vc.primary = validate_key(cert.primary, policy);
+    for (const Key& sub : cert.subkeys) vc.subkeys.push_back(validate_key(sub, policy));
+    std::vector<bool> uid_valid(cert.user_ids.size(), false);
+    for (const auto& bound : cert.signatures) add_self_signature(vc, cert, bound, policy, uid_valid);
+    for (std::size_t i = 0; i < cert.user_ids.size(); ++i)
+        if (uid_valid[i]) vc.user_ids.push_back(cert.user_ids[i]);
+    return vc;
+}
+
+bool revoked_at(const ValidatedKey& key, std::int64_t t)
+{
+    return std::ranges::any_of(key.revocations, [&](const auto& r) { return r.hard || r.created <= t; });
+}
+
+/// The newest binding made at or before t and still alive at t.
+const ValidatedKey::Binding* binding_at(const ValidatedKey& key, std::int64_t t)
+{
+    const ValidatedKey::Binding* best = nullptr;
+    for (const auto& b : key.bindings) {
+        if (b.created > t) continue;
+        if (b.sig_expires_after != 0 && t >= std::int64_t{b.created} + b.sig_expires_after) continue;
+        if (!best || b.created >= best->created) best = &b;
+    }
+    return best;
+}
+
+/// The key flags in force at t: from the newest alive binding that states them.
+std::optional<std::uint8_t> flags_at(const ValidatedKey& key, std::int64_t t)
+{
+    const ValidatedKey::Binding* best = nullptr;
+    for (const auto& b : key.bindings) {
+        if (b.created > t || !b.key_flags) continue;
+        if (b.sig_expires_after != 0 && t >= std::int64_t{b.created} + b.sig_expires_after) continue;
+        if (!best || b.created >= best->created) best = &b;
+    }
+    return best ? best->key_flags : std::nullopt;
+}
+
+Status alive_at(const ValidatedKey& key, std::int64_t t, std::string_view what)
+{
+    if (!key.public_key) return fail(Errc::rejected, "{} {} unusable: {}", what, hex_upper(key.fingerprint), key.unusable_reason);
+    if (t < key.key.created) return fail(Errc::rejected, "{} {} created after the signature", what, hex_upper(key.fingerprint));
+    const auto* binding = binding_at(key, t);
+    if (!binding) return fail(Errc::rejected, "{} {} has no valid self-signature at that time", what, hex_upper(key.fingerprint));
+    if (binding->key_expires_after != 0 && t >= std::int64_t{key.key.created} + binding->key_expires_after)
+        return fail(Errc::rejected, "{} {} had expired", what, hex_upper(key.fingerprint));
+    if (revoked_at(key, t)) return fail(Errc::rejected, "{} {} is revoked", what, hex_upper(key.fingerprint));
+    return {};
+}
+
+}  // namespace
+
+Status hash_acceptable(std::uint8_t hash_algorithm, bool self_signature, std::int64_t created, const Policy& policy)
+{
+    switch (hash_algorithm) {
+    case hash::md5:
+        return fail(Errc::rejected, "MD5 signatures are not accepted");
+    case hash::sha1:
+    case hash::ripemd160:
+        if (self_signature && created < policy.weak_hash_self_signature_cutoff) return {};
+        return fail(Errc::rejected, "{} signatures are not accepted", hash_algorithm == hash::sha1 ? "SHA-1" : "RIPEMD-160");
+    default:
+        if (!pgp::hash_algorithm(hash_algorithm)) return fail(Errc::rejected, "unknown hash algorithm {}", hash_algorithm);
+        return {};
+    }
+}
+
+Status key_acceptable(const PublicKey& key, const Policy& policy)
+{
+    if ((key.algorithm == pk::rsa || key.algorithm == pk::rsa_sign_only) && key.bits < policy.min_rsa_bits)
+        return fail(Errc::rejected, "RSA key of {} bits is below {}", key.bits, policy.min_rsa_bits);
+    if (key.algorithm == pk::dsa && key.bits < policy.min_dsa_bits)
+        return fail(Errc::rejected, "DSA key of {} bits is below {}", key.bits, policy.min_dsa_bits);
+    return {};
+}
+
+Result<Keyring> Keyring::from(const std::vector<Parsed>& parsed, const Policy& policy)
+{
+    Keyring ring;
+    for (const Parsed& p : parsed) {
+        if (p.kind != InputKind::certificates) return fail(Errc::bad_input, "a keyring file holds no certificates");
+        for (const Certificate& cert : p.certificates) ring.certs_.push_back(validate_certificate(cert, policy));
+    }
+    for (std::size_t c = 0; c < ring.certs_.size(); ++c) {
+        const auto& vc = ring.certs_[c];
+        ring.by_key_id_.emplace(vc.primary.key_id, std::pair{c, std::ptrdiff_t{-1}});
+        for (std::size_t s = 0; s < vc.subkeys.size(); ++s)
+            ring.by_key_id_.emplace(vc.subkeys[s].key_id, std::pair{c, static_cast<std::ptrdiff_t>(s)});
+    }
+    return ring;
+}
+
+std::vector<Keyring::Candidate> Keyring::find(const std::vector<Bytes>& issuers) const
+{
+    std::vector<Candidate> out;
+    for (const Bytes& issuer : issuers) {
+        Bytes id;
+        if (issuer.size() == 8) id = issuer;
+        else if (issuer.size() == 20) id = pgp::key_id(issuer, 4);
+        else if (issuer.size() == 32) id = pgp::key_id(issuer, 6);
+        else continue;
+        auto [lo, hi] = by_key_id_.equal_range(id);
+        for (auto it = lo; it != hi; ++it) {
+            const auto& cert = certs_[it->second.first];
+            const ValidatedKey* key = it->second.second < 0 ? &cert.primary : &cert.subkeys[it->second.second];
+            // A fingerprint must match in full, not only in its key ID part.
+            if (issuer.size() != 8 && key->fingerprint != issuer) continue;
+            bool seen = std::ranges::any_of(out, [&](const Candidate& c) { return c.key == key; });
+            if (!seen) out.push_back({&cert, key});
+        }
+    }
+    return out;
+}
+
+Status usable_for_signing(const ValidatedCertificate& cert, const ValidatedKey& key, std::int64_t t, const Policy&)
+{
+    if (auto ok = alive_at(cert.primary, t, "primary key"); !ok) return ok;
+    if (&key != &cert.primary) {
+        if (auto ok = alive_at(key, t, "subkey"); !ok) return ok;
+        if (!key.back_signed) return fail(Errc::rejected, "subkey {} has no valid back-signature", hex_upper(key.fingerprint));
+    }
+    auto flags = flags_at(key, t);
+    if (!flags || !(*flags & key_flag::sign))
+        return fail(Errc::rejected, "key {} is not signing-capable", hex_upper(key.fingerprint));
+    return {};
+}
+
+}  // namespace umd::pgp

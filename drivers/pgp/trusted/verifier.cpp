@@ -1,0 +1,258 @@
+// drivers/pgp/trusted/verifier.cpp — hashing the signed data and judging each signature.
+//
+// Trusted side.
+#include "drivers/pgp/trusted/verifier.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <optional>
+
+#include "drivers/pgp/trusted/canonical_text.h"
+#include "drivers/pgp/trusted/signature_check.h"
+#include "drivers/pgp/trusted/signature_hash.h"
+#include "drivers/pgp/trusted/subpackets.h"
+
+namespace umd::pgp {
+
+Status Verdict::status() const
+{
+    if (valid()) return {};
+    std::string why;
+    for (const Bad& b : bad) {
+        if (!why.empty()) why += "; ";
+        why += b.issuer.empty() ? b.reason : fmt::format("{}: {}", b.issuer, b.reason);
+    }
+    if (why.empty()) why = "no signature";
+    return fail(Errc::rejected, "{} of {} required good signatures: {}", good_signers.size(), required, why);
+}
+
+namespace {
+
+/// One signature in flight: its hasher (fed by the data pass) or why it was dropped early.
+struct Pending {
+    const Signature* sig;
+    HashedFacts facts;
+    std::optional<SignatureHasher> hasher;
+    std::optional<TextCanonicalizer> text;   ///< for type 0x01 over raw data
+    std::string reason;                      ///< non-empty: already bad
+};
+
+std::string first_issuer(const Signature& sig, const HashedFacts* facts)
+{
+    if (facts && !facts->issuer_fingerprints.empty()) return hex_upper(facts->issuer_fingerprints.front());
+    if (facts && !facts->issuer_key_ids.empty()) return hex_upper(facts->issuer_key_ids.front());
+    if (!sig.issuer_hints.empty()) return hex_upper(sig.issuer_hints.front());
+    return {};
+}
+
+/// Checks the time and hash policy of a data signature; on success starts its hasher.
+Pending prepare(const Signature& sig, const Policy& policy, bool data_is_canonical)
+{
+    Pending p{&sig, {}, std::nullopt, std::nullopt, {}};
+    if (sig.context != SigContext::standalone) {
+        p.reason = "not a data signature";
+        return p;
+    }
+    if (sig.type != 0x00 && sig.type != 0x01) {
+        p.reason = fmt::format("signature type 0x{:02X} does not sign data", sig.type);
+        return p;
+    }
+    auto facts = walk_hashed_area(sig.hashed_area);
+    if (!facts) {
+        p.reason = facts.error().message;
+        return p;
+    }
+    p.facts = std::move(*facts);
+    if (!p.facts.created) {
+        p.reason = "no signature creation time";
+        return p;
+    }
+    std::int64_t created = *p.facts.created;
+    std::int64_t now = policy.reference_now();
+    if (auto ok = hash_acceptable(sig.hash_algorithm, false, created, policy); !ok) {
+        p.reason = ok.error().message;
+        return p;
+    }
+    std::int64_t latest = policy.not_after ? *policy.not_after : now + policy.clock_skew;
+    if (created > latest) {
+        p.reason = policy.not_after ? "signature made after --not-after" : "signature made in the future";
+        return p;
+    }
+    if (policy.not_before && created < *policy.not_before) {
+        p.reason = "signature made before --not-before";
+        return p;
+    }
+    std::uint32_t expires = p.facts.expires_after.value_or(0);
+    if (expires != 0 && now >= created + expires) {
+        p.reason = "signature expired";
+        return p;
+    }
+    auto hasher = SignatureHasher::start(sig);
+    if (!hasher) {
+        p.reason = hasher.error().message;
+        return p;
+    }
+    p.hasher.emplace(std::move(*hasher));
+    if (sig.type == 0x01 && !data_is_canonical) p.text.emplace();
+    return p;
+}
+
+void feed(Pending& p, ByteView data, Bytes& scratch)
+{
+    if (!p.hasher) return;
+    if (p.text) {
+        scratch.clear();
+        p.text->feed(data, scratch);
+        p.hasher->update(scratch);
+    } else {
+        p.hasher->update(data);
+    }
+}
+
+/// Finishes the hash and tries every candidate key; records a good signer or the reason.
+void judge(Pending& p, const Keyring& keyring, const Policy& policy, Verdict& verdict)
+{
+    const Signature& sig = *p.sig;
+    std::string issuer = first_issuer(sig, p.hasher ? &p.facts : nullptr);
+    if (!p.hasher) {
+        verdict.bad.push_back({issuer, p.reason});
+        return;
+    }
+    if (p.text) {
+        Bytes tail;
+        p.text->finish(tail);
+        p.hasher->update(tail);
+    }
+    auto digest = p.hasher->finish(sig);
+    if (!digest) {
+        verdict.bad.push_back({issuer, digest.error().message});
+        return;
+    }
+    // Issuers from the hashed area are signed facts; the handler's hints only widen the search.
+    std::vector<Bytes> issuers = p.facts.issuer_fingerprints;
+    issuers.insert(issuers.end(), p.facts.issuer_key_ids.begin(), p.facts.issuer_key_ids.end());
+    issuers.insert(issuers.end(), sig.issuer_hints.begin(), sig.issuer_hints.end());
+    std::vector<Keyring::Candidate> candidates;
+    if (issuers.empty()) {
+        for (const auto& cert : keyring.certificates()) {
+            candidates.push_back({&cert, &cert.primary});
+            for (const auto& sub : cert.subkeys) candidates.push_back({&cert, &sub});
+        }
+    } else {
+        candidates = keyring.find(issuers);
+    }
+    if (candidates.empty()) {
+        verdict.bad.push_back({issuer, "no matching key in the keyring"});
+        return;
+    }
+    std::string reason;
+    for (const auto& c : candidates) {
+        Status ok = [&]() -> Status {
+            if (sig.version != c.key->key.version)
+                return fail(Errc::rejected, "v{} signature by a v{} key", sig.version, c.key->key.version);
+            if (auto u = usable_for_signing(*c.cert, *c.key, *p.facts.created, policy); !u) return u;
+            return check_signature_values(*c.key->public_key, sig, p.hasher->algorithm(), *digest);
+        }();
+        if (ok) {
+            std::string signer = hex_upper(c.cert->primary.fingerprint);
+            if (std::ranges::find(verdict.good_signers, signer) == verdict.good_signers.end())
+                verdict.good_signers.push_back(std::move(signer));
+            return;
+        }
+        if (reason.empty()) reason = ok.error().message;
+    }
+    verdict.bad.push_back({issuer, reason});
+}
+
+/// `source` calls its sink with the signed data, chunk by chunk. `data_is_canonical`:
+/// the data is already canonical text (cleartext), so text signatures hash it as is.
+Result<Verdict> verify_with(const Keyring& keyring, const std::vector<Signature>& sigs, const Policy& policy,
+                            bool data_is_canonical,
+                            const std::function<Status(const std::function<void(ByteView)>&)>& source)
+{
+    Verdict verdict;
+    verdict.required = policy.signatures;
+    if (sigs.empty()) return fail(Errc::bad_input, "the input holds no signature");
+    std::vector<Pending> pending;
+    pending.reserve(sigs.size());
+    for (const Signature& sig : sigs) pending.push_back(prepare(sig, policy, data_is_canonical));
+    Bytes scratch;
+    Status read = source([&](ByteView chunk) {
+        for (Pending& p : pending) feed(p, chunk, scratch);
+    });
+    if (!read) return std::unexpected(read.error());
+    for (Pending& p : pending) judge(p, keyring, policy, verdict);
+    return verdict;
+}
+
+}  // namespace
+
+Result<Verdict> verify_detached(const Keyring& keyring, const Parsed& signature, int data_fd, const Policy& policy)
+{
+    if (signature.kind != InputKind::detached_signature) return fail(Errc::bad_input, "not a detached signature");
+    return verify_with(keyring, signature.signatures, policy, false, [&](const auto& sink) -> Status {
+        Bytes buffer(256 * 1024);
+        for (;;) {
+            ssize_t n = ::read(data_fd, buffer.data(), buffer.size());
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return fail(Errc::io, "cannot read the signed data: {}", std::strerror(errno));
+            if (n == 0) return {};
+            sink(ByteView(buffer.data(), static_cast<std::size_t>(n)));
+        }
+    });
+}
+
+Result<Verdict> verify_detached(const Keyring& keyring, const Parsed& signature, ByteView data, const Policy& policy)
+{
+    if (signature.kind != InputKind::detached_signature) return fail(Errc::bad_input, "not a detached signature");
+    return verify_with(keyring, signature.signatures, policy, false, [&](const auto& sink) -> Status {
+        sink(data);
+        return {};
+    });
+}
+
+Result<Verdict> verify_message(const Keyring& keyring, const Parsed& message, const Policy& policy, Bytes* verified)
+{
+    if (message.kind != InputKind::cleartext && message.kind != InputKind::inline_message)
+        return fail(Errc::bad_input, "not a signed message");
+    if (!message.text) return fail(Errc::bad_input, "the message carries no signed text");
+    if (message.kind == InputKind::inline_message) {
+        auto verdict = verify_with(keyring, message.signatures, policy, false, [&](const auto& sink) -> Status {
+            sink(*message.text);
+            return {};
+        });
+        if (verdict && verdict->valid() && verified) *verified = *message.text;
+        return verdict;
+    }
+    // Cleartext: only text signatures, hashed over the canonical form (no trailing whitespace, CR LF).
+    std::vector<Signature> sigs = message.signatures;
+    Bytes hashed = cleartext_hashed(*message.text);
+    Verdict early;
+    std::vector<Signature> usable;
+    for (const Signature& sig : sigs) {
+        bool named = message.cleartext_hash_headers.empty() ||
+                     std::ranges::find(message.cleartext_hash_headers, sig.hash_algorithm) !=
+                         message.cleartext_hash_headers.end();
+        if (sig.type != 0x01) early.bad.push_back({first_issuer(sig, nullptr), "cleartext signature is not a text signature"});
+        else if (!named) early.bad.push_back({first_issuer(sig, nullptr), "hash algorithm not named by a Hash header"});
+        else usable.push_back(sig);
+    }
+    if (sigs.empty()) return fail(Errc::bad_input, "the input holds no signature");
+    Result<Verdict> verdict = Verdict{{}, {}, policy.signatures};
+    if (!usable.empty()) {
+        verdict = verify_with(keyring, usable, policy, true, [&](const auto& sink) -> Status {
+            sink(hashed);
+            return {};
+        });
+        if (!verdict) return verdict;
+    }
+    verdict->bad.insert(verdict->bad.begin(), early.bad.begin(), early.bad.end());
+    if (verdict->valid() && verified) *verified = cleartext_output(*message.text);
+    return verdict;
+}
+
+}  // namespace umd::pgp

@@ -1,0 +1,54 @@
+// drivers/pgp/trusted/verifier.h — the OpenPGP verification API of the Manager.
+//
+// Trusted side. Inputs are decoded parse results (protocol.h) and data the
+// Manager reads itself; nothing here parses OpenPGP. For each signature the
+// verifier walks the hashed area, applies the policy, hashes the signed data
+// itself (file bytes, or the text the handler returned in canonical form),
+// rebuilds the trailer, and verifies with a key from the Keyring.
+//
+//   auto ring = Keyring::from(certs, policy);
+//   auto verdict = verify_detached(*ring, sig, fd, policy);   // Result<Verdict>
+//   if (auto ok = verdict->status(); !ok) ...                  // Errc::rejected: not valid
+//
+// An error result means the inputs could not be processed (I/O, wrong kind of
+// input); a Verdict says whether the signatures are valid and, for each bad
+// one, why.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "drivers/pgp/protocol.h"
+#include "drivers/pgp/trusted/keyring.h"
+#include "drivers/pgp/trusted/policy.h"
+
+namespace umd::pgp {
+
+struct Verdict {
+    /// Primary key fingerprints (upper-case hex) of the distinct certificates with
+    /// a good signature, in the order first seen.
+    std::vector<std::string> good_signers;
+    struct Bad {
+        std::string issuer;   ///< upper-case hex of the first issuer identifier, or empty
+        std::string reason;
+    };
+    std::vector<Bad> bad;
+    unsigned required = 1;   ///< Policy::signatures at the time of the verdict
+
+    bool valid() const { return required > 0 && good_signers.size() >= required; }
+    /// Ok when valid; otherwise Errc::rejected with the reasons.
+    Status status() const;
+};
+
+/// Verifies detached signatures (kind detached_signature) over the bytes read from data_fd to its end.
+Result<Verdict> verify_detached(const Keyring& keyring, const Parsed& signature, int data_fd, const Policy& policy);
+/// Same, over a buffer (e.g. an RPM header).
+Result<Verdict> verify_detached(const Keyring& keyring, const Parsed& signature, ByteView data, const Policy& policy);
+
+/// Verifies a cleartext-signed or inline-signed message. When the verdict is
+/// valid and `verified` is not null, it receives exactly the bytes that were
+/// verified (cleartext: the text, lines without trailing whitespace, LF ends;
+/// inline: the literal data).
+Result<Verdict> verify_message(const Keyring& keyring, const Parsed& message, const Policy& policy, Bytes* verified);
+
+}  // namespace umd::pgp
