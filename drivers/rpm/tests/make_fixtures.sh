@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Builds the RPM driver's test fixtures in a fresh directory (argument 1):
+# signing keys in a private GNUPGHOME (RSA 2048, RSA 4096, EdDSA), a small
+# package built with rpmbuild in a private %_topdir, signed copies of it with
+# rpmsign, an unsigned copy, and a private rpmdb with the public keys imported
+# so `rpmkeys --dbpath DIR/rpmdb -K` gives the reference verdict.
+# Nothing outside the directory is touched.
+set -euo pipefail
+out=$(realpath "$1")
+mkdir -p "$out"
+export GNUPGHOME="$out/gnupg"
+export HOME="$out/home"
+mkdir -p "$GNUPGHOME" "$HOME"
+chmod 700 "$GNUPGHOME"
+
+gen_key() {  # name algo
+    gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
+        --quick-gen-key "umd test $1 <$1@example.org>" "$2" sign never 2>/dev/null
+    gpg --batch --with-colons --list-keys "$1@example.org" 2>/dev/null | awk -F: '/^fpr/ {print $10; exit}' > "$out/$1.fpr"
+    gpg --batch --armor --export "$1@example.org" > "$out/$1.asc"
+}
+gen_key rsa2048 rsa2048
+gen_key rsa4096 rsa4096
+gen_key eddsa ed25519
+gen_key other rsa2048
+
+top="$out/rpmbuild"
+mkdir -p "$top"/{SPECS,SOURCES,BUILD,RPMS,SRPMS}
+cat > "$top/SPECS/umdtest.spec" <<'SPEC'
+Name: umdtest
+Version: 1.2
+Release: 3
+Epoch: 7
+Summary: umd test package
+License: MIT
+BuildArch: noarch
+%description
+A small package for the umd RPM driver tests.
+%install
+mkdir -p %{buildroot}/usr/share/umdtest/sub %{buildroot}/usr/bin
+echo "hello" > %{buildroot}/usr/share/umdtest/hello.txt
+printf 'second file\n' > %{buildroot}/usr/share/umdtest/sub/two.txt
+printf '#!/bin/sh\necho umdtest\n' > %{buildroot}/usr/bin/umdtest
+chmod 755 %{buildroot}/usr/bin/umdtest
+ln -s hello.txt %{buildroot}/usr/share/umdtest/link.txt
+%files
+/usr/share/umdtest
+/usr/bin/umdtest
+SPEC
+rpmbuild --quiet --define "_topdir $top" --define "_binary_payload w.ufdio" -bb "$top/SPECS/umdtest.spec" >/dev/null 2>&1
+cp "$top/RPMS/noarch/umdtest-1.2-3.noarch.rpm" "$out/unsigned.rpm"
+
+sign() {  # key output
+    cp "$out/unsigned.rpm" "$out/$2"
+    rpmsign --define "__gpg $(command -v gpg)" --define "_gpg_name $(cat "$out/$1.fpr")" --define "_gpg_path $GNUPGHOME" --addsign "$out/$2" >/dev/null 2>&1
+}
+sign rsa2048 rsa2048.rpm
+sign rsa4096 rsa4096.rpm
+sign eddsa eddsa.rpm
+sign other other.rpm
+
+mkdir -p "$out/rpmdb"
+for k in rsa2048 rsa4096 eddsa; do rpmkeys --dbpath "$out/rpmdb" --import "$out/$k.asc"; done
+gpgconf --kill all >/dev/null 2>&1 || true   # no agent outlives the fixtures

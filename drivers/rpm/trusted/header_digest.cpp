@@ -1,0 +1,90 @@
+// drivers/rpm/trusted/header_digest.cpp — hashing on the trusted side with OpenSSL 3.
+// Trusted side (Manager). See header_digest.h.
+#include "drivers/rpm/trusted/header_digest.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <memory>
+
+#include <openssl/evp.h>
+
+#include <umd/unique_fd.h>
+
+#include "drivers/rpm/trusted/claim_check.h"
+
+namespace umd::rpm {
+namespace {
+
+struct MdCtxFree {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+
+const EVP_MD* openssl_md(std::uint32_t algo)
+{
+    switch (algo) {
+    case digest_algo::md5: return EVP_md5();
+    case digest_algo::sha1: return EVP_sha1();
+    case digest_algo::sha224: return EVP_sha224();
+    case digest_algo::sha256: return EVP_sha256();
+    case digest_algo::sha384: return EVP_sha384();
+    case digest_algo::sha512: return EVP_sha512();
+    default: return nullptr;
+    }
+}
+
+}  // namespace
+
+std::string to_hex(ByteView bytes)
+{
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (std::uint8_t b : bytes) {
+        out.push_back(digits[b >> 4]);
+        out.push_back(digits[b & 15]);
+    }
+    return out;
+}
+
+std::string sha256_hex(ByteView data)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (EVP_Digest(data.data(), data.size(), md, &n, EVP_sha256(), nullptr) != 1) return {};
+    return to_hex({md, n});
+}
+
+Status check_header_sha256(ByteView blob, std::string_view claimed)
+{
+    const std::string actual = sha256_hex(blob);
+    if (actual.empty()) return fail(Errc::system, "SHA-256 of the header failed");
+    if (claimed != actual) return fail(Errc::rejected, "header SHA-256 digest mismatch: header says {}, bytes hash to {}", claimed.substr(0, 64), actual);
+    return {};
+}
+
+Result<std::string> hash_file(const std::string& path, std::uint32_t algo)
+{
+    const EVP_MD* md = openssl_md(algo);
+    if (!md) return fail(Errc::invalid_argument, "unsupported digest algorithm {}", algo);
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    if (!fd) return fail(Errc::io, "{}: {}", path, std::strerror(errno));
+    MdCtx ctx(EVP_MD_CTX_new());
+    if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) return fail(Errc::system, "digest init failed");
+    std::vector<std::uint8_t> buffer(256 * 1024);
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return fail(Errc::io, "{}: {}", path, std::strerror(errno));
+        if (n == 0) break;
+        if (EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<std::size_t>(n)) != 1) return fail(Errc::system, "digest update failed");
+    }
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_DigestFinal_ex(ctx.get(), out, &len) != 1) return fail(Errc::system, "digest final failed");
+    return to_hex({out, len});
+}
+
+}  // namespace umd::rpm

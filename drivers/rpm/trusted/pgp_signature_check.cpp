@@ -1,0 +1,79 @@
+// drivers/rpm/trusted/pgp_signature_check.cpp — header signatures verified by the OpenPGP driver.
+// Trusted side (Manager). See pgp_signature_check.h.
+#include "drivers/rpm/trusted/pgp_signature_check.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "drivers/pgp/protocol.h"
+#include "drivers/pgp/trusted/verifier.h"
+
+namespace umd::rpm {
+namespace {
+
+constexpr std::uintmax_t max_keyring_file = 64u << 20;
+
+Result<pgp::Parsed> pgp_parse(Driver& driver, ByteView input)
+{
+    auto reply = driver.send_recv(static_cast<std::uint8_t>(pgp::Request::parse), input);
+    if (!reply) return std::unexpected(reply.error());
+    return pgp::decode(reply->payload);
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> keyring_files(const std::string& dir)
+{
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) return fail(Errc::not_found, "keyring directory {} does not exist", dir);
+    std::vector<std::string> out;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+        if (entry.is_regular_file(ec)) out.push_back(entry.path().string());
+    if (ec) return fail(Errc::io, "{}: {}", dir, ec.message());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+Result<pgp::Keyring> load_keyring(Driver& pgp_driver, const std::vector<std::string>& files, const pgp::Policy& policy)
+{
+    std::vector<pgp::Parsed> parsed;
+    for (const auto& file : files) {
+        std::error_code ec;
+        auto size = std::filesystem::file_size(file, ec);
+        if (ec) return fail(Errc::io, "keyring {}: {}", file, ec.message());
+        if (size > max_keyring_file) return fail(Errc::bad_input, "keyring {}: {} bytes is too large", file, size);
+        std::ifstream in(file, std::ios::binary);
+        if (!in) return fail(Errc::io, "keyring {}: cannot open", file);
+        Bytes bytes((std::istreambuf_iterator<char>(in)), {});
+        auto p = pgp_parse(pgp_driver, bytes);
+        if (!p) return std::unexpected(with_context(p.error(), "keyring " + file));
+        if (p->kind != pgp::InputKind::certificates) return fail(Errc::bad_input, "keyring {}: not a certificate", file);
+        parsed.push_back(std::move(*p));
+    }
+    return pgp::Keyring::from(parsed, policy);
+}
+
+SignatureCheck pgp_signature_check(Driver& pgp_driver, const pgp::Keyring& keyring, pgp::Policy policy)
+{
+    return [&pgp_driver, &keyring, policy](ByteView signed_data, std::span<const SignaturePacket> signatures) -> Result<std::string> {
+        // The packets go to the OpenPGP handler as one binary input.
+        Bytes packets;
+        for (const auto& s : signatures) packets.insert(packets.end(), s.packet.begin(), s.packet.end());
+        auto parsed = pgp_parse(pgp_driver, packets);
+        if (!parsed) {
+            Error e = parsed.error();
+            if (e.code == Errc::bad_input) e.code = Errc::rejected;   // an unparsable signature is a bad signature
+            return std::unexpected(with_context(std::move(e), "signature packets"));
+        }
+        if (parsed->kind != pgp::InputKind::detached_signature || parsed->signatures.empty())
+            return fail(Errc::rejected, "the signature header holds no OpenPGP signature");
+        auto verdict = pgp::verify_detached(keyring, *parsed, signed_data, policy);
+        if (!verdict) return std::unexpected(verdict.error());
+        if (auto s = verdict->status(); !s) return std::unexpected(s.error());
+        return verdict->good_signers.front();
+    };
+}
+
+}  // namespace umd::rpm

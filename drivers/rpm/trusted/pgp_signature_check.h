@@ -1,0 +1,32 @@
+// drivers/rpm/trusted/pgp_signature_check.h — header signatures verified by the OpenPGP driver.
+//
+// Trusted side (Manager). The signature packets from the signature header are
+// parsed by the OpenPGP handler (through its Driver), and the decoded records
+// go to the OpenPGP trusted verifier, which hashes the main-header blob itself
+// and verifies with a key of the keyring. Keyrings are parsed the same way.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <umd/error.h>
+#include <umd/manager.h>
+
+#include "drivers/pgp/trusted/keyring.h"
+#include "drivers/pgp/trusted/policy.h"
+#include "drivers/rpm/trusted/package_verifier.h"
+
+namespace umd::rpm {
+
+/// The regular files in a keyring directory (e.g. /etc/umd/keys.d), sorted.
+/// not_found when the directory does not exist.
+Result<std::vector<std::string>> keyring_files(const std::string& dir);
+
+/// Parses the keyring files with the OpenPGP handler and builds a Keyring.
+/// Errc::io for an unreadable file, bad_input for a file that is not a keyring.
+Result<pgp::Keyring> load_keyring(Driver& pgp_driver, const std::vector<std::string>& files, const pgp::Policy& policy);
+
+/// A SignatureCheck that verifies through `pgp_driver` with `keyring` (both must outlive it).
+SignatureCheck pgp_signature_check(Driver& pgp_driver, const pgp::Keyring& keyring, pgp::Policy policy = {});
+
+}  // namespace umd::rpm

@@ -1,0 +1,85 @@
+// drivers/rpm/trusted/trust_db.h — the trust database: file digests vouched for by verified packages.
+//
+// Trusted side (Manager). An LMDB environment (a directory) with two databases:
+//   files     key [algo u8][digest][NEVRA][file index u32 BE] → [mode u32 LE][path]
+//   packages  key NEVRA → what the package added (so removal is exact) and who signed it
+// Readers never block (LMDB MVCC); every update is one write transaction (per
+// package or per batch), so a writer killed mid-update leaves the last
+// committed state intact. Only a VerifiedPackage can be added.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <umd/error.h>
+#include <umd/wire.h>
+
+#include "drivers/rpm/trusted/package_verifier.h"
+
+namespace umd::rpm {
+
+inline constexpr const char* default_trust_db = "/var/lib/umd/trust.mdb";
+inline constexpr const char* default_keyring_dir = "/etc/umd/keys.d";
+
+/// One package in the database.
+struct TrustedPackage {
+    std::string nevra;
+    std::string signer;          ///< primary-key fingerprint of the good signature
+    std::string header_sha256;   ///< what was verified
+    std::uint64_t added = 0;     ///< seconds since the epoch
+    std::uint32_t digest_algo = 0;
+    std::uint32_t files = 0;     ///< regular files with a digest, i.e. entries added
+};
+
+/// A package vouching for a digest.
+struct Vouch {
+    std::string nevra;
+    std::string path;
+    std::uint32_t mode = 0;
+};
+
+/// The answer for one file.
+struct CheckResult {
+    std::string digest;           ///< "<algo>:<hex>" of the match, or of the last algorithm tried
+    std::vector<Vouch> vouchers;  ///< empty: not trusted
+};
+
+struct TrustDbOptions {
+    std::size_t map_size = std::size_t{16} << 30;   ///< LMDB map size (virtual; the file grows as used)
+    bool read_only = false;
+    bool create = true;                              ///< create the directory when missing
+};
+
+class TrustDb {
+public:
+    /// Opens (creating when allowed) the environment in directory `path`.
+    static Result<TrustDb> open(const std::string& path, TrustDbOptions options = {});
+
+    TrustDb(TrustDb&&) noexcept;
+    TrustDb& operator=(TrustDb&&) noexcept;
+    ~TrustDb();
+
+    /// Adds (or replaces, by NEVRA) one package in one transaction.
+    Status add(const VerifiedPackage& package);
+    /// Adds packages in one transaction; `progress(i)` is called after package i is staged.
+    Status add_batch(std::span<const VerifiedPackage* const> packages, const std::function<void(std::size_t)>& progress = {});
+    /// Removes a package and every entry it added. not_found when absent.
+    Status remove(const std::string& nevra);
+    Result<std::vector<TrustedPackage>> list() const;
+    /// Packages vouching for a raw digest of algorithm `algo`.
+    Result<std::vector<Vouch>> lookup(std::uint32_t algo, ByteView digest) const;
+    /// Hashes the file with each algorithm present in the database; the first match wins.
+    Result<CheckResult> check_file(const std::string& path) const;
+
+private:
+    struct Env;
+    explicit TrustDb(std::unique_ptr<Env> env);
+    std::unique_ptr<Env> env_;
+};
+
+}  // namespace umd::rpm
