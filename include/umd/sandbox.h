@@ -1,0 +1,143 @@
+// umd/sandbox.h — the isolation a handler runs in (trusted side: built in the Manager,
+// applied in the child between clone and exec).
+//
+// A Sandbox is a umd::ChildSetup. It is built once, in the parent, from a policy
+// that reads like a sentence:
+//
+//   auto sandbox = umd::sandbox::SandboxPolicy::strict()
+//                      .allow_syscall("getrandom")
+//                      .address_space(512u << 20)
+//                      .build();
+//   options.spawn.setup = sandbox->get();
+//   options.sandbox_description = (*sandbox)->describe();
+//
+// Layers of the strict profile (each one where the kernel allows it; what is
+// active is probed once per process and reported by describe()):
+//   - new user, pid, network, ipc, uts and mount namespaces, with an empty,
+//     read-only root file system;
+//   - an unprivileged identity: the Manager's uid left unmapped in the new user
+//     namespace (it holds no capability and owns nothing there), or a configured
+//     user (run_as) with no supplementary groups;
+//   - every capability dropped (bounding, ambient, effective/permitted/inheritable),
+//     securebits locked, PR_SET_NO_NEW_PRIVS;
+//   - Landlock with every access right of the newest ABI handled and no rule:
+//     no file system access, no TCP, no signals or abstract sockets outside;
+//   - resource limits: address space, CPU time, file size 0, open files, processes, no core;
+//   - a seccomp-bpf allowlist; anything else raises SIGSYS. The handler runtime then
+//     adds a second filter (umd/sandbox_handler.h) that forbids exec and names the
+//     offending system call on stderr before the kernel kills the process.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <umd/error.h>
+#include <umd/process.h>
+
+namespace umd::sandbox {
+
+/// The profiles a driver or `umd run --profile` chooses from.
+enum class Profile {
+    strict,  ///< every layer the kernel offers; a forbidden system call ends the handler
+    log,     ///< like strict, but forbidden system calls are allowed and logged by the kernel (policy writing)
+    none,    ///< no isolation at all: debugging only, loudly visible in status
+};
+
+std::string_view profile_name(Profile profile) noexcept;
+/// "strict", "log" or "none"; invalid_argument for anything else.
+Result<Profile> parse_profile(std::string_view name);
+
+/// What this kernel and this process allow, probed once (the first call) and cached.
+struct KernelSupport {
+    bool user_namespace = false;    ///< CLONE_NEWUSER works (with an id mapping when root)
+    bool other_namespaces = false;  ///< CLONE_NEWPID|NEWNET|NEWIPC|NEWUTS|NEWNS work
+    bool empty_root = false;        ///< an empty tmpfs can become the root (pivot_root)
+    int landlock_abi = 0;           ///< 0 when Landlock is unavailable
+    bool seccomp = false;           ///< seccomp filters can be installed
+    bool root = false;              ///< the Manager runs with euid 0 in the initial user namespace
+    std::string notes;              ///< why a layer is missing, for describe()
+};
+const KernelSupport& kernel_support();
+
+/// A built, immutable sandbox: the ChildSetup the core applies to each handler it spawns.
+class Sandbox : public ChildSetup {
+public:
+    ~Sandbox() override;
+
+    std::uint64_t clone_flags() const noexcept override;
+    int apply_in_child(const char** step) const noexcept override;
+    Status after_clone(pid_t child) const override;
+
+    Profile profile() const noexcept;
+    /// One line per layer, saying whether it is active and, if not, why
+    /// ("none" profile: a loud warning). Used by `umd status` and `umd run`.
+    const std::string& describe() const noexcept;
+
+    struct Plan;  // everything apply_in_child() needs, prepared by build()
+    explicit Sandbox(std::unique_ptr<Plan> plan);
+
+private:
+    std::unique_ptr<Plan> plan_;
+};
+
+/// A fluent description of a sandbox; build() turns it into a Sandbox.
+class SandboxPolicy {
+public:
+    static SandboxPolicy strict();
+    static SandboxPolicy log();
+    static SandboxPolicy none();
+    static SandboxPolicy for_profile(Profile profile);
+
+    /// Adds a system call (by name, e.g. "getrandom") to the allowlist.
+    SandboxPolicy& allow_syscall(std::string name);
+    /// RLIMIT_AS in bytes (default 1 GiB).
+    SandboxPolicy& address_space(std::uint64_t bytes);
+    /// RLIMIT_CPU (default 30 s): SIGXCPU at the limit, SIGKILL one second later.
+    SandboxPolicy& cpu_time(std::chrono::seconds limit);
+    /// RLIMIT_NOFILE (default 16).
+    SandboxPolicy& open_files(std::uint64_t count);
+    /// Runs the handler as this (unprivileged) user instead of the default, the Manager's
+    /// uid left unmapped in a user namespace of its own. Needs a root Manager, and a
+    /// handler image executable by that user.
+    SandboxPolicy& run_as(std::uint32_t uid, std::uint32_t gid);
+
+    /// Builds the seccomp program and the rest of the plan. invalid_argument for an
+    /// unknown system call name or a zero limit; system when libseccomp fails.
+    Result<std::shared_ptr<const Sandbox>> build() const;
+
+    Profile profile() const noexcept { return profile_; }
+
+private:
+    explicit SandboxPolicy(Profile profile) : profile_(profile) {}
+    Profile profile_;
+    std::vector<std::string> extra_syscalls_;
+    std::uint64_t address_space_ = 1ull << 30;
+    std::chrono::seconds cpu_time_{30};
+    std::uint64_t open_files_ = 16;
+    std::uint32_t uid_ = 65534, gid_ = 65534;
+    bool run_as_ = false;
+};
+
+/// The system call a sandboxed handler reported, on stderr, as the one that
+/// violated its policy ("umd-sandbox: syscall N"). The text is untrusted: only
+/// the last well-formed report counts, and only numbers below 4096.
+std::optional<int> reported_syscall(std::string_view stderr_text) noexcept;
+
+/// "openat" for 257 on this architecture, or "syscall 999" when unknown.
+std::string syscall_name(int number);
+
+/// The error kind for a handler that ended this way: sandbox_violation for SIGSYS,
+/// handler_crashed for any other signal or exit status.
+Errc exit_errc(const ExitInfo& info) noexcept;
+
+/// A human sentence for how a handler ended, naming the signal and, for a sandbox
+/// violation, the system call (from info.syscall, else from the handler's report in
+/// `stderr_text`, marked as reported by the handler).
+std::string explain_exit(const ExitInfo& info, std::string_view stderr_text = {});
+
+}  // namespace umd::sandbox

@@ -1,0 +1,132 @@
+// src/sandbox/kernel_support.cpp — probe, once per process, which isolation layers
+// this kernel lets the Manager use (trusted side).
+//
+// Namespaces are tried for real in a short-lived child (an unshare that fails in
+// a container or under a sysctl is the only reliable answer); the child runs the
+// same steps the sandbox runs, so a layer reported active is one that works.
+#include <umd/sandbox.h>
+
+#include <fcntl.h>
+#include <linux/landlock.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <string>
+
+#include "child_steps.h"
+
+namespace umd::sandbox {
+namespace {
+
+constexpr int other_ns_flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS;
+
+/// What the probe child reports: how far it got and why it stopped.
+struct ProbeReport {
+    bool user_namespace = false, id_mapping = false, other_namespaces = false, empty_root = false;
+    int user_errno = 0, map_errno = 0, other_errno = 0, root_errno = 0;
+};
+
+bool in_initial_user_namespace()
+{
+    std::ifstream map("/proc/self/uid_map");
+    std::string a, b, c;
+    return map >> a >> b >> c && a == "0" && b == "0" && c == "4294967295";
+}
+
+Status write_file(const std::string& path, const std::string& text)
+{
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return fail_errno(errno, "open {}", path);
+    ssize_t n = ::write(fd, text.data(), text.size());
+    int err = errno;
+    ::close(fd);
+    if (n != static_cast<ssize_t>(text.size())) return fail_errno(n < 0 ? err : EIO, "write {}", path);
+    return {};
+}
+
+[[noreturn]] void probe_child(int report_fd, int go_fd, bool root)
+{
+    ProbeReport r;
+    if (::unshare(CLONE_NEWUSER) == 0) r.user_namespace = true;
+    else r.user_errno = errno;
+    char byte = 0;
+    (void)!::write(report_fd, &byte, 1);  // "unshared": the parent may write the id maps now
+    if (::read(go_fd, &byte, 1) != 1) ::_exit(1);
+    if (::unshare(other_ns_flags) == 0) r.other_namespaces = true;
+    else r.other_errno = errno;
+    if (r.other_namespaces) {
+        r.root_errno = child::enter_empty_root();
+        r.empty_root = r.root_errno == 0;
+    }
+    if (r.user_namespace && root) {
+        r.map_errno = child::switch_ids(65534, 65534);
+        r.id_mapping = r.map_errno == 0;
+    }
+    (void)!::write(report_fd, &r, sizeof r);
+    ::_exit(0);
+}
+
+KernelSupport probe()
+{
+    KernelSupport k;
+    k.root = ::geteuid() == 0 && in_initial_user_namespace();
+    k.seccomp = ::prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0;
+    long abi = ::syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
+    k.landlock_abi = abi > 0 ? static_cast<int>(abi) : 0;
+    if (!k.landlock_abi) k.notes += fmt::format("landlock unavailable ({}); ", std::strerror(errno));
+    if (!k.seccomp) k.notes += "seccomp filters unavailable; ";
+
+    int report[2], go[2];
+    if (::pipe2(report, O_CLOEXEC) != 0) return k;
+    if (::pipe2(go, O_CLOEXEC) != 0) {
+        ::close(report[0]), ::close(report[1]);
+        return k;
+    }
+    pid_t pid = ::fork();
+    if (pid == 0) probe_child(report[1], go[0], k.root);
+    ::close(report[1]);
+    ::close(go[0]);
+    ProbeReport r;
+    char byte = 0;
+    bool maps_ok = true;
+    if (pid > 0 && ::read(report[0], &byte, 1) == 1) {
+        if (k.root) {
+            // The same mapping the sandbox writes in after_clone(): nobody inside is nobody outside.
+            std::string proc = fmt::format("/proc/{}/", pid);
+            maps_ok = write_file(proc + "uid_map", "65534 65534 1\n") && write_file(proc + "gid_map", "65534 65534 1\n");
+        }
+        (void)!::write(go[1], &byte, 1);
+        if (::read(report[0], &r, sizeof r) != sizeof r) r = ProbeReport{};
+    }
+    ::close(go[1]);
+    ::close(report[0]);
+    if (pid > 0) ::waitpid(pid, nullptr, 0);
+
+    k.user_namespace = r.user_namespace;
+    k.other_namespaces = r.other_namespaces;
+    k.empty_root = r.empty_root;
+    if (!r.user_namespace) k.notes += fmt::format("user namespace unavailable ({}); ", std::strerror(r.user_errno));
+    else if (k.root && !(maps_ok && r.id_mapping))
+        k.notes += fmt::format("mapping a configured user fails ({}); ", std::strerror(r.map_errno));
+    if (!r.other_namespaces) k.notes += fmt::format("pid/net/ipc/uts/mount namespaces unavailable ({}); ", std::strerror(r.other_errno));
+    else if (!r.empty_root) k.notes += fmt::format("empty root unavailable ({}); ", std::strerror(r.root_errno));
+    if (!k.notes.empty()) k.notes.resize(k.notes.size() - 2);
+    return k;
+}
+
+}  // namespace
+
+const KernelSupport& kernel_support()
+{
+    static const KernelSupport support = probe();
+    return support;
+}
+
+}  // namespace umd::sandbox

@@ -1,0 +1,237 @@
+// tests/sandbox/escape_test.cpp — proof from inside: a hostile handler tries to get
+// out, once per run, under the strict profile (every attempt is blocked or ends the
+// handler by SIGSYS, with the system call named) and under profile none (the same
+// attempts succeed, so these tests can fail). Trusted side test.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <umd/manager.h>
+#include <umd/sandbox.h>
+
+#include "process_census.h"
+#include "sandbox_run.h"
+
+namespace umd::sandbox {
+namespace {
+
+using testing::run_once;
+
+/// What the escape attempts need from the outside world: a listening TCP and unix
+/// socket, a directory, and a bystander process to signal, trace and read.
+class World {
+public:
+    World()
+    {
+        dir_ = std::filesystem::temp_directory_path() / ("umd-sandbox-test-" + std::to_string(::getpid()));
+        std::filesystem::create_directories(dir_);
+        tcp_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        ::bind(tcp_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        ::listen(tcp_, 8);
+        ::getsockname(tcp_, reinterpret_cast<sockaddr*>(&a), &len);
+        port_ = ntohs(a.sin_port);
+        unix_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_un u{};
+        u.sun_family = AF_UNIX;
+        unix_path_ = (dir_ / "sock").string();
+        std::snprintf(u.sun_path, sizeof u.sun_path, "%s", unix_path_.c_str());
+        ::bind(unix_, reinterpret_cast<sockaddr*>(&u), sizeof u);
+        ::listen(unix_, 8);
+        bystander_ = ::fork();
+        if (bystander_ == 0) {
+            for (;;) ::pause();
+        }
+    }
+    ~World()
+    {
+        ::kill(bystander_, SIGKILL);
+        ::waitpid(bystander_, nullptr, 0);
+        ::close(tcp_);
+        ::close(unix_);
+        std::filesystem::remove_all(dir_);
+    }
+
+    /// The request line for an attempt, with its argument.
+    std::string request(const std::string& what) const
+    {
+        static const std::map<std::string, std::string> none;
+        if (what == "connect_loopback") return what + " " + std::to_string(port_);
+        if (what == "connect_unix") return what + " " + unix_path_;
+        if (what == "create_file" || what == "mount") return what + " " + dir_.string();
+        if (what == "signal_process" || what == "ptrace_process" || what == "read_proc") return what + " " + std::to_string(bystander_);
+        return what;
+    }
+
+private:
+    std::filesystem::path dir_;
+    int tcp_ = -1, unix_ = -1, port_ = 0;
+    std::string unix_path_;
+    pid_t bystander_ = -1;
+};
+
+class EscapeTest : public ::testing::TestWithParam<const char*> {
+protected:
+    static void SetUpTestSuite()
+    {
+        auto blob = Blob::load_file(UMD_ESCAPE_HANDLER);
+        ASSERT_TRUE(blob) << blob.error().message;
+        blob_ = std::make_unique<Blob>(std::move(*blob));
+        auto strict = SandboxPolicy::strict().cpu_time(std::chrono::seconds(1)).build();
+        ASSERT_TRUE(strict) << strict.error().message;
+        strict_ = *strict;
+        auto none = SandboxPolicy::none().build();
+        ASSERT_TRUE(none);
+        none_ = *none;
+        world_ = std::make_unique<World>();
+    }
+    static void TearDownTestSuite()
+    {
+        world_.reset();
+        blob_.reset();
+    }
+
+    static inline std::unique_ptr<Blob> blob_;
+    static inline std::shared_ptr<const Sandbox> strict_, none_;
+    static inline std::unique_ptr<World> world_;
+};
+
+// Escapes: each must succeed unconfined, and be blocked or fatal under strict.
+const char* const escapes[] = {
+    "open_absolute", "open_relative", "open_directory", "create_file", "socket_inet", "socket_unix",
+    "connect_loopback", "connect_unix", "exec", "fork", "signal_process", "ptrace_process", "mount",
+    "bpf", "io_uring_setup", "userfaultfd", "keyctl", "unshare", "wx_memory", "make_executable",
+    "read_proc", "memory", "capabilities",
+};
+
+TEST_P(EscapeTest, StrictBlocksOrKills)
+{
+    std::string what = GetParam();
+    auto out = run_once(*blob_, strict_.get(), world_->request(what));
+    ASSERT_TRUE(out.ended_by_itself) << what << ": " << out.stderr_text;
+    EXPECT_EQ(out.reply.rfind("ok", 0), std::string::npos) << what << " escaped: " << out.reply;
+    if (out.exit.kind == ExitInfo::Kind::signaled) {
+        EXPECT_EQ(out.exit.code, SIGSYS) << what << ": " << explain_exit(out.exit, out.stderr_text);
+        EXPECT_EQ(exit_errc(out.exit), Errc::sandbox_violation);
+        // The violation is named: the SIGSYS reporter's line resolves to a real system call.
+        auto nr = reported_syscall(out.stderr_text);
+        ASSERT_TRUE(nr.has_value()) << what << ": stderr was " << out.stderr_text;
+        EXPECT_EQ(syscall_name(*nr).rfind("syscall ", 0), std::string::npos);
+        EXPECT_NE(explain_exit(out.exit, out.stderr_text).find(syscall_name(*nr)), std::string::npos);
+    } else {
+        EXPECT_EQ(out.exit.code, 0) << what;
+        EXPECT_EQ(out.reply.rfind("blocked", 0), 0u) << what << ": " << out.reply;
+    }
+    EXPECT_TRUE(testing::session_members(out.pid).empty()) << what << " left processes behind";
+}
+
+TEST_P(EscapeTest, NoneLetsItThrough)
+{
+    std::string what = GetParam();
+    auto out = run_once(*blob_, none_.get(), world_->request(what));
+    ASSERT_TRUE(out.ended_by_itself) << what << ": " << out.stderr_text;
+    EXPECT_EQ(out.exit.kind, ExitInfo::Kind::exited) << what << ": " << explain_exit(out.exit, out.stderr_text);
+    EXPECT_EQ(out.exit.code, 0) << what;
+    if (what == "exec") {
+        EXPECT_EQ(out.reply, "") << "a successful exec replaces the handler with /bin/true";
+    } else {
+        EXPECT_EQ(out.reply.rfind("ok", 0), 0u) << what << ": " << out.reply;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Attempts, EscapeTest, ::testing::ValuesIn(escapes),
+                         [](const auto& info) { return std::string(info.param); });
+
+// Leaks the core already closes under every profile: no descriptor, no environment.
+TEST_F(EscapeTest, NothingInheritedUnderAnyProfile)
+{
+    for (const auto& sandbox : {strict_, none_}) {
+        for (const char* what : {"inherited_fds", "environment"}) {
+            auto out = run_once(*blob_, sandbox.get(), what);
+            EXPECT_EQ(out.reply, "blocked none\n") << what << " under " << profile_name(sandbox->profile());
+        }
+    }
+}
+
+TEST_F(EscapeTest, EndlessCpuEndsByTheCpuLimit)
+{
+    auto out = run_once(*blob_, strict_.get(), "cpu");
+    ASSERT_TRUE(out.ended_by_itself) << "the CPU limit did not stop it";
+    ASSERT_EQ(out.exit.kind, ExitInfo::Kind::signaled);
+    // SIGXCPU at the soft limit, or SIGKILL at the hard one (pid 1 of a pid namespace ignores SIGXCPU).
+    EXPECT_TRUE(out.exit.code == SIGXCPU || out.exit.code == SIGKILL) << explain_exit(out.exit);
+    EXPECT_NE(explain_exit(out.exit).find("CPU"), std::string::npos) << explain_exit(out.exit);
+}
+
+TEST_F(EscapeTest, ChildrenDoNotOutliveTheHandler)
+{
+    auto strict = run_once(*blob_, strict_.get(), "children");
+    EXPECT_EQ(strict.reply.rfind("ok", 0), std::string::npos) << strict.reply;
+    EXPECT_TRUE(testing::session_members(strict.pid).empty());
+
+    // Under the log profile fork is allowed (and logged); the pid namespace still takes
+    // every child down with the handler.
+    auto log = SandboxPolicy::log().build();
+    ASSERT_TRUE(log);
+    auto logged = run_once(*blob_, log->get(), "children");
+    EXPECT_TRUE(logged.ended_by_itself);
+    if (kernel_support().other_namespaces) {
+        EXPECT_TRUE(testing::session_members(logged.pid).empty()) << logged.reply;
+    }
+
+    // Unconfined, the census must see the 64 orphans (then we clean them up).
+    auto none = run_once(*blob_, none_.get(), "children");
+    EXPECT_EQ(none.reply, "ok 64 children\n");
+    auto left = testing::session_members(none.pid);
+    EXPECT_EQ(left.size(), 64u);
+    testing::kill_all(left);
+}
+
+TEST_F(EscapeTest, LogProfileLogsInsteadOfKilling)
+{
+    auto log = SandboxPolicy::log().build();
+    ASSERT_TRUE(log) << log.error().message;
+    auto out = run_once(*blob_, log->get(), "socket_unix");
+    EXPECT_EQ(out.exit.kind, ExitInfo::Kind::exited) << explain_exit(out.exit, out.stderr_text);
+    // The system call ran (and the kernel logged it); the other layers still apply.
+    EXPECT_EQ(out.reply.rfind("ok", 0), 0u) << out.reply;
+    auto open = run_once(*blob_, log->get(), "open_absolute");
+    EXPECT_EQ(open.reply.rfind("blocked", 0), 0u) << "Landlock still denies files: " << open.reply;
+}
+
+TEST_F(EscapeTest, EndlessReplyIsCutByTheDriver)
+{
+    DriverOptions options;
+    options.max_reply = 1 << 20;
+    options.deadline = std::chrono::seconds(20);
+    options.sandbox = strict_;
+    options.sandbox_description = strict_->describe();
+    Driver driver("escape", options);
+    std::ifstream file(UMD_ESCAPE_HANDLER, std::ios::binary);
+    std::vector<std::uint8_t> image((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    ASSERT_TRUE(driver.load(image));
+    auto reply = driver.send_recv_raw(as_bytes("endless_reply"));
+    ASSERT_FALSE(reply);
+    EXPECT_NE(reply.error().code, Errc::timeout) << reply.error().message;
+
+    auto violation = driver.send_recv_raw(as_bytes("socket_inet"));
+    ASSERT_FALSE(violation) << as_chars(*violation);
+    EXPECT_EQ(violation.error().code, Errc::sandbox_violation) << violation.error().message;
+}
+
+}  // namespace
+}  // namespace umd::sandbox

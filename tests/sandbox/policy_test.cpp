@@ -1,0 +1,99 @@
+// tests/sandbox/policy_test.cpp — the policy builder, its description, and the
+// reading of a handler's (untrusted) violation report. Trusted side test.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/syscall.h>
+
+#include <umd/sandbox.h>
+
+namespace umd::sandbox {
+namespace {
+
+TEST(SandboxPolicy, StrictBuildsAndDescribesEveryLayer)
+{
+    auto sandbox = SandboxPolicy::strict().allow_syscall("getcpu").address_space(512u << 20).build();
+    ASSERT_TRUE(sandbox) << sandbox.error().message;
+    const std::string& d = (*sandbox)->describe();
+    for (const char* layer : {"profile strict", "namespaces:", "landlock", "seccomp", "limits: address space 512 MiB", "no_new_privs"})
+        EXPECT_NE(d.find(layer), std::string::npos) << layer << " missing in:\n" << d;
+    EXPECT_EQ((*sandbox)->profile(), Profile::strict);
+}
+
+TEST(SandboxPolicy, NoneIsLoud)
+{
+    auto sandbox = SandboxPolicy::none().build();
+    ASSERT_TRUE(sandbox);
+    EXPECT_NE((*sandbox)->describe().find("NO SANDBOX"), std::string::npos);
+    EXPECT_EQ((*sandbox)->clone_flags(), 0u);
+    const char* step = nullptr;
+    EXPECT_EQ((*sandbox)->apply_in_child(&step), 0);
+}
+
+TEST(SandboxPolicy, RejectsWhatCannotBeRight)
+{
+    auto unknown = SandboxPolicy::strict().allow_syscall("no_such_call").build();
+    ASSERT_FALSE(unknown);
+    EXPECT_EQ(unknown.error().code, Errc::invalid_argument);
+    EXPECT_NE(unknown.error().message.find("no_such_call"), std::string::npos);
+    EXPECT_FALSE(SandboxPolicy::strict().address_space(0).build());
+    EXPECT_FALSE(SandboxPolicy::strict().open_files(2).build());
+    EXPECT_FALSE(SandboxPolicy::strict().run_as(0, 0).build());
+}
+
+TEST(SandboxPolicy, ProfilesByName)
+{
+    EXPECT_EQ(parse_profile("strict").value(), Profile::strict);
+    EXPECT_EQ(parse_profile("log").value(), Profile::log);
+    EXPECT_EQ(parse_profile("none").value(), Profile::none);
+    EXPECT_EQ(parse_profile("Strict").error().code, Errc::invalid_argument);
+    EXPECT_EQ(profile_name(Profile::log), "log");
+}
+
+TEST(KernelSupport, ProbedOnceAndConsistent)
+{
+    const KernelSupport& a = kernel_support();
+    const KernelSupport& b = kernel_support();
+    EXPECT_EQ(&a, &b);
+    EXPECT_TRUE(a.seccomp);
+    if (!a.other_namespaces) {
+        EXPECT_FALSE(a.empty_root);
+    }
+}
+
+TEST(ViolationReport, ReadsTheLastWellFormedLine)
+{
+    EXPECT_EQ(reported_syscall("umd-sandbox: syscall 41\n"), 41);
+    EXPECT_EQ(reported_syscall("noise\numd-sandbox: syscall 1\numd-sandbox: syscall 257"), 257);
+    EXPECT_EQ(reported_syscall("umd-sandbox: syscall 41\ngarbage umd-sandbox: syscall 59\n"), 41);
+}
+
+TEST(ViolationReport, IgnoresMalformedReports)
+{
+    for (const char* bad : {"", "umd-sandbox: syscall ", "umd-sandbox: syscall -1", "umd-sandbox: syscall 4096",
+                            "umd-sandbox: syscall 99999999999999999999", "umd-sandbox: syscall 12x", "xumd-sandbox: syscall 3",
+                            "umd-sandbox: syscall 0041 trailing"})
+        EXPECT_FALSE(reported_syscall(bad).has_value()) << bad;
+    std::string huge(1 << 20, '9');
+    EXPECT_FALSE(reported_syscall("umd-sandbox: syscall " + huge).has_value());
+}
+
+TEST(ExplainExit, NamesTheSignalAndTheSystemCall)
+{
+    EXPECT_EQ(syscall_name(SYS_openat), "openat");
+    EXPECT_EQ(syscall_name(100000), "syscall 100000");
+    ExitInfo sigsys{ExitInfo::Kind::signaled, SIGSYS};
+    EXPECT_EQ(exit_errc(sigsys), Errc::sandbox_violation);
+    EXPECT_NE(explain_exit(sigsys, "umd-sandbox: syscall 41\n").find("socket"), std::string::npos);
+    EXPECT_NE(explain_exit(sigsys).find("sandbox"), std::string::npos);
+    ExitInfo certain{ExitInfo::Kind::signaled, SIGSYS, SYS_execve};
+    EXPECT_NE(explain_exit(certain, "umd-sandbox: syscall 41\n").find("execve"), std::string::npos);
+    ExitInfo segv{ExitInfo::Kind::signaled, SIGSEGV};
+    EXPECT_EQ(exit_errc(segv), Errc::handler_crashed);
+    EXPECT_NE(explain_exit(segv).find("SIGSEGV"), std::string::npos);
+    EXPECT_NE(explain_exit(ExitInfo{ExitInfo::Kind::signaled, SIGXCPU}).find("CPU time"), std::string::npos);
+    EXPECT_EQ(explain_exit(ExitInfo{ExitInfo::Kind::exited, 3}), "exited with status 3");
+}
+
+}  // namespace
+}  // namespace umd::sandbox

@@ -1,0 +1,44 @@
+// tests/sandbox/process_census.h — count (and clean up) the processes a handler left
+// behind: every process of the session the handler led (trusted side test helper).
+#pragma once
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/types.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace umd::sandbox::testing {
+
+/// Pids of live processes whose session id is `session` (the core makes each handler a session leader).
+inline std::vector<pid_t> session_members(pid_t session)
+{
+    std::vector<pid_t> pids;
+    DIR* dir = ::opendir("/proc");
+    if (!dir) return pids;
+    while (dirent* e = ::readdir(dir)) {
+        char* end = nullptr;
+        long pid = std::strtol(e->d_name, &end, 10);
+        if (!end || *end || pid <= 0) continue;
+        std::ifstream stat("/proc/" + std::string(e->d_name) + "/stat");
+        std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+        auto close = text.rfind(')');
+        if (close == std::string::npos) continue;
+        char state = 0;
+        long ppid = 0, pgrp = 0, sid = 0;
+        if (std::sscanf(text.c_str() + close + 1, " %c %ld %ld %ld", &state, &ppid, &pgrp, &sid) != 4) continue;
+        if (sid == session && state != 'Z' && state != 'X') pids.push_back(static_cast<pid_t>(pid));
+    }
+    ::closedir(dir);
+    return pids;
+}
+
+inline void kill_all(const std::vector<pid_t>& pids)
+{
+    for (pid_t pid : pids) ::kill(pid, SIGKILL);
+}
+
+}  // namespace umd::sandbox::testing
