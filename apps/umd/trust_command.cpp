@@ -1,0 +1,160 @@
+// apps/umd/trust_command.cpp — `umd trust add|remove|list|check` (trusted side).
+//
+// The trust database maps file digests to the verified packages vouching for
+// them. Only packages whose header signature verified and whose claims checked
+// out are added (one transaction for the batch); the rest are refused with why.
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "drivers/rpm/trusted/rpm_session.h"
+#include "drivers/rpm/trusted/trust_db.h"
+
+namespace umd::cli {
+namespace {
+
+constexpr std::size_t progress_threshold = 20;   // packages before a progress bar is worth drawing
+
+void draw_progress(std::size_t done, std::size_t total)
+{
+    constexpr int width = 40;
+    int filled = static_cast<int>(done * width / (total ? total : 1));
+    std::fprintf(stderr, "\r[%.*s%*s] %zu/%zu", filled, "########################################", width - filled, "", done, total);
+    if (done == total) std::fputc('\n', stderr);
+}
+
+}  // namespace
+
+void register_trust(CLI::App& app, Context& ctx)
+{
+    rpm::register_loaders(*ctx.registry);
+    auto* trust = app.add_subcommand("trust", "The trust database: file digests vouched for by verified packages");
+    trust->require_subcommand(1);
+    auto db_path = std::make_shared<std::string>(rpm::default_trust_db);
+    trust->add_option("--db", *db_path, "Trust database directory (default /var/lib/umd/trust.mdb)");
+
+    auto keyrings = std::make_shared<std::vector<std::string>>();
+    auto packages = std::make_shared<std::vector<std::string>>();
+    auto* add = trust->add_subcommand("add", "Verify packages and add the digests of their files");
+    add->add_option("--keyring", *keyrings, "OpenPGP certificate file (repeatable; default: /etc/umd/keys.d)")
+        ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    add->add_option("PKG", *packages, "Package files")->required();
+    add->footer("Exit status: 0 all added, 1 any refused (not valid), 2 any malformed or unreadable, 3 or more a failure.");
+    add->callback([&ctx, db_path, keyrings, packages] {
+        auto manager = ctx.manager();
+        if (!manager) {
+            ctx.exit_code = ctx.report(manager.error());
+            return;
+        }
+        auto session = rpm::RpmSession::open(**manager, *keyrings);
+        if (!session) {
+            ctx.exit_code = ctx.report(session.error());
+            return;
+        }
+        auto db = rpm::TrustDb::open(*db_path);
+        if (!db) {
+            ctx.exit_code = ctx.report(db.error());
+            return;
+        }
+        const bool bar = !ctx.quiet && packages->size() >= progress_threshold && isatty(STDERR_FILENO);
+        std::vector<rpm::VerifiedPackage> verified;
+        int worst = 0;
+        std::size_t refused = 0;
+        for (std::size_t i = 0; i < packages->size(); ++i) {
+            auto v = (*session)->verify((*packages)[i]);
+            if (v) {
+                verified.push_back(std::move(*v));
+            } else {
+                if (bar) std::fputc('\n', stderr);
+                worst = std::max(worst, ctx.report(with_context(v.error(), "refused")));
+                ++refused;
+            }
+            if (bar) draw_progress(i + 1, packages->size());
+        }
+        std::vector<const rpm::VerifiedPackage*> batch;
+        for (const auto& v : verified) batch.push_back(&v);
+        if (auto s = db->add_batch(batch); !s) {
+            ctx.exit_code = ctx.report(s.error());
+            return;
+        }
+        std::printf("trust: added %zu package%s, refused %zu\n", verified.size(), verified.size() == 1 ? "" : "s", refused);
+        ctx.exit_code = worst;
+    });
+
+    auto nevra = std::make_shared<std::string>();
+    auto* remove = trust->add_subcommand("remove", "Remove a package and every digest it added");
+    remove->add_option("NEVRA", *nevra, "name-[epoch:]version-release.arch, as `umd trust list` shows it")->required();
+    remove->callback([&ctx, db_path, nevra] {
+        auto db = rpm::TrustDb::open(*db_path, {.create = false});
+        if (!db) {
+            ctx.exit_code = ctx.report(db.error());
+            return;
+        }
+        if (auto s = db->remove(*nevra); !s) {
+            ctx.exit_code = ctx.report(s.error());
+            return;
+        }
+        std::printf("trust: removed %s\n", nevra->c_str());
+        ctx.exit_code = 0;
+    });
+
+    auto json = std::make_shared<bool>(false);
+    auto* list = trust->add_subcommand("list", "List the packages in the database");
+    list->add_flag("--json", *json, "JSON output");
+    list->callback([&ctx, db_path, json] {
+        auto db = rpm::TrustDb::open(*db_path, {.read_only = true});
+        if (!db) {
+            ctx.exit_code = ctx.report(db.error());
+            return;
+        }
+        auto packages = db->list();
+        if (!packages) {
+            ctx.exit_code = ctx.report(packages.error());
+            return;
+        }
+        if (*json) {
+            nlohmann::json out = nlohmann::json::array();
+            for (const auto& p : *packages)
+                out.push_back({{"nevra", p.nevra}, {"signer", p.signer}, {"header_sha256", p.header_sha256},
+                               {"added", p.added}, {"digest_algorithm", p.digest_algo}, {"files", p.files}});
+            std::printf("%s\n", out.dump(2).c_str());
+        } else {
+            for (const auto& p : *packages)
+                std::printf("%s  files=%u  signer=%s\n", p.nevra.c_str(), p.files, p.signer.c_str());
+        }
+        ctx.exit_code = 0;
+    });
+
+    auto files = std::make_shared<std::vector<std::string>>();
+    auto* check = trust->add_subcommand("check", "Say whether each file's digest is vouched for by a trusted package");
+    check->add_option("FILE", *files, "Files to check")->required();
+    check->footer("Exit status: 0 all trusted, 1 any not trusted, 2 any unreadable.");
+    check->callback([&ctx, db_path, files] {
+        auto db = rpm::TrustDb::open(*db_path, {.read_only = true});
+        if (!db) {
+            ctx.exit_code = ctx.report(db.error());
+            return;
+        }
+        int worst = 0;
+        for (const auto& f : *files) {
+            auto r = db->check_file(f);
+            if (!r) {
+                worst = std::max(worst, ctx.report(r.error()));
+                continue;
+            }
+            if (r->vouchers.empty()) {
+                std::printf("%s: NOT TRUSTED (%s)\n", f.c_str(), r->digest.c_str());
+                worst = std::max(worst, 1);
+            } else {
+                std::printf("%s: trusted, %s as %s\n", f.c_str(), r->vouchers[0].nevra.c_str(), r->vouchers[0].path.c_str());
+            }
+        }
+        ctx.exit_code = worst;
+    });
+}
+
+}  // namespace umd::cli

@@ -1,0 +1,68 @@
+// drivers/rpm/trusted/rpm_session.cpp — both drivers and a keyring, for front ends.
+// Trusted side (Manager). See rpm_session.h.
+#include "drivers/rpm/trusted/rpm_session.h"
+
+#include "drivers/rpm/trusted/package_reader.h"
+#include "drivers/rpm/trusted/trust_db.h"
+
+extern "C++" const umd::LoaderModule umd_pgp_loader_module;
+
+namespace umd::rpm {
+
+void register_loaders(LoaderRegistry& registry)
+{
+    registry.add_builtin(loader_module());
+    registry.add_builtin(umd_pgp_loader_module);
+}
+
+std::string RpmSession::default_keyring_dir_path() { return default_keyring_dir; }
+
+Result<std::unique_ptr<RpmSession>> RpmSession::open(Manager& manager, const std::vector<std::string>& keyring_files,
+                                                     const std::string& keyring_dir)
+{
+    auto rpm = manager.driver("rpm");
+    if (!rpm) return std::unexpected(rpm.error());
+    auto pgp = manager.driver("pgp");
+    if (!pgp) return std::unexpected(pgp.error());
+    std::vector<std::string> files = keyring_files;
+    if (files.empty()) {
+        auto listed = rpm::keyring_files(keyring_dir);
+        if (!listed) return std::unexpected(listed.error());
+        files = std::move(*listed);
+        if (files.empty()) return fail(Errc::not_found, "no keys in {}", keyring_dir);
+    }
+    auto ring = load_keyring(**pgp, files, {});
+    if (!ring) return std::unexpected(ring.error());
+    return std::unique_ptr<RpmSession>(new RpmSession(**rpm, **pgp, std::move(*ring)));
+}
+
+Result<VerifiedPackage> RpmSession::verify(const std::string& path)
+{
+    auto parsed = parse_with_handler(rpm_, path);
+    if (!parsed) return std::unexpected(parsed.error());
+    auto v = verify_parsed(*parsed, pgp_signature_check(pgp_, keyring_));
+    if (!v) return std::unexpected(with_context(v.error(), path));
+    return v;
+}
+
+Result<std::pair<Parsed, PackageInfo>> RpmSession::inspect(Manager& manager, const std::string& path)
+{
+    auto rpm = manager.driver("rpm");
+    if (!rpm) return std::unexpected(rpm.error());
+    auto parsed = parse_with_handler(**rpm, path);
+    if (!parsed) return std::unexpected(parsed.error());
+    auto info = inspect_parsed(*parsed);
+    if (!info) return std::unexpected(with_context(info.error(), path));
+    return std::pair{std::move(*parsed), std::move(*info)};
+}
+
+Result<std::pair<Parsed, PackageInfo>> RpmSession::inspect(const std::string& path)
+{
+    auto parsed = parse_with_handler(rpm_, path);
+    if (!parsed) return std::unexpected(parsed.error());
+    auto info = inspect_parsed(*parsed);
+    if (!info) return std::unexpected(with_context(info.error(), path));
+    return std::pair{std::move(*parsed), std::move(*info)};
+}
+
+}  // namespace umd::rpm

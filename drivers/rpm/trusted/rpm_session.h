@@ -1,0 +1,43 @@
+// drivers/rpm/trusted/rpm_session.h — what a front end needs to verify packages: both drivers and a keyring.
+//
+// Trusted side (Manager). Registers the RPM and OpenPGP loader modules, gets
+// both drivers from the Manager, loads the keyring through the OpenPGP driver,
+// and verifies package files (package_reader + package_verifier).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <umd/error.h>
+#include <umd/manager.h>
+
+#include "drivers/rpm/trusted/package_verifier.h"
+#include "drivers/rpm/trusted/pgp_signature_check.h"
+
+namespace umd::rpm {
+
+/// Adds the built-in RPM and OpenPGP loader modules to `registry`.
+void register_loaders(LoaderRegistry& registry);
+
+class RpmSession {
+public:
+    /// `keyring_files` empty: every file of `keyring_dir`.
+    static Result<std::unique_ptr<RpmSession>> open(Manager& manager, const std::vector<std::string>& keyring_files,
+                                                    const std::string& keyring_dir = default_keyring_dir_path());
+    /// Parses, verifies the header signature, checks the claims.
+    Result<VerifiedPackage> verify(const std::string& path);
+    /// Parses and checks the claims only (no signature check): for display.
+    Result<std::pair<Parsed, PackageInfo>> inspect(const std::string& path);
+    static Result<std::pair<Parsed, PackageInfo>> inspect(Manager& manager, const std::string& path);
+
+    static std::string default_keyring_dir_path();
+
+private:
+    RpmSession(Driver& rpm, Driver& pgp, pgp::Keyring keyring) : rpm_(rpm), pgp_(pgp), keyring_(std::move(keyring)) {}
+    Driver& rpm_;
+    Driver& pgp_;
+    pgp::Keyring keyring_;
+};
+
+}  // namespace umd::rpm
