@@ -149,7 +149,7 @@ TEST(Malformed, DecompressionBombStopsAtTheLimit)
 {
     // 1 GiB of zeros, deflated (about 1 MiB), as a zlib compressed data packet.
     z_stream zs{};
-    ASSERT_EQ(deflateInit(&zs, 9), Z_OK);
+    ASSERT_EQ(deflateInit(&zs, 1), Z_OK);
     Bytes zeros(1 << 20, 0), compressed;
     Bytes buffer(1 << 16);
     for (int i = 0; i < 1024; ++i) {
