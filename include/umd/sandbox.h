@@ -123,6 +123,15 @@ private:
     bool run_as_ = false;
 };
 
+/// A profile built with its defaults, as the CLI and drivers use it: `setup` is null
+/// for profile none (the core then starts the handler unconfined).
+struct BuiltProfile {
+    std::shared_ptr<const ChildSetup> setup;
+    std::string description;
+};
+/// make_profile("strict"): invalid_argument for an unknown name, or build()'s errors.
+Result<BuiltProfile> make_profile(std::string_view name);
+
 /// The system call a sandboxed handler reported, on stderr, as the one that
 /// violated its policy ("umd-sandbox: syscall N"). The text is untrusted: only
 /// the last well-formed report counts, and only numbers below 4096.

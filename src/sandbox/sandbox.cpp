@@ -248,4 +248,16 @@ Result<Profile> parse_profile(std::string_view name)
     return fail(Errc::invalid_argument, "unknown sandbox profile '{}' (strict, log or none)", name);
 }
 
+Result<BuiltProfile> make_profile(std::string_view name)
+{
+    auto profile = parse_profile(name);
+    if (!profile) return std::unexpected(profile.error());
+    auto sandbox = SandboxPolicy::for_profile(*profile).build();
+    if (!sandbox) return std::unexpected(sandbox.error());
+    BuiltProfile built;
+    built.description = (*sandbox)->describe();
+    if (*profile != Profile::none) built.setup = std::move(*sandbox);
+    return built;
+}
+
 }  // namespace umd::sandbox
