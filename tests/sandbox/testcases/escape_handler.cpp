@@ -162,6 +162,7 @@ std::string attempt(const std::string& what, const std::string& arg)
                 ::_exit(0);
             }
             if (pid < 0) return made ? "ok " + std::to_string(made) + " children" : result(-1);
+            ::setpgid(pid, pid);  // both sides set it: the group is left before the reply is written
             ++made;
         }
         return "ok " + std::to_string(made) + " children";
