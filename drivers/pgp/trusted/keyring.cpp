@@ -206,13 +206,50 @@ Status key_acceptable(const PublicKey& key, const Policy& policy)
     return {};
 }
 
+namespace {
+
+/// Folds `more` into `into` (same primary key): user IDs and subkeys are matched by
+/// value and fingerprint, signature targets renumbered. This is how a revocation
+/// certificate in one file applies to the certificate in another, as for sqv.
+void merge_into(Certificate& into, const Certificate& more)
+{
+    std::vector<std::uint32_t> uid_map, sub_map;
+    for (const std::string& uid : more.user_ids) {
+        auto it = std::ranges::find(into.user_ids, uid);
+        if (it == into.user_ids.end()) it = into.user_ids.insert(into.user_ids.end(), uid);
+        uid_map.push_back(static_cast<std::uint32_t>(it - into.user_ids.begin()));
+    }
+    for (const Key& sub : more.subkeys) {
+        Bytes fpr = fingerprint(sub);
+        auto it = std::ranges::find_if(into.subkeys, [&](const Key& k) { return fingerprint(k) == fpr; });
+        if (it == into.subkeys.end()) it = into.subkeys.insert(into.subkeys.end(), sub);
+        sub_map.push_back(static_cast<std::uint32_t>(it - into.subkeys.begin()));
+    }
+    for (Certificate::Bound bound : more.signatures) {
+        // decode() has checked every target against the counts of its own certificate.
+        if (bound.signature.context == SigContext::user_id) bound.target = uid_map.at(bound.target);
+        else if (bound.signature.context == SigContext::subkey || bound.signature.context == SigContext::back_signature)
+            bound.target = sub_map.at(bound.target);
+        into.signatures.push_back(std::move(bound));
+    }
+}
+
+}  // namespace
+
 Result<Keyring> Keyring::from(const std::vector<Parsed>& parsed, const Policy& policy)
 {
     Keyring ring;
+    std::vector<Certificate> merged;
+    std::map<Bytes, std::size_t> by_fingerprint;
     for (const Parsed& p : parsed) {
         if (p.kind != InputKind::certificates) return fail(Errc::bad_input, "a keyring file holds no certificates");
-        for (const Certificate& cert : p.certificates) ring.certs_.push_back(validate_certificate(cert, policy));
+        for (const Certificate& cert : p.certificates) {
+            auto [it, fresh] = by_fingerprint.emplace(fingerprint(cert.primary), merged.size());
+            if (fresh) merged.push_back(cert);
+            else merge_into(merged[it->second], cert);
+        }
     }
+    for (const Certificate& cert : merged) ring.certs_.push_back(validate_certificate(cert, policy));
     for (std::size_t c = 0; c < ring.certs_.size(); ++c) {
         const auto& vc = ring.certs_[c];
         ring.by_key_id_.emplace(vc.primary.key_id, std::pair{c, std::ptrdiff_t{-1}});

@@ -1,0 +1,170 @@
+// A lying handler: records that were good are altered the way a compromised
+// handler could alter them. The Manager rebuilds every hashed byte from the
+// records and hashes the data itself, so no alteration may yield a valid verdict.
+// Also the v6 path, on the RFC 9580 Appendix A samples.
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "drivers/pgp/handler/parse.h"
+#include "drivers/pgp/trusted/key_material.h"
+#include "drivers/pgp/trusted/tests/peer.h"
+#include "drivers/pgp/trusted/tests/rfc9580_vectors.h"
+
+namespace umd::pgp::test {
+namespace {
+
+Parsed parse_text(std::string_view text)
+{
+    auto parsed = parser::parse(as_bytes(text));
+    if (!parsed) throw std::runtime_error(parsed.error().message);
+    auto decoded = decode(encode(*parsed));
+    if (!decoded) throw std::runtime_error(decoded.error().message);
+    return *decoded;
+}
+
+TEST(Rfc9580, V6CertificateFingerprintAndCleartextSignature)
+{
+    Parsed cert = parse_text(rfc9580_a3_certificate);
+    auto ring = Keyring::from({cert}, {});
+    ASSERT_TRUE(ring) << ring.error().message;
+    ASSERT_EQ(ring->certificates().size(), 1u);
+    const auto& vc = ring->certificates()[0];
+    EXPECT_EQ(hex_upper(vc.primary.fingerprint), rfc9580_a3_fingerprint);
+    EXPECT_EQ(hex_upper(vc.primary.key_id), std::string(rfc9580_a3_fingerprint).substr(0, 16));   // v6: high 8 bytes
+    EXPECT_FALSE(vc.primary.bindings.empty()) << "the v6 direct-key self-signature should verify";
+    ASSERT_EQ(vc.subkeys.size(), 1u);
+    EXPECT_FALSE(vc.subkeys[0].bindings.empty()) << "the v6 subkey binding should verify";
+
+    Parsed msg = parse_text(rfc9580_a6_cleartext);
+    Bytes out;
+    auto verdict = verify_message(*ring, msg, {}, &out);
+    ASSERT_TRUE(verdict) << verdict.error().message;
+    EXPECT_TRUE(verdict->valid()) << verdict->status().error().message;
+    ASSERT_EQ(verdict->good_signers.size(), 1u);
+    EXPECT_EQ(verdict->good_signers[0], rfc9580_a3_fingerprint);
+    EXPECT_EQ(as_chars(out), "What we need from the grocery store:\n\n- tofu\n- vegetables\n- noodles\n");
+}
+
+/// Alters a copy of the message records; the verdict must not be valid.
+void expect_refused(const Keyring& ring, const Parsed& good, const std::function<void(Parsed&)>& lie, const char* what)
+{
+    Parsed bad = good;
+    lie(bad);
+    auto verdict = verify_message(ring, bad, {}, nullptr);
+    EXPECT_TRUE(!verdict || !verdict->valid()) << what;
+}
+
+TEST(LyingHandler, V6MessageRecords)
+{
+    auto ring = Keyring::from({parse_text(rfc9580_a3_certificate)}, {});
+    ASSERT_TRUE(ring);
+    Parsed good = parse_text(rfc9580_a6_cleartext);
+    ASSERT_TRUE(verify_message(*ring, good, {}, nullptr)->valid());
+    expect_refused(*ring, good, [](Parsed& p) { p.signatures[0].salt[0] ^= 1; }, "altered salt");
+    expect_refused(*ring, good, [](Parsed& p) { std::reverse(p.signatures[0].salt.begin(), p.signatures[0].salt.end()); }, "swapped salt");
+    expect_refused(*ring, good, [](Parsed& p) { p.signatures[0].salt.resize(16); }, "short salt");
+    expect_refused(*ring, good, [](Parsed& p) { p.text->push_back('!'); }, "other text");
+    expect_refused(*ring, good, [](Parsed& p) { (*p.text)[0] = 'w'; }, "other text");
+    expect_refused(*ring, good, [](Parsed& p) { p.signatures[0].hashed_area.back() ^= 1; }, "altered hashed area");
+    expect_refused(*ring, good, [](Parsed& p) { p.signatures[0].type = 0x00; }, "binary type");
+    expect_refused(*ring, good, [](Parsed& p) { p.signatures[0].hash_algorithm = 8; }, "other hash");
+    expect_refused(*ring, good, [](Parsed& p) { p.signatures[0].version = 4; p.signatures[0].salt.clear(); }, "v4 claim");
+    expect_refused(*ring, good, [](Parsed& p) { p.signatures[0].fields[0][5] ^= 1; }, "altered signature value");
+    expect_refused(*ring, good, [](Parsed& p) { p.signatures[0].left16 ^= 1; }, "altered left16");
+    expect_refused(*ring, good, [](Parsed& p) { p.cleartext_hash_headers = {8}; }, "hash header mismatch");
+    // Hints are only hints: dropping or faking them cannot make a bad signature good, and
+    // the issuer fingerprint in the hashed area still finds the key.
+    Parsed no_hints = good;
+    no_hints.signatures[0].issuer_hints.clear();
+    EXPECT_TRUE(verify_message(*ring, no_hints, {}, nullptr)->valid());
+}
+
+TEST(LyingHandler, V6CertificateRecords)
+{
+    Parsed good = parse_text(rfc9580_a3_certificate);
+    Parsed msg = parse_text(rfc9580_a6_cleartext);
+    auto check = [&](const std::function<void(Parsed&)>& lie, const char* what) {
+        Parsed bad = good;
+        lie(bad);
+        auto ring = Keyring::from({bad}, {});
+        ASSERT_TRUE(ring);
+        auto verdict = verify_message(*ring, msg, {}, nullptr);
+        EXPECT_TRUE(!verdict || !verdict->valid()) << what;
+    };
+    check([](Parsed& p) { p.certificates[0].primary.fields[0][0] ^= 1; }, "other key material");
+    check([](Parsed& p) { p.certificates[0].primary.created += 1; }, "other creation time");
+    check([](Parsed& p) { p.certificates[0].primary.version = 4; }, "v4 claim");
+    check([](Parsed& p) {
+        for (auto& b : p.certificates[0].signatures) b.signature.hashed_area.back() ^= 1;
+    }, "altered self-signature areas");
+    check([](Parsed& p) { p.certificates[0].signatures.clear(); }, "self-signatures dropped");
+    check([](Parsed& p) {
+        for (auto& b : p.certificates[0].signatures) b.signature.salt[0] ^= 1;
+    }, "altered self-signature salts");
+}
+
+TEST(LyingHandler, V4DetachedAndCertificateRecords)
+{
+    Gpg gpg;
+    std::string fpr = gpg.generate("Liar <l@example.org>", "rsa2048", "sign");
+    std::string sub = gpg.add_subkey(fpr, "nistp256/sign", "sign");
+    std::string data = gpg.file("d.txt");
+    write_file(data, "data\n");
+    ASSERT_EQ(gpg.gpg("--local-user " + sub + "! --detach-sign --output " + gpg.file("d.sig") + " " + data).status, 0);
+    auto cert = parse_file(gpg.export_key(fpr, "k.gpg"));
+    auto sig = parse_file(gpg.file("d.sig"));
+    ASSERT_TRUE(cert && sig);
+    Bytes bytes(5, 0);
+    bytes = {'d', 'a', 't', 'a', '\n'};
+    {
+        auto ring = Keyring::from({*cert}, {});
+        ASSERT_TRUE(ring);
+        auto verdict = verify_detached(*ring, *sig, bytes, {});
+        ASSERT_TRUE(verdict && verdict->valid()) << (verdict ? verdict->status().error().message : verdict.error().message);
+    }
+    auto sig_lie = [&](const std::function<void(Signature&)>& lie, const char* what) {
+        Parsed bad = *sig;
+        lie(bad.signatures[0]);
+        auto ring = Keyring::from({*cert}, {});
+        auto verdict = verify_detached(*ring, bad, bytes, {});
+        EXPECT_TRUE(!verdict || !verdict->valid()) << what;
+    };
+    sig_lie([](Signature& s) { s.hashed_area[2] ^= 1; }, "altered hashed area");
+    sig_lie([](Signature& s) { s.type = 0x01; }, "text type");
+    sig_lie([](Signature& s) { s.pk_algorithm = 1; }, "other algorithm");
+    sig_lie([](Signature& s) { s.fields[0].back() ^= 1; }, "altered r");
+    sig_lie([](Signature& s) { std::swap(s.fields[0], s.fields[1]); }, "swapped r and s");
+    sig_lie([](Signature& s) { s.hashed_area.clear(); }, "no hashed area");
+    sig_lie([](Signature& s) { s.hashed_area.insert(s.hashed_area.end(), {2, 0x80 | 101, 0}); }, "critical unknown");
+    sig_lie([](Signature& s) { s.version = 6; s.salt = Bytes(16, 0); }, "v6 claim");
+
+    auto cert_lie = [&](const std::function<void(Certificate&)>& lie, const char* what) {
+        Parsed bad = *cert;
+        lie(bad.certificates[0]);
+        auto ring = Keyring::from({bad}, {});
+        ASSERT_TRUE(ring);
+        auto verdict = verify_detached(*ring, *sig, bytes, {});
+        EXPECT_TRUE(!verdict || !verdict->valid()) << what;
+    };
+    cert_lie([](Certificate& c) { c.subkeys[0].fields[1].back() ^= 1; }, "other subkey point");
+    cert_lie([](Certificate& c) { c.primary.fields[0].back() ^= 2; }, "other primary modulus");
+    cert_lie([](Certificate& c) {
+        std::erase_if(c.signatures, [](const auto& b) { return b.signature.context == SigContext::back_signature; });
+    }, "back-signature dropped");
+    cert_lie([](Certificate& c) {
+        for (auto& b : c.signatures)
+            if (b.signature.context == SigContext::back_signature) b.signature.context = SigContext::subkey;
+    }, "back-signature passed off as binding");
+    cert_lie([](Certificate& c) {
+        for (auto& b : c.signatures)
+            if (b.signature.context == SigContext::subkey) b.signature.hashed_area.back() ^= 1;
+    }, "altered binding");
+    cert_lie([](Certificate& c) {
+        c.subkeys.push_back(c.subkeys[0]);
+        c.subkeys[0].created += 1;
+    }, "subkey swapped under its binding");
+}
+
+}  // namespace
+}  // namespace umd::pgp::test
