@@ -109,6 +109,7 @@ Result<Parsed> parse_cleartext(std::string_view input)
     }
     // The dash-escaped text, up to the signature block.
     Bytes text;
+    text.reserve(input.size());   // the text is never longer than the input
     bool first = true;
     std::size_t signature_at = 0;
     for (;;) {
