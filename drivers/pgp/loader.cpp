@@ -6,6 +6,8 @@
 // here parses OpenPGP.
 #include <umd/loader.h>
 
+#include "drivers/pgp/protocol.h"
+
 extern "C" const unsigned char umd_blob_pgp_start[];
 extern "C" const unsigned char umd_blob_pgp_end[];
 
@@ -13,6 +15,9 @@ extern "C++" const umd::LoaderModule umd_pgp_loader_module{
     "pgp",
     umd_blob_pgp_start,
     umd_blob_pgp_end,
-    5000,          // per-request deadline: parsing a large keyring stays far below this
-    320ull << 20,  // largest reply: up to Limits::max_text of signed text plus the records
+    // Per-request deadline: parsing stays far below it, but a bzip2 stream expanding to the
+    // decompression limit (256 MiB) takes seconds on a loaded machine.
+    10000,
+    // Largest reply: up to Limits::max_text of signed text, plus room for the records.
+    umd::pgp::Limits::max_text + (16ull << 20),
 };

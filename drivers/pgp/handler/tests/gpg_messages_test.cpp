@@ -185,8 +185,11 @@ TEST(SqMessages, Cv25519KeyAndSignatures)
     }
     EXPECT_EQ(back, 1);
     EXPECT_EQ(direct, 1);   // sq adds a direct-key signature
-    for (const auto& b : c.signatures)
-        if (b.signature.type == 0x1F) EXPECT_EQ(b.signature.context, SigContext::primary_key);
+    for (const auto& b : c.signatures) {
+        if (b.signature.type == 0x1F) {
+            EXPECT_EQ(b.signature.context, SigContext::primary_key);
+        }
+    }
 
     const std::string data = dir.file("data");
     write_file(data, "sq signed text\n");
