@@ -27,6 +27,8 @@ for z in none zip zlib bzip2; do
     g --compress-algo "$z" --output "$out/inline-$z.pgp" --sign "$home/data"
     g --armor --compress-algo "$z" --output "$out/inline-$z.asc" --sign "$home/data"
 done
+# From a pipe gpg streams the literal data with partial body lengths.
+cat "$home/data" "$home/data" | g --compress-algo none --sign > "$out/inline-partial.pgp"
 if command -v sq >/dev/null; then
     sq key generate --userid '<seed@example.org>' --cipher-suite cv25519 --export "$home/sq.key"
     sq key extract-cert --output "$out/sq-cert.asc" "$home/sq.key"

@@ -147,6 +147,32 @@ TEST(Synthetic, V6CertificateWithSaltsAndBackSignature)
     EXPECT_FALSE(parser::parse(packet(2, no_salt)));
 }
 
+TEST(Synthetic, UserAttributesTrustAndMarkersAreSkipped)
+{
+    Bytes sig{4, 0x13, 27, 8, 0, 0, 0, 0, 0xAB, 0xCD};
+    sig.insert(sig.end(), 64, 1);
+    Bytes key{4, 0x65, 0, 0, 0, 27};
+    key.insert(key.end(), 32, 9);
+    Bytes input = packet(10, Bytes{'P', 'G', 'P'});   // marker first
+    for (const Bytes& p : {packet(6, key), packet(12, Bytes{0, 0}), packet(13, Bytes{'a'}), packet(2, sig),
+                           packet(17, Bytes(100, 0xFF)), packet(2, sig), packet(2, sig), packet(13, Bytes{'b'}),
+                           packet(2, sig), packet(12, Bytes{1}), packet(60, Bytes{1, 2, 3})})
+        input.insert(input.end(), p.begin(), p.end());
+    auto parsed = parser::parse(input);
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    const Certificate& c = parsed->certificates.at(0);
+    EXPECT_EQ(c.user_ids, (std::vector<std::string>{"a", "b"}));
+    ASSERT_EQ(c.signatures.size(), 2u);   // the two after the user attribute are gone
+    EXPECT_EQ(c.signatures[0].target, 0u);
+    EXPECT_EQ(c.signatures[1].target, 1u);
+    EXPECT_EQ(c.signatures[1].signature.context, SigContext::user_id);
+    // A critical unknown packet (tag 39 < 40) does not belong in a certificate.
+    Bytes critical = input;
+    Bytes unknown = packet(39, Bytes{1});
+    critical.insert(critical.end(), unknown.begin(), unknown.end());
+    EXPECT_FALSE(parser::parse(critical));
+}
+
 TEST(Synthetic, UnsupportedVersionsAreSkipped)
 {
     // A v3 signature next to a v4 one: only the v4 one is kept.
