@@ -1,0 +1,325 @@
+// apps/umd/pgp_command.cpp — `umd pgp verify` and `umd pgp show` (trusted side).
+//
+// Every OpenPGP input (keyrings, signatures, signed messages) is parsed by the
+// sandboxed OpenPGP handler; this side decodes the bounded records, hashes the
+// signed data itself and verifies with OpenSSL (drivers/pgp/trusted/).
+// verify exit status: 0 valid (each good signer's primary fingerprint on its
+// own line), 1 not valid, 2 malformed input, usage or I/O, 3+ handler failure.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "drivers/pgp/trusted/client.h"
+#include "drivers/pgp/trusted/key_material.h"
+#include "drivers/pgp/trusted/pgp_loader.h"
+#include "drivers/pgp/trusted/subpackets.h"
+#include "drivers/pgp/trusted/verifier.h"
+#include <umd/unique_fd.h>
+
+namespace umd::cli {
+namespace {
+
+struct VerifyArgs {
+    std::vector<std::string> keyrings;
+    std::string signature;
+    std::string output;
+    std::string not_before, not_after;
+    unsigned signatures = 1;
+    bool json = false;
+    std::string file;
+};
+
+/// A time as sqv takes it: Unix seconds ("@N" or digits only), or ISO 8601
+/// YYYY-MM-DD[THH:MM[:SS]][Z] in UTC. A bare date means its first second, or
+/// with end_of_day its last one.
+Result<std::int64_t> parse_time(const std::string& text, bool end_of_day)
+{
+    std::string t = text.starts_with('@') ? text.substr(1) : text;
+    if (!t.empty() && t.size() <= 12 && t.find_first_not_of("0123456789") == std::string::npos)
+        return static_cast<std::int64_t>(std::stoll(t));
+    std::tm tm{};
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+    char tail[8] = {};
+    int n = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%7s", &y, &mo, &d, &h, &mi, &s, tail);
+    bool date_only = n == 3 && text.size() == 10;
+    if (n < 3 || (n == 3 && !date_only)) {
+        // Minutes without seconds: "YYYY-MM-DDTHH:MM[Z]".
+        n = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d%7s", &y, &mo, &d, &h, &mi, tail);
+        if (n < 5) return fail(Errc::invalid_argument, "'{}' is not a time (Unix seconds or ISO 8601, UTC)", text);
+        s = 0;
+    }
+    if (tail[0] != 0 && std::string_view(tail) != "Z")
+        return fail(Errc::invalid_argument, "'{}': only UTC times (ending in Z or nothing) are accepted", text);
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+        return fail(Errc::invalid_argument, "'{}' is not a valid date", text);
+    if (date_only && end_of_day) h = 23, mi = 59, s = 59;
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = s;
+    return static_cast<std::int64_t>(timegm(&tm));
+}
+
+Result<Driver*> pgp_driver(Context& ctx)
+{
+    ctx.registry->add_builtin(pgp::loader_module());
+    return ctx.driver("pgp");
+}
+
+Status write_output(const std::string& path, ByteView bytes)
+{
+    int fd = path == "-" ? STDOUT_FILENO : ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return fail(Errc::io, "{}: {}", path, std::strerror(errno));
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            int e = errno;
+            if (fd != STDOUT_FILENO) ::close(fd);
+            return fail(Errc::io, "{}: {}", path, std::strerror(e));
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (fd != STDOUT_FILENO && ::close(fd) != 0) return fail(Errc::io, "{}: {}", path, std::strerror(errno));
+    return {};
+}
+
+Result<pgp::Verdict> run_verify(Context& ctx, const VerifyArgs& args, Bytes& verified)
+{
+    if (args.keyrings.empty()) return fail(Errc::invalid_argument, "at least one --keyring is needed");
+    if (args.signatures == 0) return fail(Errc::invalid_argument, "--signatures must be at least 1");
+    pgp::Policy policy;
+    policy.signatures = args.signatures;
+    if (!args.not_before.empty()) {
+        auto t = parse_time(args.not_before, false);
+        if (!t) return std::unexpected(t.error());
+        policy.not_before = *t;
+    }
+    if (!args.not_after.empty()) {
+        auto t = parse_time(args.not_after, true);
+        if (!t) return std::unexpected(t.error());
+        policy.not_after = *t;
+    }
+    auto driver = pgp_driver(ctx);
+    if (!driver) return std::unexpected(driver.error());
+    auto ring = pgp::load_keyring(**driver, args.keyrings, policy);
+    if (!ring) return std::unexpected(ring.error());
+
+    if (!args.signature.empty()) {
+        auto sig = pgp::parse_file(**driver, args.signature);
+        if (!sig) return std::unexpected(sig.error());
+        if (sig->kind != pgp::InputKind::detached_signature)
+            return fail(Errc::bad_input, "{}: not a detached signature", args.signature);
+        int fd = ::open(args.file.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return fail(Errc::io, "{}: {}", args.file, std::strerror(errno));
+        UniqueFd data(fd);
+        auto verdict = pgp::verify_detached(*ring, *sig, data.get(), policy);
+        if (verdict && verdict->valid() && !args.output.empty()) {
+            // Detached: the verified bytes are the file; copy it only after it verified.
+            return fail(Errc::invalid_argument, "--output applies to signed messages, not to detached signatures");
+        }
+        return verdict;
+    }
+    auto msg = pgp::parse_file(**driver, args.file);
+    if (!msg) return std::unexpected(msg.error());
+    if (msg->kind != pgp::InputKind::cleartext && msg->kind != pgp::InputKind::inline_message)
+        return fail(Errc::bad_input, "{}: not a signed message (give --signature for a detached signature)", args.file);
+    return pgp::verify_message(*ring, *msg, policy, &verified);
+}
+
+nlohmann::json verdict_json(const pgp::Verdict& v)
+{
+    nlohmann::json bad = nlohmann::json::array();
+    for (const auto& b : v.bad) bad.push_back({{"issuer", b.issuer}, {"reason", b.reason}});
+    return {{"valid", v.valid()}, {"good_signers", v.good_signers}, {"required", v.required}, {"bad", bad}};
+}
+
+void register_verify(CLI::App& pgp, Context& ctx)
+{
+    auto args = std::make_shared<VerifyArgs>();
+    auto* verify = pgp.add_subcommand("verify", "Verify a detached signature, a cleartext-signed or an inline-signed message");
+    verify->add_option("--keyring", args->keyrings, "OpenPGP certificates to trust (repeatable)")
+        ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    verify->add_option("--signature", args->signature, "Detached signature over FILE");
+    verify->add_option("--output", args->output, "Write the verified message content here ('-': stdout), only when valid");
+    verify->add_option("--not-before", args->not_before, "Ignore signatures made before this time (Unix seconds or ISO 8601)");
+    verify->add_option("--not-after", args->not_after, "Ignore signatures made after this time (default: now)");
+    verify->add_option("--signatures", args->signatures, "Good signatures from distinct certificates required (default 1)");
+    verify->add_flag("--json", args->json, "Print the verdict as JSON");
+    verify->add_option("FILE", args->file, "The signed data (with --signature) or the signed message")->required();
+    verify->footer("Exit status: 0 valid, 1 not valid, 2 malformed input, usage or I/O error, 3 or more a handler failure.");
+    verify->callback([&ctx, args] {
+        Bytes verified;
+        auto verdict = run_verify(ctx, *args, verified);
+        if (!verdict) {
+            if (args->json)
+                std::printf("%s\n", nlohmann::json{{"valid", false}, {"error", errc_name(verdict.error().code)},
+                                                   {"message", verdict.error().message}}.dump().c_str());
+            ctx.exit_code = ctx.report(verdict.error());
+            return;
+        }
+        if (verdict->valid() && !args->output.empty()) {
+            if (auto ok = write_output(args->output, verified); !ok) {
+                ctx.exit_code = ctx.report(ok.error());
+                return;
+            }
+        }
+        if (args->json) std::printf("%s\n", verdict_json(*verdict).dump().c_str());
+        else if (verdict->valid() && args->output != "-")
+            for (const auto& signer : verdict->good_signers) std::printf("%s\n", signer.c_str());
+        if (auto ok = verdict->status(); !ok) {
+            ctx.exit_code = ctx.report(ok.error());
+            return;
+        }
+        // With the content on stdout, the signers go to stderr so the two do not mix.
+        if (!args->json && args->output == "-")
+            for (const auto& signer : verdict->good_signers) std::fprintf(stderr, "%s\n", signer.c_str());
+        ctx.exit_code = 0;
+    });
+}
+
+const char* kind_name(pgp::InputKind kind)
+{
+    switch (kind) {
+    case pgp::InputKind::certificates: return "certificates";
+    case pgp::InputKind::detached_signature: return "detached-signature";
+    case pgp::InputKind::cleartext: return "cleartext";
+    case pgp::InputKind::inline_message: return "inline-message";
+    }
+    return "unknown";
+}
+
+nlohmann::json key_json(const pgp::ValidatedKey& k)
+{
+    nlohmann::json j{{"fingerprint", pgp::hex_upper(k.fingerprint)},
+                     {"key_id", pgp::hex_upper(k.key_id)},
+                     {"version", k.key.version},
+                     {"algorithm", k.key.algorithm},
+                     {"created", k.key.created},
+                     {"valid_self_signatures", k.bindings.size()},
+                     {"revocations", k.revocations.size()}};
+    if (k.public_key) j["bits"] = k.public_key->bits;
+    else j["unusable"] = k.unusable_reason;
+    if (k.key.subkey) j["back_signed"] = k.back_signed;
+    return j;
+}
+
+nlohmann::json signature_json(const pgp::Signature& s)
+{
+    nlohmann::json j{{"version", s.version}, {"type", s.type}, {"pk_algorithm", s.pk_algorithm},
+                     {"hash_algorithm", s.hash_algorithm}};
+    auto facts = pgp::walk_hashed_area(s.hashed_area);
+    if (!facts) j["hashed_area_error"] = facts.error().message;
+    else {
+        if (facts->created) j["created"] = *facts->created;
+        nlohmann::json issuers = nlohmann::json::array();
+        for (const auto& f : facts->issuer_fingerprints) issuers.push_back(pgp::hex_upper(f));
+        for (const auto& id : facts->issuer_key_ids) issuers.push_back(pgp::hex_upper(id));
+        j["issuers"] = issuers;
+    }
+    return j;
+}
+
+/// What the Manager knows about a parse result: fingerprints it computed, self-signatures it verified.
+Result<nlohmann::json> describe(const pgp::Parsed& parsed)
+{
+    nlohmann::json j{{"kind", kind_name(parsed.kind)}, {"armored", parsed.armored}};
+    if (parsed.kind == pgp::InputKind::certificates) {
+        auto ring = pgp::Keyring::from({parsed}, {});
+        if (!ring) return std::unexpected(ring.error());
+        nlohmann::json certs = nlohmann::json::array();
+        for (const auto& c : ring->certificates()) {
+            nlohmann::json subs = nlohmann::json::array();
+            for (const auto& s : c.subkeys) subs.push_back(key_json(s));
+            certs.push_back({{"primary", key_json(c.primary)}, {"verified_user_ids", c.user_ids}, {"subkeys", subs},
+                             {"rejected_signatures", c.rejected_signatures}});
+        }
+        j["certificates"] = certs;
+    }
+    nlohmann::json sigs = nlohmann::json::array();
+    for (const auto& s : parsed.signatures) sigs.push_back(signature_json(s));
+    if (!parsed.signatures.empty()) j["signatures"] = sigs;
+    if (parsed.text) j["text_bytes"] = parsed.text->size();
+    return j;
+}
+
+void print_human(const nlohmann::json& j)
+{
+    std::printf("kind: %s%s\n", j["kind"].get<std::string>().c_str(), j["armored"].get<bool>() ? " (armored)" : "");
+    auto print_key = [](const char* what, const nlohmann::json& k) {
+        std::printf("  %s %s v%d algorithm %d created %lld%s\n", what, k["fingerprint"].get<std::string>().c_str(),
+                    k["version"].get<int>(), k["algorithm"].get<int>(), k["created"].get<long long>(),
+                    k.contains("unusable") ? (" — unusable: " + k["unusable"].get<std::string>()).c_str() : "");
+    };
+    if (j.contains("certificates"))
+        for (const auto& c : j["certificates"]) {
+            std::printf("certificate %s\n", c["primary"]["fingerprint"].get<std::string>().c_str());
+            print_key("primary", c["primary"]);
+            for (const auto& uid : c["verified_user_ids"]) std::printf("  user ID %s\n", uid.get<std::string>().c_str());
+            for (const auto& s : c["subkeys"]) print_key("subkey ", s);
+            for (const auto& r : c["rejected_signatures"]) std::printf("  rejected: %s\n", r.get<std::string>().c_str());
+        }
+    if (j.contains("signatures"))
+        for (const auto& s : j["signatures"]) {
+            std::printf("signature v%d type 0x%02X algorithm %d hash %d", s["version"].get<int>(), s["type"].get<int>(),
+                        s["pk_algorithm"].get<int>(), s["hash_algorithm"].get<int>());
+            if (s.contains("created")) std::printf(" created %lld", s["created"].get<long long>());
+            if (s.contains("issuers"))
+                for (const auto& i : s["issuers"]) std::printf(" issuer %s", i.get<std::string>().c_str());
+            std::printf("\n");
+        }
+    if (j.contains("text_bytes")) std::printf("signed text: %zu bytes\n", j["text_bytes"].get<std::size_t>());
+}
+
+void register_show(CLI::App& pgp, Context& ctx)
+{
+    auto file = std::make_shared<std::string>();
+    auto json = std::make_shared<bool>(false);
+    auto* show = pgp.add_subcommand("show", "Describe an OpenPGP file (keys with computed fingerprints, signatures)");
+    show->add_option("FILE", *file, "Keyring, signature or signed message")->required();
+    show->add_flag("--json", *json, "Print JSON");
+    show->footer("Exit status: 0 described, 2 malformed input or I/O error, 3 or more a handler failure.");
+    show->callback([&ctx, file, json] {
+        auto driver = pgp_driver(ctx);
+        if (!driver) {
+            ctx.exit_code = ctx.report(driver.error());
+            return;
+        }
+        auto parsed = pgp::parse_file(**driver, *file);
+        if (!parsed) {
+            ctx.exit_code = ctx.report(parsed.error());
+            return;
+        }
+        auto j = describe(*parsed);
+        if (!j) {
+            ctx.exit_code = ctx.report(j.error());
+            return;
+        }
+        if (*json) std::printf("%s\n", j->dump(2).c_str());
+        else print_human(*j);
+        ctx.exit_code = 0;
+    });
+}
+
+}  // namespace
+
+void register_pgp(CLI::App& app, Context& ctx)
+{
+    auto* pgp = app.add_subcommand("pgp", "Verify OpenPGP signatures; the parsing runs in a sandboxed handler");
+    pgp->require_subcommand(1);
+    register_verify(*pgp, ctx);
+    register_show(*pgp, ctx);
+}
+
+}  // namespace umd::cli

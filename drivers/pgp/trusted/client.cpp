@@ -1,0 +1,67 @@
+// drivers/pgp/trusted/client.cpp — parse requests to the OpenPGP handler, and the built-in loader.
+//
+// Trusted side.
+#include "drivers/pgp/trusted/client.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <umd/unique_fd.h>
+
+#include "drivers/pgp/trusted/pgp_loader.h"
+
+extern "C++" const umd::LoaderModule umd_pgp_loader_module;
+
+namespace umd::pgp {
+
+const LoaderModule& loader_module() { return umd_pgp_loader_module; }
+
+Result<Parsed> parse(Driver& driver, ByteView input)
+{
+    auto reply = driver.send_recv(static_cast<std::uint8_t>(Request::parse), input);
+    if (!reply) return std::unexpected(reply.error());
+    return decode(reply->payload);
+}
+
+Result<Parsed> parse_file(Driver& driver, const std::string& path)
+{
+    int raw = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (raw < 0) return fail(errno == ENOENT ? Errc::not_found : Errc::io, "{}: {}", path, std::strerror(errno));
+    UniqueFd fd(raw);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return fail(Errc::io, "{}: {}", path, std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) return fail(Errc::bad_input, "{}: not a regular file", path);
+    if (static_cast<std::uint64_t>(st.st_size) > max_input_file)
+        return fail(Errc::bad_input, "{}: {} bytes is larger than the limit of {}", path, st.st_size, max_input_file);
+    Bytes bytes(static_cast<std::size_t>(st.st_size));
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        ssize_t n = ::read(fd.get(), bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return fail(Errc::io, "{}: {}", path, std::strerror(errno));
+        if (n == 0) break;   // the file shrank: use what is there
+        done += static_cast<std::size_t>(n);
+    }
+    bytes.resize(done);
+    auto parsed = parse(driver, bytes);
+    if (!parsed) return std::unexpected(with_context(parsed.error(), path));
+    return parsed;
+}
+
+Result<Keyring> load_keyring(Driver& driver, const std::vector<std::string>& files, const Policy& policy)
+{
+    std::vector<Parsed> all;
+    for (const auto& file : files) {
+        auto parsed = parse_file(driver, file);
+        if (!parsed) return std::unexpected(parsed.error());
+        if (parsed->kind != InputKind::certificates) return fail(Errc::bad_input, "{}: not a keyring", file);
+        all.push_back(std::move(*parsed));
+    }
+    return Keyring::from(all, policy);
+}
+
+}  // namespace umd::pgp

@@ -1,0 +1,29 @@
+// drivers/pgp/trusted/client.h — asks the sandboxed OpenPGP handler to parse, and decodes its answer.
+//
+// Trusted side (Manager). The bytes of a file go to the handler as one parse
+// request through a umd::Driver; the reply is checked by decode() before
+// anything uses it. A reply of status bad_input (the input is malformed) stays
+// Errc::bad_input; a reply that breaks the protocol is Errc::protocol.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <umd/manager.h>
+
+#include "drivers/pgp/protocol.h"
+#include "drivers/pgp/trusted/keyring.h"
+
+namespace umd::pgp {
+
+/// Largest input file sent to the handler (the handler's own request limit).
+inline constexpr std::uint64_t max_input_file = 256ull << 20;
+
+/// One input → decoded, bounds-checked records.
+Result<Parsed> parse(Driver& driver, ByteView input);
+/// Reads `path` (at most max_input_file bytes) and parses it.
+Result<Parsed> parse_file(Driver& driver, const std::string& path);
+/// Parses every keyring file (each must hold certificates) and builds the Keyring.
+Result<Keyring> load_keyring(Driver& driver, const std::vector<std::string>& files, const Policy& policy);
+
+}  // namespace umd::pgp
