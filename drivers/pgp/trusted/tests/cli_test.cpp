@@ -1,0 +1,106 @@
+// End-to-end tests of `umd pgp verify` and `umd pgp show`: the real CLI, the
+// sandboxed handler started from its embedded blob, and exit codes compared
+// with sqv's on the same files (0 valid, 1 not valid; sqv has no "malformed"
+// code, so exit 2 is checked on its own).
+#include <gtest/gtest.h>
+
+#include "drivers/pgp/trusted/tests/peer.h"
+
+#ifndef UMD_CLI
+#error "UMD_CLI must name the umd executable"
+#endif
+
+namespace umd::pgp::test {
+namespace {
+
+class Cli : public ::testing::Test {
+protected:
+    static void SetUpTestSuite()
+    {
+        gpg_ = new Gpg;
+        fpr_ = gpg_->generate("Cli <cli@example.org>", "ed25519");
+        key_ = gpg_->export_key(fpr_, "key.gpg");
+        data_ = gpg_->file("data.txt");
+        write_file(data_, "command line data\n");
+        gpg_->gpg("--local-user " + fpr_ + " --detach-sign --output " + gpg_->file("data.sig") + " " + data_);
+        gpg_->gpg("--local-user " + fpr_ + " --clearsign --output " + gpg_->file("data.asc") + " " + data_);
+        gpg_->gpg("--local-user " + fpr_ + " --sign --output " + gpg_->file("data.gpg") + " " + data_);
+    }
+    static void TearDownTestSuite()
+    {
+        delete gpg_;
+        gpg_ = nullptr;
+    }
+    static test::Run umd(const std::string& args) { return run(std::string(UMD_CLI) + " " + args + " 2>/dev/null"); }
+    static std::string f(const std::string& name) { return gpg_->file(name); }
+
+    static Gpg* gpg_;
+    static std::string fpr_, key_, data_;
+};
+Gpg* Cli::gpg_ = nullptr;
+std::string Cli::fpr_, Cli::key_, Cli::data_;
+
+TEST_F(Cli, DetachedValidPrintsSignerLikeSqv)
+{
+    test::Run r = umd("pgp verify --keyring " + key_ + " --signature " + f("data.sig") + " " + data_);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_EQ(r.out, fpr_ + "\n");
+    test::Run s = run("sqv --keyring " + key_ + " " + f("data.sig") + " " + data_ + " 2>/dev/null");
+    EXPECT_EQ(s.status, 0);
+    EXPECT_EQ(s.out, r.out);
+}
+
+TEST_F(Cli, TamperedDataIsExitOneLikeSqv)
+{
+    std::string other = f("other.txt");
+    write_file(other, "command line data!\n");
+    EXPECT_EQ(umd("pgp verify --keyring " + key_ + " --signature " + f("data.sig") + " " + other).status, 1);
+    EXPECT_EQ(run("sqv --keyring " + key_ + " " + f("data.sig") + " " + other + " >/dev/null 2>&1").status, 1);
+}
+
+TEST_F(Cli, MalformedUsageAndIoAreExitTwo)
+{
+    EXPECT_EQ(umd("pgp verify --keyring " + key_ + " --signature " + data_ + " " + data_).status, 2);   // not OpenPGP
+    EXPECT_EQ(umd("pgp verify --signature " + f("data.sig") + " " + data_).status, 2);                 // no keyring
+    EXPECT_EQ(umd("pgp verify --keyring " + key_ + " --signature " + f("data.sig") + " /nonexistent").status, 2);
+    EXPECT_EQ(umd("pgp verify --keyring /nonexistent --signature " + f("data.sig") + " " + data_).status, 2);
+    EXPECT_EQ(umd("pgp verify --keyring " + f("data.sig") + " --signature " + f("data.sig") + " " + data_).status, 2);
+    EXPECT_EQ(umd("pgp verify --keyring " + key_ + " --not-before yesterday " + f("data.asc")).status, 2);
+    EXPECT_EQ(umd("pgp verify --keyring " + key_ + " --signatures 0 " + f("data.asc")).status, 2);
+}
+
+TEST_F(Cli, MessagesWithOutputAndJson)
+{
+    std::string out = f("out.txt");
+    EXPECT_EQ(umd("pgp verify --keyring " + key_ + " --output " + out + " " + f("data.gpg")).status, 0);
+    EXPECT_EQ(read_file(out), "command line data\n");
+    test::Run c = umd("pgp verify --keyring " + key_ + " --output - " + f("data.asc"));
+    EXPECT_EQ(c.status, 0);
+    EXPECT_EQ(c.out, "command line data");   // the line break before the armor belongs to it (RFC 9580 §7)
+    test::Run j = umd("pgp verify --json --keyring " + key_ + " " + f("data.asc"));
+    EXPECT_EQ(j.status, 0);
+    EXPECT_NE(j.out.find("\"valid\":true"), std::string::npos);
+    EXPECT_NE(j.out.find(fpr_), std::string::npos);
+}
+
+TEST_F(Cli, TimeWindowAndSignatureCount)
+{
+    EXPECT_EQ(umd("pgp verify --keyring " + key_ + " --not-after 2001-01-01 " + f("data.asc")).status, 1);
+    EXPECT_EQ(umd("pgp verify --keyring " + key_ + " --not-before 2001-01-01T00:00:00Z " + f("data.asc")).status, 0);
+    EXPECT_EQ(umd("pgp verify --keyring " + key_ + " --signatures 2 --signature " + f("data.sig") + " " + data_).status, 1);
+    EXPECT_EQ(run("sqv --signatures 2 --keyring " + key_ + " " + f("data.sig") + " " + data_ + " >/dev/null 2>&1").status, 1);
+}
+
+TEST_F(Cli, ShowPrintsComputedFingerprint)
+{
+    test::Run r = umd("pgp show " + key_);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_NE(r.out.find(fpr_), std::string::npos);
+    test::Run j = umd("pgp show --json " + f("data.sig"));
+    EXPECT_EQ(j.status, 0);
+    EXPECT_NE(j.out.find("detached-signature"), std::string::npos);
+    EXPECT_EQ(umd("pgp show " + data_).status, 2);
+}
+
+}  // namespace
+}  // namespace umd::pgp::test
