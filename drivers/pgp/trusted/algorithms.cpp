@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <string>
 
 namespace umd::pgp {
 
@@ -50,6 +51,21 @@ const HashAlgorithm* hash_algorithm(std::uint8_t id) noexcept
     for (const auto& h : table)
         if (h.id == id) return &h;
     return nullptr;
+}
+
+const EVP_MD* fetched_digest(const HashAlgorithm& hash) noexcept
+{
+    struct Cache {
+        std::array<const EVP_MD*, 15> by_id{};
+        Cache()
+        {
+            for (std::uint8_t id = 0; id < by_id.size(); ++id)
+                if (const HashAlgorithm* h = hash_algorithm(id))
+                    by_id[id] = EVP_MD_fetch(nullptr, std::string(h->name).c_str(), nullptr);
+        }
+    };
+    static const Cache cache;   // thread-safe initialisation
+    return hash.id < cache.by_id.size() ? cache.by_id[hash.id] : nullptr;
 }
 
 namespace {

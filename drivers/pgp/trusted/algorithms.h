@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include <openssl/evp.h>
+
 #include <umd/wire.h>
 
 namespace umd::pgp {
@@ -37,6 +39,11 @@ struct HashAlgorithm {
 
 /// The hash algorithm with this id, or nullptr if unknown or not implementable.
 const HashAlgorithm* hash_algorithm(std::uint8_t id) noexcept;
+
+/// The OpenSSL digest for `hash`, fetched once per process (an explicit fetch
+/// per use costs more than hashing a small signature), or nullptr if the
+/// provider lacks it. Never freed: it lives as long as the process.
+const EVP_MD* fetched_digest(const HashAlgorithm& hash) noexcept;
 
 namespace hash {
 inline constexpr std::uint8_t md5 = 1, sha1 = 2, ripemd160 = 3, sha256 = 8, sha384 = 9, sha512 = 10,

@@ -161,13 +161,11 @@ Bytes key_hash_prefix_and_body(const Key& key)
 Bytes fingerprint(const Key& key)
 {
     Bytes data = key_hash_prefix_and_body(key);
-    if (key.version == 6) {
-        Bytes fpr(SHA256_DIGEST_LENGTH);
-        SHA256(data.data(), data.size(), fpr.data());
-        return fpr;
-    }
-    Bytes fpr(SHA_DIGEST_LENGTH);
-    SHA1(data.data(), data.size(), fpr.data());
+    const EVP_MD* md = fetched_digest(*hash_algorithm(key.version == 6 ? hash::sha256 : hash::sha1));
+    Bytes fpr(EVP_MAX_MD_SIZE);
+    unsigned int size = 0;
+    if (!md || EVP_Digest(data.data(), data.size(), fpr.data(), &size, md, nullptr) != 1) return {};
+    fpr.resize(size);
     return fpr;
 }
 

@@ -12,23 +12,39 @@
 namespace umd::pgp {
 namespace {
 
-ValidatedKey validate_key(const Key& key, const Policy& policy)
+/// Phase one: the identity of a key, rebuilt from its fields.
+ValidatedKey identify_key(const Key& key)
 {
     ValidatedKey v;
     v.key = key;
     v.fingerprint = fingerprint(key);
     v.key_id = pgp::key_id(v.fingerprint, key.version);
-    auto pub = make_public_key(key);
+    return v;
+}
+
+/// Phase two: the OpenSSL key, if the algorithm and the policy allow it.
+void make_key(ValidatedKey& v, const Policy& policy)
+{
+    auto pub = make_public_key(v.key);
     if (!pub) {
         v.unusable_reason = pub.error().message;
-        return v;
+        return;
     }
     if (auto ok = key_acceptable(*pub, policy); !ok) {
         v.unusable_reason = ok.error().message;
-        return v;
+        return;
     }
     v.public_key = std::move(*pub);
-    return v;
+}
+
+/// True when the signature names an issuer and it is not `key`: a third-party
+/// certification, which the policy does not use, so it is not worth an RSA operation.
+bool names_other_issuer(const Signature& sig, const ValidatedKey& key)
+{
+    if (sig.issuer_hints.empty()) return false;
+    for (const Bytes& hint : sig.issuer_hints)
+        if (hint == key.key_id || hint == key.fingerprint) return false;
+    return true;
 }
 
 /// Verifies a self-signature by `signer` over data fed by `feed`; returns its hashed facts.
@@ -87,6 +103,7 @@ void add_self_signature(ValidatedCertificate& vc, const Certificate& cert, const
         if (bound.target >= cert.user_ids.size()) return reject({Errc::rejected, "no such user ID"});
         bool cert_sig = sig.type >= 0x10 && sig.type <= 0x13;
         if (!cert_sig && sig.type != 0x30) return reject({Errc::rejected, "wrong type for a user ID signature"});
+        if (names_other_issuer(sig, primary)) return;   // third-party certification: not used
         const std::string& uid = cert.user_ids[bound.target];
         auto facts = verify_self(sig, primary, policy, [&](SignatureHasher& h) {
             h.update_key(primary.key);
@@ -127,16 +144,24 @@ void add_self_signature(ValidatedCertificate& vc, const Certificate& cert, const
     }
 }
 
-ValidatedCertificate validate_certificate(const Certificate& cert, const Policy& policy)
+/// Phase one, at once: fingerprints and key IDs.
+ValidatedCertificate identify_keys(const Certificate& cert)
 {
     ValidatedCertificate vc;
-    vc.primary = validate_key(cert.primary, policy);
-    for (const Key& sub : cert.subkeys) vc.subkeys.push_back(validate_key(sub, policy));
+    vc.primary = identify_key(cert.primary);
+    for (const Key& sub : cert.subkeys) vc.subkeys.push_back(identify_key(sub));
+    return vc;
+}
+
+/// Phase two, on first use: OpenSSL keys and every self-signature.
+void verify_self_signatures(ValidatedCertificate& vc, const Certificate& cert, const Policy& policy)
+{
+    make_key(vc.primary, policy);
+    for (ValidatedKey& sub : vc.subkeys) make_key(sub, policy);
     std::vector<bool> uid_valid(cert.user_ids.size(), false);
     for (const auto& bound : cert.signatures) add_self_signature(vc, cert, bound, policy, uid_valid);
     for (std::size_t i = 0; i < cert.user_ids.size(); ++i)
         if (uid_valid[i]) vc.user_ids.push_back(cert.user_ids[i]);
-    return vc;
 }
 
 bool revoked_at(const ValidatedKey& key, std::int64_t t)
@@ -249,7 +274,10 @@ Result<Keyring> Keyring::from(const std::vector<Parsed>& parsed, const Policy& p
             else merge_into(merged[it->second], cert);
         }
     }
-    for (const Certificate& cert : merged) ring.certs_.push_back(validate_certificate(cert, policy));
+    ring.policy_ = policy;
+    for (const Certificate& cert : merged) ring.certs_.push_back(identify_keys(cert));
+    ring.complete_.assign(merged.size(), false);
+    ring.sources_ = std::move(merged);
     for (std::size_t c = 0; c < ring.certs_.size(); ++c) {
         const auto& vc = ring.certs_[c];
         ring.by_key_id_.emplace(vc.primary.key_id, std::pair{c, std::ptrdiff_t{-1}});
@@ -257,6 +285,20 @@ Result<Keyring> Keyring::from(const std::vector<Parsed>& parsed, const Policy& p
             ring.by_key_id_.emplace(vc.subkeys[s].key_id, std::pair{c, static_cast<std::ptrdiff_t>(s)});
     }
     return ring;
+}
+
+void Keyring::complete(std::size_t index) const
+{
+    std::lock_guard guard(*lock_);
+    if (complete_[index]) return;
+    verify_self_signatures(certs_[index], sources_[index], policy_);
+    complete_[index] = true;
+}
+
+const std::vector<ValidatedCertificate>& Keyring::certificates() const
+{
+    for (std::size_t i = 0; i < certs_.size(); ++i) complete(i);
+    return certs_;
 }
 
 std::vector<Keyring::Candidate> Keyring::find(const std::vector<Bytes>& issuers) const
@@ -275,7 +317,9 @@ std::vector<Keyring::Candidate> Keyring::find(const std::vector<Bytes>& issuers)
             // A fingerprint must match in full, not only in its key ID part.
             if (issuer.size() != 8 && key->fingerprint != issuer) continue;
             bool seen = std::ranges::any_of(out, [&](const Candidate& c) { return c.key == key; });
-            if (!seen) out.push_back({&cert, key});
+            if (seen) continue;
+            complete(it->second.first);
+            out.push_back({&cert, key});
         }
     }
     return out;

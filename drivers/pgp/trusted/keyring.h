@@ -9,6 +9,8 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,22 +54,33 @@ struct ValidatedCertificate {
 
 class Keyring {
 public:
-    /// Builds a keyring from parse results of kind `certificates`. A certificate
-    /// whose signatures are bad stays in the keyring but cannot sign; only a
-    /// parse result of another kind is an error (Errc::bad_input).
+    /// Builds a keyring from parse results of kind `certificates`. Certificates
+    /// with the same primary key are merged. Fingerprints and OpenSSL keys are
+    /// made at once; self-signatures are verified the first time a certificate
+    /// is looked at (most of a large keyring never is). A certificate whose
+    /// signatures are bad stays in the keyring but cannot sign; only a parse
+    /// result of another kind is an error (Errc::bad_input).
     static Result<Keyring> from(const std::vector<Parsed>& parsed, const Policy& policy);
 
-    const std::vector<ValidatedCertificate>& certificates() const { return certs_; }
+    /// Every certificate, with all self-signatures verified.
+    const std::vector<ValidatedCertificate>& certificates() const;
 
     struct Candidate {
         const ValidatedCertificate* cert;
         const ValidatedKey* key;
     };
-    /// Keys whose key ID or fingerprint matches one of the issuer identifiers (8, 20 or 32 bytes).
+    /// Keys whose key ID or fingerprint matches one of the issuer identifiers (8,
+    /// 20 or 32 bytes), their certificates' self-signatures verified.
     std::vector<Candidate> find(const std::vector<Bytes>& issuers) const;
 
 private:
-    std::vector<ValidatedCertificate> certs_;
+    void complete(std::size_t index) const;
+
+    Policy policy_;
+    std::vector<Certificate> sources_;
+    mutable std::vector<ValidatedCertificate> certs_;   ///< fixed size after from(): pointers stay valid
+    mutable std::vector<bool> complete_;
+    std::unique_ptr<std::mutex> lock_ = std::make_unique<std::mutex>();
     std::multimap<Bytes, std::pair<std::size_t, std::ptrdiff_t>> by_key_id_;   ///< → (cert, subkey or -1)
 };
 

@@ -74,11 +74,11 @@ Status check_signature_values(const PublicKey& key, const Signature& sig, const 
         return fail(Errc::rejected, "signature has {} values for algorithm {}", sig.fields.size(), sig.pk_algorithm);
     switch (sig.pk_algorithm) {
     case pk::rsa: case pk::rsa_sign_only: {
-        ossl::Md md(EVP_MD_fetch(nullptr, std::string(hash.name).c_str(), nullptr));
+        const EVP_MD* md = fetched_digest(hash);
         if (!md) return fail(Errc::rejected, "hash {} unavailable", hash.name);
         std::size_t size = (key.bits + 7) / 8;
         if (sig.fields[0].size() > size) return fail(Errc::rejected, "RSA signature larger than the modulus");
-        return verify_pkey(key, left_pad(sig.fields[0], size), digest, md.get());
+        return verify_pkey(key, left_pad(sig.fields[0], size), digest, md);
     }
     case pk::dsa: case pk::ecdsa: {
         auto der = der_r_s(sig.fields[0], sig.fields[1], sig.pk_algorithm == pk::dsa);

@@ -22,9 +22,9 @@ Result<SignatureHasher> SignatureHasher::start(const Signature& sig)
         return fail(Errc::rejected, "v6 salt of {} bytes, {} needs {}", sig.salt.size(), hash->name, hash->v6_salt_size);
     if (sig.version == 4 && !sig.salt.empty()) return fail(Errc::rejected, "v4 signature with a salt");
     if (sig.version == 4 && sig.hashed_area.size() > 0xFFFF) return fail(Errc::rejected, "v4 hashed area too large");
-    ossl::Md md(EVP_MD_fetch(nullptr, std::string(hash->name).c_str(), nullptr));
+    const EVP_MD* md = fetched_digest(*hash);
     ossl::MdCtx ctx(EVP_MD_CTX_new());
-    if (!md || !ctx || EVP_DigestInit_ex(ctx.get(), md.get(), nullptr) != 1)
+    if (!md || !ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1)
         return fail(Errc::rejected, "hash algorithm {} is not available", hash->name);
     SignatureHasher hasher(hash, std::move(ctx));
     if (sig.version == 6) hasher.update(sig.salt);
