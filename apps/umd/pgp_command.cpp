@@ -99,6 +99,8 @@ Result<pgp::Verdict> run_verify(Context& ctx, const VerifyArgs& args, Bytes& ver
 {
     if (args.keyrings.empty()) return fail(Errc::invalid_argument, "at least one --keyring is needed");
     if (args.signatures == 0) return fail(Errc::invalid_argument, "--signatures must be at least 1");
+    if (!args.signature.empty() && !args.output.empty())
+        return fail(Errc::invalid_argument, "--output applies to signed messages; with --signature the data is FILE itself");
     pgp::Policy policy;
     policy.signatures = args.signatures;
     if (!args.not_before.empty()) {
@@ -124,12 +126,7 @@ Result<pgp::Verdict> run_verify(Context& ctx, const VerifyArgs& args, Bytes& ver
         int fd = ::open(args.file.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) return fail(Errc::io, "{}: {}", args.file, std::strerror(errno));
         UniqueFd data(fd);
-        auto verdict = pgp::verify_detached(*ring, *sig, data.get(), policy);
-        if (verdict && verdict->valid() && !args.output.empty()) {
-            // Detached: the verified bytes are the file; copy it only after it verified.
-            return fail(Errc::invalid_argument, "--output applies to signed messages, not to detached signatures");
-        }
-        return verdict;
+        return pgp::verify_detached(*ring, *sig, data.get(), policy);
     }
     auto msg = pgp::parse_file(**driver, args.file);
     if (!msg) return std::unexpected(msg.error());

@@ -67,6 +67,7 @@ TEST_F(Cli, MalformedUsageAndIoAreExitTwo)
     EXPECT_EQ(umd("pgp verify --keyring " + f("data.sig") + " --signature " + f("data.sig") + " " + data_).status, 2);
     EXPECT_EQ(umd("pgp verify --keyring " + key_ + " --not-before yesterday " + f("data.asc")).status, 2);
     EXPECT_EQ(umd("pgp verify --keyring " + key_ + " --signatures 0 " + f("data.asc")).status, 2);
+    EXPECT_EQ(umd("pgp verify --keyring " + key_ + " --output " + f("o") + " --signature " + f("data.sig") + " " + data_).status, 2);
 }
 
 TEST_F(Cli, MessagesWithOutputAndJson)

@@ -231,6 +231,24 @@ TEST(GpgKeys, ExpiredKeyAndRevokedKey)
     EXPECT_EQ(alive->valid(), sqv_accepts(key, early, data));
     EXPECT_TRUE(alive->valid()) << alive->status().error().message;
 
+    // A signature that expired: made two days ago, valid for one day.
+    std::string stale = gpg.file("stale.sig");
+    Gpg fresh;
+    std::string ffpr = fresh.generate("Fresh <f@example.org>", "ed25519", "sign", "never",
+                                      "--faked-system-time " + std::to_string(std::time(nullptr) - 3 * 86400) + "!");
+    std::string fkey = fresh.export_key(ffpr, "fresh.gpg");
+    ASSERT_EQ(fresh.gpg("--faked-system-time " + std::to_string(std::time(nullptr) - 2 * 86400) + "! --default-sig-expire 1d --local-user " +
+                        ffpr + " --detach-sign --output " + stale + " " + data).status, 0);
+    auto fring = keyring_from({fkey});
+    ASSERT_TRUE(fring);
+    auto expired_sig = verify_files(*fring, stale, data);
+    ASSERT_TRUE(expired_sig);
+    EXPECT_FALSE(expired_sig->valid());
+    EXPECT_FALSE(sqv_accepts(fkey, stale, data));
+    Policy then;   // at a time when it was still valid it is good, for both
+    then.now = std::time(nullptr) - 2 * 86400 + 3600;
+    EXPECT_TRUE(verify_files(*fring, stale, data, then)->valid());
+
     // Revoked: gpg's generated revocation certificate (no reason: hard) revokes at every time.
     Gpg rev;
     std::string rfpr = rev.generate("Revoked <r@example.org>", "ed25519");
