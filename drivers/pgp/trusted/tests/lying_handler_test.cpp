@@ -4,6 +4,7 @@
 // Also the v6 path, on the RFC 9580 Appendix A samples.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <functional>
 
 #include "drivers/pgp/handler/parse.h"
@@ -164,6 +165,40 @@ TEST(LyingHandler, V4DetachedAndCertificateRecords)
         c.subkeys.push_back(c.subkeys[0]);
         c.subkeys[0].created += 1;
     }, "subkey swapped under its binding");
+}
+
+}  // namespace
+}  // namespace umd::pgp::test
+
+namespace umd::pgp::test {
+namespace {
+
+/// Seeds for fuzz/pgp_trusted/fuzz_pgp_verify_reply: with UMD_PGP_FUZZ_SEEDS=<dir>,
+/// writes real replies (u32 keyring length, keyring reply, message reply).
+TEST(FuzzSeeds, WrittenWhenAsked)
+{
+    const char* dir = std::getenv("UMD_PGP_FUZZ_SEEDS");
+    if (!dir) GTEST_SKIP() << "set UMD_PGP_FUZZ_SEEDS to a directory to write seeds";
+    auto seed = [&](const std::string& name, const Parsed& keyring, const Parsed& message) {
+        Bytes k = encode(keyring), m = encode(message);
+        ByteWriter w;
+        w.u32(static_cast<std::uint32_t>(k.size()));
+        w.bytes(k);
+        w.bytes(m);
+        write_file(std::string(dir) + "/" + name, as_chars(w.data()));
+    };
+    seed("rfc9580-v6-cleartext", parse_text(rfc9580_a3_certificate), parse_text(rfc9580_a6_cleartext));
+    for (const char* algo : {"rsa2048", "nistp256", "ed25519", "dsa2048"}) {
+        Gpg gpg;
+        std::string fpr = gpg.generate(std::string("Seed <") + algo + "@example.org>", algo);
+        std::string data = gpg.file("d");
+        write_file(data, "fuzzed data\n");   // the data the fuzz target hashes
+        ASSERT_EQ(gpg.gpg("--local-user " + fpr + " --detach-sign --output " + gpg.file("d.sig") + " " + data).status, 0);
+        auto cert = parse_file(gpg.export_key(fpr, "k.gpg"));
+        auto sig = parse_file(gpg.file("d.sig"));
+        ASSERT_TRUE(cert && sig);
+        seed(std::string("gpg-") + algo, *cert, *sig);
+    }
 }
 
 }  // namespace
