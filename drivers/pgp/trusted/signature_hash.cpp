@@ -31,6 +31,13 @@ Result<SignatureHasher> SignatureHasher::start(const Signature& sig)
     return hasher;
 }
 
+Result<SignatureHasher> SignatureHasher::clone() const
+{
+    ossl::MdCtx ctx(EVP_MD_CTX_new());
+    if (!ctx || EVP_MD_CTX_copy_ex(ctx.get(), ctx_.get()) != 1) return fail(Errc::system, "OpenSSL: digest copy failed");
+    return SignatureHasher(hash_, std::move(ctx));
+}
+
 void SignatureHasher::update(ByteView data)
 {
     if (!data.empty()) EVP_DigestUpdate(ctx_.get(), data.data(), data.size());

@@ -28,6 +28,8 @@ public:
     void update_key(const Key& key);
     /// Hashes a user ID as certifications do (0xB4 || u32 len || uid).
     void update_user_id(std::string_view uid);
+    /// A copy of the running hash (to finish one signature and keep hashing for another).
+    Result<SignatureHasher> clone() const;
     /// Appends the rebuilt trailer and returns the digest.
     Result<Bytes> finish(const Signature& sig);
 

@@ -39,6 +39,9 @@ struct Pending {
     std::optional<SignatureHasher> hasher;
     std::optional<TextCanonicalizer> text;   ///< for type 0x01 over raw data
     std::string reason;                      ///< non-empty: already bad
+    /// Index of an earlier v4 signature with the same hash and text mode: the data
+    /// part of the hash is identical (v4 has no salt), so it is computed once.
+    std::optional<std::size_t> same_data_as;
 };
 
 std::string first_issuer(const Signature& sig, const HashedFacts* facts)
@@ -52,7 +55,7 @@ std::string first_issuer(const Signature& sig, const HashedFacts* facts)
 /// Checks the time and hash policy of a data signature; on success starts its hasher.
 Pending prepare(const Signature& sig, const Policy& policy, bool data_is_canonical)
 {
-    Pending p{&sig, {}, std::nullopt, std::nullopt, {}};
+    Pending p{&sig, {}, std::nullopt, std::nullopt, {}, std::nullopt};
     if (sig.context != SigContext::standalone) {
         p.reason = "not a data signature";
         return p;
@@ -180,11 +183,33 @@ Result<Verdict> verify_with(const Keyring& keyring, const std::vector<Signature>
     std::vector<Pending> pending;
     pending.reserve(sigs.size());
     for (const Signature& sig : sigs) pending.push_back(prepare(sig, policy, data_is_canonical));
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+        Pending& p = pending[i];
+        if (!p.hasher || p.sig->version != 4) continue;
+        for (std::size_t j = 0; j < i; ++j) {
+            const Pending& q = pending[j];
+            if (q.hasher && !q.same_data_as && q.sig->version == 4 && q.sig->hash_algorithm == p.sig->hash_algorithm &&
+                q.text.has_value() == p.text.has_value()) {
+                p.same_data_as = j;
+                break;
+            }
+        }
+    }
     Bytes scratch;
     Status read = source([&](ByteView chunk) {
-        for (Pending& p : pending) feed(p, chunk, scratch);
+        for (Pending& p : pending)
+            if (!p.same_data_as) feed(p, chunk, scratch);
     });
     if (!read) return std::unexpected(read.error());
+    // Followers take a copy of their leader's hash before any trailer is added.
+    for (Pending& p : pending) {
+        if (!p.same_data_as) continue;
+        Pending& leader = pending[*p.same_data_as];
+        auto copy = leader.hasher->clone();
+        if (!copy) return std::unexpected(copy.error());
+        p.hasher.emplace(std::move(*copy));
+        if (leader.text) p.text = leader.text;   // same pending CR state
+    }
     for (Pending& p : pending) judge(p, keyring, policy, verdict);
     return verdict;
 }

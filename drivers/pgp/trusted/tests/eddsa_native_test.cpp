@@ -120,6 +120,48 @@ TEST_P(NativeEdDsa, CertificateAndDetachedSignature)
     }
 }
 
+TEST(SharedDataHash, SignaturesWithTheSameHashAreJudgedApart)
+{
+    // v4 signatures with one hash algorithm share the data part of the hash; each
+    // still gets its own trailer and verdict.
+    Signer a = make_signer("ED25519", 27, 4), b = make_signer("ED25519", 27, 4);
+    auto cert_of = [](const Signer& s) {
+        Certificate c;
+        c.primary = s.pub;
+        c.signatures.push_back({sign(s, 0x1F, 8, SigContext::primary_key, area(0x03),
+                                     [&](SignatureHasher& h) { h.update_key(s.pub); }), 0});
+        return c;
+    };
+    Policy policy;
+    policy.now = created + 100;
+    policy.signatures = 2;
+    auto ring = Keyring::from({Parsed{InputKind::certificates, false, {cert_of(a), cert_of(b)}}}, policy);
+    ASSERT_TRUE(ring);
+    const Bytes data = {'l', 'i', 'n', 'e', '\r'};
+    auto feed = [&](SignatureHasher& h) { h.update(data); };
+    auto text_feed = [&](SignatureHasher& h) { h.update(Bytes{'l', 'i', 'n', 'e', '\r', '\n'}); };
+    Parsed both;
+    both.kind = InputKind::detached_signature;
+    both.signatures = {sign(a, 0x00, 8, SigContext::standalone, area(0), feed),
+                       sign(b, 0x00, 8, SigContext::standalone, area(0), feed),
+                       sign(a, 0x01, 8, SigContext::standalone, area(0), text_feed),
+                       sign(b, 0x01, 8, SigContext::standalone, area(0), text_feed)};
+    auto verdict = verify_detached(*ring, both, data, policy);
+    ASSERT_TRUE(verdict);
+    EXPECT_TRUE(verdict->valid()) << verdict->status().error().message;
+    EXPECT_TRUE(verdict->bad.empty());
+
+    Parsed first_bad = both;
+    first_bad.signatures[0].fields[0][3] ^= 1;
+    first_bad.signatures[3].hashed_area[3] ^= 1;
+    verdict = verify_detached(*ring, first_bad, data, policy);
+    ASSERT_TRUE(verdict);
+    EXPECT_TRUE(verdict->valid());          // b's binary and a's text signature remain
+    EXPECT_EQ(verdict->bad.size(), 2u);
+    first_bad.signatures[2].left16 ^= 1;
+    EXPECT_FALSE(verify_detached(*ring, first_bad, data, policy)->valid());   // only b left
+}
+
 INSTANTIATE_TEST_SUITE_P(Keys, NativeEdDsa,
                          ::testing::Values(Case{"ED25519", 27, 4, 8}, Case{"ED25519", 27, 6, 8},
                                            Case{"ED448", 28, 4, 10}, Case{"ED448", 28, 6, 14}));
