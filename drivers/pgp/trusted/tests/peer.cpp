@@ -48,6 +48,11 @@ Gpg::Gpg()
     write_file(dir_.file("gpg-agent.conf"), "allow-loopback-pinentry\n");
 }
 
+Gpg::~Gpg()
+{
+    run("gpgconf --homedir '" + home() + "' --kill all >/dev/null 2>&1");
+}
+
 Run Gpg::gpg(const std::string& args) const
 {
     return run("gpg --homedir '" + home() + "' --batch --yes --no-tty --quiet --pinentry-mode loopback --passphrase '' " +

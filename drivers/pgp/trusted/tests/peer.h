@@ -39,6 +39,10 @@ Run run(const std::string& command);
 class Gpg {
 public:
     Gpg();
+    /// Stops the agent this home started, so the directory can be removed.
+    ~Gpg();
+    Gpg(const Gpg&) = delete;
+    Gpg& operator=(const Gpg&) = delete;
     std::string home() const { return dir_.path().string(); }
     std::string file(const std::string& name) const { return dir_.file(name); }
     /// `gpg --homedir H --batch ... args`; returns the exit status.
