@@ -13,23 +13,29 @@ function(umd_add_handler target)
   add_executable(${target} ${ARG_SOURCES})
   target_link_libraries(${target} PRIVATE umd_handler_runtime ${ARG_LIBS})
   target_compile_options(${target} PRIVATE -ffunction-sections -fdata-sections)
-  target_link_options(${target} PRIVATE -static-pie -Wl,--gc-sections -Wl,-z,noexecstack)
+  # Stripped: the blob is copied into a memfd at every load, so every byte costs start-up time.
+  target_link_options(${target} PRIVATE -static-pie -s -Wl,--gc-sections -Wl,-z,noexecstack)
 endfunction()
 
 function(umd_embed_blob target)
   cmake_parse_arguments(ARG "" "HANDLER;SYMBOL" "" ${ARGN})
+  # A copy at a fixed path gives the assembler file a plain dependency to track.
+  set(image ${CMAKE_CURRENT_BINARY_DIR}/${target}.image)
+  add_custom_command(OUTPUT ${image}
+    COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:${ARG_HANDLER}> ${image}
+    DEPENDS ${ARG_HANDLER}
+    COMMENT "Embedding handler ${ARG_HANDLER} as blob '${ARG_SYMBOL}'")
   set(asm ${CMAKE_CURRENT_BINARY_DIR}/${target}_blob.S)
-  file(GENERATE OUTPUT ${asm} CONTENT
+  file(WRITE ${asm}
 "    .section .rodata.umd_blob_${ARG_SYMBOL},\"a\",@progbits
     .balign 64
     .global umd_blob_${ARG_SYMBOL}_start
     .global umd_blob_${ARG_SYMBOL}_end
 umd_blob_${ARG_SYMBOL}_start:
-    .incbin \"$<TARGET_FILE:${ARG_HANDLER}>\"
+    .incbin \"${image}\"
 umd_blob_${ARG_SYMBOL}_end:
     .section .note.GNU-stack,\"\",@progbits
 ")
-  add_library(${target} OBJECT ${asm})
-  set_source_files_properties(${asm} PROPERTIES OBJECT_DEPENDS $<TARGET_FILE:${ARG_HANDLER}>)
-  add_dependencies(${target} ${ARG_HANDLER})
+  add_library(${target} OBJECT ${asm} ${image})
+  set_source_files_properties(${asm} PROPERTIES OBJECT_DEPENDS ${image})
 endfunction()

@@ -39,7 +39,8 @@ Result<Blob> Blob::load(std::span<const std::uint8_t> image, std::string name)
     UniqueFd fd(::memfd_create(name.c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING));
     if (!fd) return fail_errno(errno, "memfd_create for handler '{}'", name);
     if (auto s = write_fully(fd.get(), image.data(), image.size()); !s) return std::unexpected(s.error());
-    if (::fchmod(fd.get(), 0500) != 0) return fail_errno(errno, "fchmod of handler memfd '{}'", name);
+    // Sealed, so the mode only says who may execute it: also a handler run as another user.
+    if (::fchmod(fd.get(), 0555) != 0) return fail_errno(errno, "fchmod of handler memfd '{}'", name);
     // Seal: the executed image can never change after this point.
     if (::fcntl(fd.get(), F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0)
         return fail_errno(errno, "sealing handler memfd '{}'", name);

@@ -5,6 +5,8 @@
 #include <umd/channel.h>
 
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +23,31 @@ int Deadline::poll_timeout_ms() const
 }
 
 namespace {
+
+/// Writing to a pipe whose handler died raises SIGPIPE, which would kill the
+/// Manager's whole process. Each thread that writes to a handler blocks SIGPIPE
+/// once (no cost per write) and gets EPIPE instead; a SIGPIPE left pending by
+/// that write is discarded so it cannot fire if the thread unblocks it later.
+void block_sigpipe_in_this_thread()
+{
+    thread_local bool blocked = false;
+    if (blocked) return;
+    sigset_t set;
+    ::sigemptyset(&set);
+    ::sigaddset(&set, SIGPIPE);
+    ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    blocked = true;
+}
+
+void discard_pending_sigpipe()
+{
+    sigset_t set;
+    ::sigemptyset(&set);
+    ::sigaddset(&set, SIGPIPE);
+    timespec zero{0, 0};
+    while (::sigtimedwait(&set, nullptr, &zero) == SIGPIPE) {
+    }
+}
 
 enum class Ready { data, peer_exited };
 
@@ -67,6 +94,7 @@ Status write_all(int fd, std::span<const iovec> parts, const Deadline& deadline,
     std::size_t count = std::min(parts.size(), max_iov);
     std::copy_n(parts.begin(), count, iov);
     iovec* cur = iov;
+    block_sigpipe_in_this_thread();
     // Skip empty parts up front so an all-empty write returns immediately.
     while (count > 0 && cur->iov_len == 0) { ++cur; --count; }
     while (count > 0) {
@@ -79,7 +107,10 @@ Status write_all(int fd, std::span<const iovec> parts, const Deadline& deadline,
                 if (*ready == Ready::peer_exited) return fail(Errc::handler_crashed, "{}: the handler exited before reading its request", what);
                 continue;
             }
-            if (errno == EPIPE) return fail(Errc::handler_crashed, "{}: the handler closed its request pipe", what);
+            if (errno == EPIPE) {
+                discard_pending_sigpipe();
+                return fail(Errc::handler_crashed, "{}: the handler closed its request pipe", what);
+            }
             return fail_errno(errno, "{}: write", what);
         }
         auto left = static_cast<std::size_t>(n);
@@ -149,6 +180,7 @@ Status exchange_raw(UniqueFd& out, std::span<const std::uint8_t> request, int in
     bool reading = true;
     auto close_out = [&] { out.reset(); };
     if (request.empty()) close_out();
+    block_sigpipe_in_this_thread();
     bool watch_stderr = peer && peer->stderr_fd() >= 0;
     while (reading) {
         pollfd fds[4];
@@ -171,7 +203,10 @@ Status exchange_raw(UniqueFd& out, std::span<const std::uint8_t> request, int in
                 close_out();  // the handler stopped reading: what it replies still counts
             } else {
                 ssize_t w = ::write(out.get(), request.data() + sent, request.size() - sent);
-                if (w < 0 && errno == EPIPE) close_out();
+                if (w < 0 && errno == EPIPE) {
+                    discard_pending_sigpipe();
+                    close_out();
+                }
                 else if (w < 0 && errno != EAGAIN && errno != EINTR) return fail_errno(errno, "{}: write", what);
                 else if (w > 0 && (sent += static_cast<std::size_t>(w)) == request.size()) close_out();
             }

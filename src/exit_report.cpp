@@ -1,6 +1,8 @@
 // src/exit_report.cpp — turn how a handler ended into a clear error (trusted side).
 #include "exit_report.h"
 
+#include <umd/sandbox.h>
+
 #include <signal.h>
 
 #include <cstdio>
@@ -22,28 +24,12 @@ std::string printable_message(std::string_view text)
     return out;
 }
 
-namespace {
-
-/// The sandbox's SIGSYS reporter writes "umd-sandbox: syscall <nr> (<name>)" to stderr.
-std::string violation_detail(std::string_view stderr_text)
-{
-    auto at = stderr_text.rfind("umd-sandbox: syscall ");
-    if (at == std::string_view::npos) return {};
-    auto line = stderr_text.substr(at + 13);
-    line = line.substr(0, line.find('\n'));
-    return printable_message(line);
-}
-
-}  // namespace
-
 Error explain_handler_end(Error error, const ExitInfo& exit, std::string_view stderr_text, std::string_view driver)
 {
     std::string fate;
     if (exit.kind == ExitInfo::Kind::signaled && exit.code == SIGSYS) {
         error.code = Errc::sandbox_violation;
-        std::string detail = violation_detail(stderr_text);
-        fate = detail.empty() ? "killed by the sandbox (seccomp: a forbidden system call)"
-                              : fmt::format("killed by the sandbox (seccomp: {})", detail);
+        fate = sandbox::explain_exit(exit, stderr_text);
     } else if (exit.kind == ExitInfo::Kind::signaled && exit.code != SIGKILL) {
         error.code = Errc::handler_crashed;
         fate = fmt::format("crashed: {}", exit.describe());

@@ -17,6 +17,7 @@ struct LoaderRegistry::Plugin {
     std::unique_ptr<void, Close> handle;
 };
 
+LoaderRegistry::LoaderRegistry() = default;
 LoaderRegistry::~LoaderRegistry() = default;
 
 void LoaderRegistry::add_builtin(const LoaderModule& module)

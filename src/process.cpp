@@ -227,40 +227,52 @@ HandlerProcess::~HandlerProcess()
     if (pid_ > 0 && !exit_) terminate();
 }
 
-std::optional<ExitInfo> HandlerProcess::poll_exit()
+namespace {
+
+ExitInfo exit_info_of(const siginfo_t& info)
+{
+    ExitInfo e;
+    e.kind = info.si_code == CLD_EXITED ? ExitInfo::Kind::exited : ExitInfo::Kind::signaled;
+    e.code = info.si_status;
+    return e;
+}
+
+}  // namespace
+
+std::optional<ExitInfo> HandlerProcess::reap(bool wait)
 {
     if (exit_) return exit_;
     if (!pidfd_) return std::nullopt;
     siginfo_t info{};
-    if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()), &info, WEXITED | WNOHANG) != 0 || info.si_pid == 0)
-        return std::nullopt;
-    ExitInfo e;
-    e.kind = info.si_code == CLD_EXITED ? ExitInfo::Kind::exited : ExitInfo::Kind::signaled;
-    e.code = info.si_status;
-    exit_ = e;
+    int flags = WEXITED | WNOWAIT | (wait ? 0 : WNOHANG);
+    int rc;
+    do rc = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()), &info, flags);
+    while (rc < 0 && errno == EINTR);
+    if (rc != 0 || info.si_pid == 0) return std::nullopt;
+    // While the handler is an unreaped zombie its pid, and so its process group
+    // (it called setsid), cannot be reused: kill whatever it left behind, then reap.
+    ::kill(-pid_, SIGKILL);
+    do rc = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()), &info, WEXITED);
+    while (rc < 0 && errno == EINTR);
+    exit_ = exit_info_of(info);
     return exit_;
 }
 
+std::optional<ExitInfo> HandlerProcess::poll_exit() { return reap(false); }
+
 ExitInfo HandlerProcess::terminate(std::chrono::milliseconds timeout)
 {
-    if (auto e = poll_exit()) return *e;
+    if (auto e = reap(false)) return *e;
     if (timeout.count() > 0) {
         close_request();
         pollfd p{pidfd_.get(), POLLIN, 0};
         int rc;
         do rc = ::poll(&p, 1, static_cast<int>(timeout.count())); while (rc < 0 && errno == EINTR);
-        if (auto e = poll_exit()) return *e;
+        if (auto e = reap(false)) return *e;
     }
     ::syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
-    siginfo_t info{};
-    int rc;
-    do rc = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()), &info, WEXITED);
-    while (rc < 0 && errno == EINTR);
-    ExitInfo e;
-    e.kind = info.si_code == CLD_EXITED ? ExitInfo::Kind::exited : ExitInfo::Kind::signaled;
-    e.code = info.si_status;
-    exit_ = e;
-    return e;
+    if (auto e = reap(true)) return *e;
+    return ExitInfo{ExitInfo::Kind::signaled, SIGKILL};
 }
 
 void HandlerProcess::drain_stderr()

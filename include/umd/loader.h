@@ -48,6 +48,7 @@ public:
     /// Names of the built-in and already loaded modules.
     std::vector<std::string> names() const;
 
+    LoaderRegistry();
     ~LoaderRegistry();
 
 private:

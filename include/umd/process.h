@@ -102,6 +102,8 @@ private:
         explicit Key() = default;
     };
     static Result<std::unique_ptr<HandlerProcess>> start(const Blob& blob, const SpawnOptions& options);
+    /// Reaps the handler if it has ended (or waits for it), killing its process group first.
+    std::optional<ExitInfo> reap(bool wait);
 
 public:
     explicit HandlerProcess(Key) {}

@@ -6,10 +6,17 @@
 
 #include <cerrno>
 
+#if defined(UMD_HAVE_SANDBOX_HANDLER)
+#include <umd/sandbox_handler.h>
+#endif
+
 namespace umd::handler {
 
 Result<Bytes> read_all_stdin(std::size_t max)
 {
+#if defined(UMD_HAVE_SANDBOX_HANDLER)
+    if (!umd::sandbox::enter_handler_lockdown()) return fail(Errc::system, "entering the handler lockdown");
+#endif
     Bytes out;
     std::uint8_t chunk[64 * 1024];
     for (;;) {

@@ -1,0 +1,47 @@
+// apps/umd/commands.h — how the `umd` CLI's subcommands are registered (trusted side).
+//
+// Each command family lives in its own file and exposes one register_* function.
+// A command's callback stores its exit code in Context::exit_code; errors are
+// printed with Context::report(), which maps the error kind to the exit code
+// (0 yes, 1 a negative verdict, 2 bad input or usage, 3+ internal or handler failure).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include <umd/error.h>
+#include <umd/loader.h>
+#include <umd/manager.h>
+
+namespace umd::cli {
+
+struct Context {
+    std::shared_ptr<LoaderRegistry> registry = std::make_shared<LoaderRegistry>();
+    std::string plugin_dir;          ///< --plugin-dir
+    std::string profile = "strict";  ///< --profile for drivers started by this process
+    bool quiet = false;              ///< --quiet: no progress output
+    int exit_code = 0;
+
+    /// The Manager, created on first use with the chosen sandbox profile.
+    Result<Manager*> manager();
+    /// The driver `name` from the Manager (loaded on first use).
+    Result<Driver*> driver(const std::string& name);
+    /// Prints "umd: <message>" to stderr and returns the exit code for the error's kind.
+    int report(const Error& error);
+    /// Options for drivers: the sandbox for `profile`, and its description.
+    Result<DriverOptions> driver_options(const std::string& profile_name) const;
+
+private:
+    std::unique_ptr<Manager> manager_;
+};
+
+void register_sample(CLI::App& app, Context& ctx);
+void register_status(CLI::App& app, Context& ctx);
+void register_run(CLI::App& app, Context& ctx);
+void register_pgp(CLI::App& app, Context& ctx);
+void register_rpm(CLI::App& app, Context& ctx);
+void register_trust(CLI::App& app, Context& ctx);
+
+}  // namespace umd::cli

@@ -1,0 +1,51 @@
+// apps/umd/context.cpp — the CLI's shared state: registry, Manager, error reporting.
+#include "commands.h"
+
+#include <cstdio>
+
+#if defined(UMD_HAVE_SANDBOX)
+#include <umd/sandbox.h>
+#endif
+
+namespace umd::cli {
+
+Result<DriverOptions> Context::driver_options(const std::string& profile_name) const
+{
+    DriverOptions options;
+#if defined(UMD_HAVE_SANDBOX)
+    auto sandbox = sandbox::make_profile(profile_name);
+    if (!sandbox) return std::unexpected(sandbox.error());
+    options.sandbox = std::move(sandbox->setup);
+    options.sandbox_description = std::move(sandbox->description);
+#else
+    if (profile_name != "none")
+        return fail(Errc::invalid_argument, "this build of umd has no sandbox; only --profile none is available");
+#endif
+    return options;
+}
+
+Result<Manager*> Context::manager()
+{
+    if (manager_) return manager_.get();
+    if (!plugin_dir.empty()) registry->set_plugin_dir(plugin_dir);
+    auto options = driver_options(profile);
+    if (!options) return std::unexpected(options.error());
+    manager_ = std::make_unique<Manager>(registry);
+    manager_->set_default_options(std::move(*options));
+    return manager_.get();
+}
+
+Result<Driver*> Context::driver(const std::string& name)
+{
+    auto m = manager();
+    if (!m) return std::unexpected(m.error());
+    return (*m)->driver(name);
+}
+
+int Context::report(const Error& error)
+{
+    std::fprintf(stderr, "umd: %s\n", error.message.c_str());
+    return umd::exit_code(error.code);
+}
+
+}  // namespace umd::cli

@@ -1,0 +1,56 @@
+// apps/umd/main.cpp — the `umd` command line (trusted side): parses arguments,
+// registers the built-in loader modules and dispatches to a subcommand.
+#include <cstdio>
+
+#include "commands.h"
+#include "trusted/sample.h"
+#if defined(UMD_HAVE_PGP)
+#include "trusted/pgp_loader.h"
+#endif
+#if defined(UMD_HAVE_RPM)
+#include "trusted/rpm_loader.h"
+#endif
+
+int main(int argc, char** argv)
+{
+    umd::cli::Context ctx;
+    ctx.registry->add_builtin(umd::sample::loader_module());
+#if defined(UMD_HAVE_PGP)
+    ctx.registry->add_builtin(umd::pgp::loader_module());
+#endif
+#if defined(UMD_HAVE_RPM)
+    ctx.registry->add_builtin(umd::rpm::loader_module());
+#endif
+
+    CLI::App app{"umd — run risky work, above all the parsing of hostile data, in sandboxed user mode drivers"};
+    app.set_version_flag("--version", std::string("umd ") + UMD_VERSION);
+    app.require_subcommand(1);
+    app.add_option("--plugin-dir", ctx.plugin_dir, "Directory with loader plugins (umd-loader-<driver>.so)");
+    app.add_option("--profile", ctx.profile, "Sandbox profile for handlers: strict (default), log, none")
+        ->check(CLI::IsMember({"strict", "log", "none"}));
+    app.add_flag("-q,--quiet", ctx.quiet, "No progress output");
+    app.footer("Exit status: 0 success, 1 a negative verdict, 2 bad input or usage, 3 or more an internal or handler failure.\n"
+               "See umd(1) and the documentation in /usr/share/doc/umd.");
+
+    umd::cli::register_sample(app, ctx);
+    umd::cli::register_status(app, ctx);
+#if defined(UMD_HAVE_RUN)
+    umd::cli::register_run(app, ctx);
+#endif
+#if defined(UMD_HAVE_PGP)
+    umd::cli::register_pgp(app, ctx);
+#endif
+#if defined(UMD_HAVE_RPM)
+    umd::cli::register_rpm(app, ctx);
+    umd::cli::register_trust(app, ctx);
+#endif
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int code = app.exit(e);
+        // CLI11 uses 0 for --help/--version and 1..n for usage errors; usage errors are exit 2 here.
+        return code == 0 ? 0 : 2;
+    }
+    return ctx.exit_code;
+}

@@ -1,0 +1,55 @@
+// apps/umd/sample_command.cpp — `umd sample write OFFSET` (trusted side).
+#include <charconv>
+
+#include "commands.h"
+#include "protocol.h"
+#include "trusted/sample.h"
+
+namespace umd::cli {
+
+namespace {
+
+/// Parses a decimal offset strictly: digits only, no sign, no trailing text.
+Result<std::uint64_t> parse_offset(const std::string& text)
+{
+    std::uint64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec == std::errc::invalid_argument || end != text.data() + text.size())
+        return fail(Errc::invalid_argument, "offset '{}' is not a non-negative decimal number", text);
+    if (ec == std::errc::result_out_of_range || value >= sample::reply_size)
+        return fail(Errc::invalid_argument, "offset '{}' is out of range 0..{}", text, sample::reply_size - 1);
+    return value;
+}
+
+}  // namespace
+
+void register_sample(CLI::App& app, Context& ctx)
+{
+    auto* sample = app.add_subcommand("sample", "The sample driver: a template and a self-test of the UMD machinery");
+    sample->require_subcommand(1);
+    auto* write = sample->add_subcommand("write", "Ask the handler to set byte OFFSET of a 128 KiB reply, and verify it");
+    auto offset = std::make_shared<std::string>();
+    write->add_option("OFFSET", *offset, "Byte offset, 0..131071")->required();
+    write->footer("Exit status: 0 the handler set the byte, 1 the reply was rejected, 2 bad offset, 3 handler failure.");
+    write->callback([&ctx, offset] {
+        auto value = parse_offset(*offset);
+        if (!value) {
+            ctx.exit_code = ctx.report(value.error());
+            return;
+        }
+        auto driver = ctx.driver("sample");
+        if (!driver) {
+            ctx.exit_code = ctx.report(driver.error());
+            return;
+        }
+        auto done = sample::write(**driver, *value);
+        if (!done) {
+            ctx.exit_code = ctx.report(done.error());
+            return;
+        }
+        std::printf("sample: the handler set byte %llu of its 128 KiB reply; verified\n", static_cast<unsigned long long>(*value));
+        ctx.exit_code = 0;
+    });
+}
+
+}  // namespace umd::cli

@@ -1,0 +1,24 @@
+// drivers/sample/trusted/sample.h — the sample driver's Manager side (trusted).
+#pragma once
+
+#include <cstdint>
+
+#include <umd/error.h>
+#include <umd/loader.h>
+#include <umd/manager.h>
+
+namespace umd::sample {
+
+/// The built-in loader module carrying the sample handler.
+const LoaderModule& loader_module();
+
+/// Asks the handler to set byte `offset` of a 128 KiB reply and checks that it did:
+/// the reply must be exactly 128 KiB, that byte 1, every other byte 0.
+/// Errors: invalid_argument for an offset out of range (nothing is sent),
+/// rejected when the reply does not check out, or the driver's error.
+Status write(Driver& driver, std::uint64_t offset);
+
+/// Sends `data` and checks that the handler echoed it back unchanged.
+Result<Bytes> echo(Driver& driver, ByteView data);
+
+}  // namespace umd::sample

@@ -1,0 +1,57 @@
+// tests/core/test_util.cpp — helpers shared by the core tests.
+#include "core/test_util.h"
+
+#include <dirent.h>
+
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+namespace umd::test {
+
+int count_fds()
+{
+    int n = 0;
+    DIR* dir = ::opendir("/proc/self/fd");
+    if (!dir) return -1;
+    while (dirent* e = ::readdir(dir)) n += e->d_name[0] != '.';
+    ::closedir(dir);
+    return n - 1;  // the directory stream itself
+}
+
+int count_children()
+{
+    int n = 0;
+    DIR* dir = ::opendir("/proc/self/task");
+    if (!dir) return -1;
+    while (dirent* e = ::readdir(dir)) {
+        if (e->d_name[0] == '.') continue;
+        std::ifstream in(std::string("/proc/self/task/") + e->d_name + "/children");
+        std::string pid;
+        while (in >> pid) ++n;
+    }
+    ::closedir(dir);
+    return n;
+}
+
+const Bytes& hostile_image()
+{
+    static const Bytes image = [] {
+        std::ifstream in(UMD_TEST_HOSTILE_HANDLER, std::ios::binary);
+        return Bytes(std::istreambuf_iterator<char>(in), {});
+    }();
+    return image;
+}
+
+std::unique_ptr<Driver> hostile_driver(const std::string& mode, std::chrono::milliseconds deadline)
+{
+    DriverOptions options;
+    options.deadline = deadline;
+    options.spawn.argv0 = mode;
+    options.restart.initial_backoff = std::chrono::milliseconds(1);
+    auto driver = std::make_unique<Driver>(mode, options);
+    if (!driver->load(hostile_image())) return nullptr;
+    return driver;
+}
+
+}  // namespace umd::test
