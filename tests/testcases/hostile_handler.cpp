@@ -4,7 +4,7 @@
 // Modes: exit-at-start, crash-mid-reply, never-answers, short-reply, huge-length,
 // garbage, wrong-id, flood-stderr (then answers correctly), leave-children (they
 // keep the pipes open and sleep; the handler exits without answering),
-// echo (well-behaved), raw-echo (raw mode: copies stdin to stdout).
+// echo (well-behaved), slow-echo (answers "sleep" after 2 s), raw-echo (raw mode: copies stdin to stdout).
 #include <signal.h>
 #include <unistd.h>
 
@@ -71,6 +71,13 @@ int main(int, char** argv)
             if (n <= 0) return n == 0 ? 0 : 3;
             write_all(1, buf, static_cast<std::size_t>(n));
         }
+    }
+    if (mode == "slow-echo") {
+        // Echoes; a request that says "sleep" is answered only after 2 seconds.
+        return umd::handler::serve([](std::uint8_t, umd::ByteView req) {
+            if (umd::as_chars(req) == "sleep") ::sleep(2);
+            return umd::handler::Reply::ok(umd::Bytes(req.begin(), req.end()));
+        });
     }
     if (mode == "echo" || mode == "flood-stderr") {
         if (mode == "flood-stderr") {
