@@ -27,9 +27,11 @@ void register_status(CLI::App& app, Context& ctx)
                 start_error = driver.error().message;
                 worst = std::max(worst, umd::exit_code(driver.error().code));
             } else {
-                // A zero-length request of an unknown type proves the handler starts and answers.
+                                // Any answer, even "I do not know that request", proves the handler is up;
+                // only a failure of the handler itself (crash, sandbox, timeout, protocol) counts.
                 auto probe = (*driver)->send_recv(0xFF, {});
-                if (!probe && probe.error().code != Errc::internal) {
+                bool answered = probe || probe.error().code == Errc::internal || probe.error().code == Errc::bad_input;
+                if (!answered) {
                     start_error = probe.error().message;
                     worst = std::max(worst, umd::exit_code(probe.error().code));
                 }
