@@ -1,0 +1,72 @@
+// bench/harness.h — the shared timing harness of umd-bench (trusted side: it only
+// runs the Manager and plain processes, and parses nothing untrusted).
+//
+// Every result row carries its own baseline measured in the same run: rounds of
+// the measured operation and of the baseline are interleaved (alternating which
+// goes first) so that machine noise hits both alike, and medians are reported.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <umd/error.h>
+
+namespace umd::bench {
+
+/// One line of output: a measured operation beside its baseline.
+struct Row {
+    std::string case_name;              ///< "ipc", "spawn", ...
+    std::string name;                   ///< what was measured, e.g. "send_recv strict"
+    std::string baseline;               ///< what it is compared with
+    std::optional<std::uint64_t> size;  ///< bytes, where relevant
+    double measured_ns = 0;
+    double baseline_ns = 0;
+    double bar = 0;                     ///< the ratio must be at most this
+    std::string unit = "ns/op";
+    std::string notes;
+    nlohmann::json extra = nlohmann::json::object();   ///< case-specific figures (RSS, p99, ...)
+
+    double ratio() const { return baseline_ns > 0 ? measured_ns / baseline_ns : 0; }
+    bool meets_bar() const { return baseline_ns > 0 && ratio() <= bar; }
+};
+
+/// Common command-line settings.
+struct Settings {
+    bool json = false;
+    unsigned iterations = 0;        ///< 0: each case's default
+    std::string umd_path;           ///< the umd CLI (default: next to umd-bench)
+    std::string self_dir;           ///< directory of umd-bench
+    unsigned packages = 1000;       ///< rpm case
+    std::size_t digests = 1000000;  ///< trustdb case
+};
+
+/// A timed operation; an error stops the case.
+using Op = std::function<Status()>;
+
+/// Medians of `rounds` interleaved runs of `measured` and `baseline`, in ns per call.
+struct Pair {
+    double measured_ns = 0;
+    double baseline_ns = 0;
+};
+Result<Pair> interleave(unsigned rounds, const Op& measured, const Op& baseline);
+
+/// Nanoseconds taken by one call of `op` (its error passed on).
+Result<double> time_once(const Op& op);
+
+double median(std::vector<double> values);
+/// The value below which a fraction `q` (0..1) of the samples lie.
+double percentile(std::vector<double> values, double q);
+
+/// Peak resident set of the current process in KiB (getrusage).
+long self_max_rss_kib();
+
+/// Prints rows as a table, or as one JSON array.
+void print(const std::vector<Row>& rows, bool json);
+
+}  // namespace umd::bench

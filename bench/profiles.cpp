@@ -1,0 +1,20 @@
+// bench/profiles.cpp — DriverOptions for a sandbox profile, built the way the umd CLI builds them (trusted side).
+#include <umd/sandbox.h>
+
+#include "cases.h"
+
+namespace umd::bench {
+
+Result<DriverOptions> driver_options(std::string_view profile)
+{
+    auto built = sandbox::make_profile(profile);
+    if (!built) return std::unexpected(built.error());
+    DriverOptions options;
+    options.sandbox = std::move(built->setup);
+    options.sandbox_description = std::move(built->description);
+    // The 16 MiB echo must not hit the default per-request deadline on a loaded machine.
+    options.deadline = std::chrono::milliseconds(60000);
+    return options;
+}
+
+}  // namespace umd::bench
