@@ -7,7 +7,7 @@
 // allocated, and never sees an OpenPGP packet: it re-serialises key bodies from
 // these fields to compute fingerprints, rebuilds signature trailers from the raw
 // hashed area, and hashes the data itself. A lying handler can therefore cause a
-// refusal, never a false accept. The wire layout is documented in docs/protocol.md.
+// refusal, never a false accept. The wire layout is documented in docs/protocol-pgp.md.
 #pragma once
 
 #include <cstdint>
@@ -120,6 +120,22 @@ struct Parsed {
     std::vector<std::uint8_t> cleartext_hash_headers;  ///< hash algorithms named by "Hash:" headers
     std::uint8_t literal_format = 0;     ///< literal data format octet ('b', 't', 'u', ...)
 };
+
+/// Record tags and the format version of the reply (docs/protocol-pgp.md).
+namespace wire {
+enum : std::uint16_t {
+    tag_header = 0x0001,
+    tag_certificate = 0x0002,
+    tag_signature = 0x0003,
+    tag_text = 0x0004,
+    tag_hash_headers = 0x0005,
+    tag_primary_key = 0x0101,
+    tag_user_id = 0x0102,
+    tag_subkey = 0x0103,
+    tag_bound_signature = 0x0104,
+};
+inline constexpr std::uint8_t format_version = 1;
+}  // namespace wire
 
 /// Serialises a parse result into the reply payload (handler side).
 Bytes encode(const Parsed& parsed);

@@ -14,19 +14,8 @@
 namespace umd::pgp {
 namespace {
 
-enum : std::uint16_t {
-    tag_header = 0x0001,
-    tag_certificate = 0x0002,
-    tag_signature = 0x0003,
-    tag_text = 0x0004,
-    tag_hash_headers = 0x0005,
-    tag_primary_key = 0x0101,
-    tag_user_id = 0x0102,
-    tag_subkey = 0x0103,
-    tag_bound_signature = 0x0104,
-};
+using namespace wire;
 
-constexpr std::uint8_t format_version = 1;
 constexpr std::size_t max_hints = 8;
 constexpr std::size_t max_hash_headers = 64;
 
