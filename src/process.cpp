@@ -116,7 +116,11 @@ struct KernelSigaction {
         child_fail(p.status_write, errno, "dup3 of the channel pipes");
     // Every other descriptor is closed by exec (the memfd and status pipe already are CLOEXEC).
     if (::syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) != 0) child_fail(p.status_write, errno, "close_range");
-    if (::syscall(SYS_setsid) < 0) child_fail(p.status_write, errno, "setsid");
+    if (!p.setup || p.setup->new_session()) {
+        if (::syscall(SYS_setsid) < 0) child_fail(p.status_write, errno, "setsid");
+    } else if (::syscall(SYS_setpgid, 0, 0) != 0) {
+        child_fail(p.status_write, errno, "setpgid");
+    }
     if (::syscall(SYS_chdir, "/") != 0) child_fail(p.status_write, errno, "chdir /");
     if (p.setup) {
         const char* step = "sandbox";
@@ -166,7 +170,8 @@ Result<std::unique_ptr<HandlerProcess>> HandlerProcess::start(const Blob& blob, 
     for (auto* p : {&request, &reply, &errors, &status})
         if (!*p) return std::unexpected(p->error());
     std::optional<Pipe> go;
-    bool needs_go = options.setup != nullptr;  // after_clone() runs before the child continues
+    // after_clone() runs before the child continues; without one the child need not wait.
+    bool needs_go = options.setup != nullptr && options.setup->has_after_clone();
     if (needs_go) {
         auto g = make_pipe();
         if (!g) return std::unexpected(g.error());
@@ -250,7 +255,7 @@ std::optional<ExitInfo> HandlerProcess::reap(bool wait)
     while (rc < 0 && errno == EINTR);
     if (rc != 0 || info.si_pid == 0) return std::nullopt;
     // While the handler is an unreaped zombie its pid, and so its process group
-    // (it called setsid), cannot be reused: kill whatever it left behind, then reap.
+    // (it leads a session or a process group), cannot be reused: kill whatever it left behind, then reap.
     ::kill(-pid_, SIGKILL);
     do rc = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()), &info, WEXITED);
     while (rc < 0 && errno == EINTR);

@@ -4,7 +4,8 @@
 // The child is created with clone3(CLONE_PIDFD) so the Manager tracks it by a
 // pidfd (no pid reuse races). In the child, before exec:
 //   fd 0 = request pipe, fd 1 = reply pipe, fd 2 = stderr pipe (read by the Manager),
-//   every other descriptor closed, empty environment, cwd "/", own session,
+//   every other descriptor closed, empty environment, cwd "/", own session (or,
+//   when the ChildSetup says so, own process group),
 //   SIGKILL when the parent dies, then the ChildSetup (the sandbox) is applied,
 //   then the memfd is executed with execveat(AT_EMPTY_PATH).
 // A failure in the child before exec is reported to the parent through a
@@ -47,6 +48,18 @@ public:
     /// Runs in the parent right after clone, before the child continues
     /// (e.g. to write uid_map). The child waits for it.
     virtual Status after_clone(pid_t /*child*/) const { return {}; }
+
+    /// Whether after_clone() has work to do. When it has none, the child does not
+    /// wait for the parent (one scheduling round trip less per spawn).
+    virtual bool has_after_clone() const noexcept { return true; }
+
+    /// Whether the child becomes a session leader (setsid) or only the leader of a
+    /// process group of its own (setpgid). Either way the Manager can kill the whole
+    /// group by the handler's pid. A new session is what keeps an unconfined handler
+    /// away from the Manager's terminal; it costs a scheduler autogroup per spawn
+    /// (milliseconds on a busy machine), which a sandbox that already keeps the
+    /// handler from every terminal and every descendant may skip.
+    virtual bool new_session() const noexcept { return true; }
 };
 
 /// How one handler process is started.

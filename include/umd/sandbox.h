@@ -14,7 +14,10 @@
 // Layers of the strict profile (each one where the kernel allows it; what is
 // active is probed once per process and reported by describe()):
 //   - new user, pid, network, ipc, uts and mount namespaces, with an empty,
-//     read-only root file system;
+//     read-only root file system (the handler is chrooted into it);
+//   - in a pid namespace the handler leads a process group, not a session: its death
+//     takes every descendant with it, and it has no terminal to be kept from
+//     (docs/decisions/0002-sandbox-spawn-cost.md);
 //   - an unprivileged identity: the Manager's uid left unmapped in the new user
 //     namespace (it holds no capability and owns nothing there), or a configured
 //     user (run_as) with no supplementary groups;
@@ -56,7 +59,7 @@ Result<Profile> parse_profile(std::string_view name);
 struct KernelSupport {
     bool user_namespace = false;    ///< CLONE_NEWUSER works (with an id mapping when root)
     bool other_namespaces = false;  ///< CLONE_NEWPID|NEWNET|NEWIPC|NEWUTS|NEWNS work
-    bool empty_root = false;        ///< an empty tmpfs can become the root (pivot_root)
+    bool empty_root = false;        ///< an empty tmpfs can become the root (chroot)
     int landlock_abi = 0;           ///< 0 when Landlock is unavailable
     bool seccomp = false;           ///< seccomp filters can be installed
     bool root = false;              ///< the Manager runs with euid 0 in the initial user namespace
@@ -72,6 +75,10 @@ public:
     std::uint64_t clone_flags() const noexcept override;
     int apply_in_child(const char** step) const noexcept override;
     Status after_clone(pid_t child) const override;
+    /// True only when the parent writes the id maps of a configured user (run_as).
+    bool has_after_clone() const noexcept override;
+    /// False under a pid namespace: the handler then leads only a process group of its own.
+    bool new_session() const noexcept override;
 
     Profile profile() const noexcept;
     /// One line per layer, saying whether it is active and, if not, why

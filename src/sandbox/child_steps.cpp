@@ -46,10 +46,14 @@ int enter_empty_root() noexcept
         }
     }
     if (!point) return errno;
+    // chroot, not pivot_root + umount2(MNT_DETACH): detaching the old tree waits for an
+    // RCU grace period (measured 0.1-7 ms, a median of 1.5 ms, on every spawn), and the
+    // namespace is torn down at exit anyway. The old mounts stay in this private
+    // namespace but out of reach: the working directory is the new root, no descriptor
+    // to a directory survives exec, and chroot, mount, setns and open are denied to the
+    // handler (no capability left, the seccomp allowlist, Landlock).
     if (sys(SYS_chdir, ptr(point)) != 0) return errno;
-    // pivot_root(".", "."): the old root is stacked under the new one, then detached.
-    if (sys(SYS_pivot_root, ptr("."), ptr(".")) != 0) return errno;
-    if (sys(SYS_umount2, ptr("."), MNT_DETACH) != 0) return errno;
+    if (sys(SYS_chroot, ptr(".")) != 0) return errno;
     if (sys(SYS_chdir, ptr("/")) != 0) return errno;
     return 0;
 }

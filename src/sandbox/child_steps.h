@@ -10,8 +10,8 @@
 
 namespace umd::sandbox::child {
 
-/// Replaces the root file system with an empty, read-only tmpfs (needs CAP_SYS_ADMIN
-/// in a private mount namespace).
+/// Makes an empty, read-only tmpfs the root directory and the working directory
+/// (needs CAP_SYS_ADMIN and CAP_SYS_CHROOT in a private mount namespace).
 int enter_empty_root() noexcept;
 
 /// Drops every capability from the bounding set (0..last_cap) and locks securebits.

@@ -74,11 +74,22 @@ Sandbox::~Sandbox() = default;
 
 std::uint64_t Sandbox::clone_flags() const noexcept { return plan_->clone_flags; }
 Profile Sandbox::profile() const noexcept { return plan_->profile; }
+
+// A session costs a scheduler autogroup per spawn. Under a pid namespace it buys
+// nothing: the handler's death kills every descendant, the seccomp filter answers
+// every ioctl with ENOTTY, and the handler can open no terminal (no open system
+// call, an empty root, Landlock). Unconfined, the session stays.
+bool Sandbox::new_session() const noexcept
+{
+    return plan_->profile == Profile::none || !(plan_->clone_flags & CLONE_NEWPID);
+}
 const std::string& Sandbox::describe() const noexcept { return plan_->description; }
+
+bool Sandbox::has_after_clone() const noexcept { return plan_->map_ids && (plan_->clone_flags & CLONE_NEWUSER); }
 
 Status Sandbox::after_clone(pid_t child) const
 {
-    if (!plan_->map_ids || !(plan_->clone_flags & CLONE_NEWUSER)) return {};
+    if (!has_after_clone()) return {};
     // Root Manager: the handler becomes nobody inside and outside its user namespace.
     for (const char* map : {"uid_map", "gid_map"}) {
         std::string path = fmt::format("/proc/{}/{}", child, map);
@@ -213,7 +224,10 @@ Result<std::shared_ptr<const Sandbox>> SandboxPolicy::build() const
                                            : k.other_namespaces                 ? "pid, net, ipc, uts, mount (no user namespace)"
                                            : k.user_namespace                   ? "user only"
                                                                                 : "NONE (fallback: unavailable)");
-    d += fmt::format("  file system root: {}\n", plan->empty_root ? "empty read-only tmpfs" : "the Manager's (fallback)");
+    d += fmt::format("  file system root: {}\n", plan->empty_root ? "empty read-only tmpfs (chroot in a private mount namespace)"
+                                                                : "the Manager's (fallback)");
+    d += fmt::format("  process: {}\n", plan->clone_flags & CLONE_NEWPID ? "pid 1 of its own pid namespace, own process group"
+                                                                        : "own session");
     d += fmt::format("  identity: {}\n", plan->map_ids ? fmt::format("uid {} gid {}, no groups", uid_, gid_)
                                        : k.user_namespace ? "the Manager's uid, unmapped (nobody) in its own user namespace"
                                                           : "the Manager's uid (fallback: no user namespace)");

@@ -1,5 +1,6 @@
 // tests/sandbox/process_census.h — count (and clean up) the processes a handler left
-// behind: every process of the session the handler led (trusted side test helper).
+// behind: every process of the session or process group the handler led (trusted
+// side test helper).
 #pragma once
 
 #include <dirent.h>
@@ -13,8 +14,9 @@
 
 namespace umd::sandbox::testing {
 
-/// Pids of live processes whose session id is `session` (the core makes each handler a session leader).
-inline std::vector<pid_t> session_members(pid_t session)
+/// Pids of live processes whose session id or process group id is `leader` (the core
+/// makes each handler the leader of a session, or under a pid namespace of a process group).
+inline std::vector<pid_t> session_members(pid_t leader)
 {
     std::vector<pid_t> pids;
     DIR* dir = ::opendir("/proc");
@@ -30,7 +32,7 @@ inline std::vector<pid_t> session_members(pid_t session)
         char state = 0;
         long ppid = 0, pgrp = 0, sid = 0;
         if (std::sscanf(text.c_str() + close + 1, " %c %ld %ld %ld", &state, &ppid, &pgrp, &sid) != 4) continue;
-        if (sid == session && state != 'Z' && state != 'X') pids.push_back(static_cast<pid_t>(pid));
+        if ((sid == leader || pgrp == leader) && state != 'Z' && state != 'X') pids.push_back(static_cast<pid_t>(pid));
     }
     ::closedir(dir);
     return pids;
