@@ -56,8 +56,9 @@ Status write_file(const std::string& path, const std::string& text)
     ProbeReport r;
     if (::unshare(CLONE_NEWUSER) == 0) r.user_namespace = true;
     else r.user_errno = errno;
+    pid_t self = ::getpid();
+    (void)!::write(report_fd, &self, sizeof self);  // "unshared": the parent may write the id maps now
     char byte = 0;
-    (void)!::write(report_fd, &byte, 1);  // "unshared": the parent may write the id maps now
     if (::read(go_fd, &byte, 1) != 1) ::_exit(1);
     if (::unshare(other_ns_flags) == 0) r.other_namespaces = true;
     else r.other_errno = errno;
@@ -89,25 +90,41 @@ KernelSupport probe()
         ::close(report[0]), ::close(report[1]);
         return k;
     }
+    // The probe runs in a grandchild: the intermediate child exits at once and is reaped
+    // here, the grandchild is reaped by init (or the host's subreaper). Tearing down the
+    // namespaces it made takes milliseconds (RCU grace periods) that no one need wait for:
+    // this probe runs once in every process that starts a handler, the one-shot CLI too.
     pid_t pid = ::fork();
-    if (pid == 0) probe_child(report[1], go[0], k.root);
+    if (pid == 0) {
+        pid_t probe = ::fork();
+        if (probe == 0) probe_child(report[1], go[0], k.root);
+        ::_exit(probe > 0 ? 0 : 1);
+    }
     ::close(report[1]);
     ::close(go[0]);
+    int status = 0;
+    if (pid > 0) ::waitpid(pid, &status, 0);
     ProbeReport r;
-    char byte = 0;
+    pid_t probe = -1;
     bool maps_ok = true;
-    if (pid > 0 && ::read(report[0], &byte, 1) == 1) {
+    if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 && ::read(report[0], &probe, sizeof probe) == sizeof probe &&
+        probe > 0) {
         if (k.root) {
             // The same mapping the sandbox writes in after_clone(): nobody inside is nobody outside.
-            std::string proc = fmt::format("/proc/{}/", pid);
+            std::string proc = fmt::format("/proc/{}/", probe);
             maps_ok = write_file(proc + "uid_map", "65534 65534 1\n") && write_file(proc + "gid_map", "65534 65534 1\n");
         }
+        char byte = 0;
         (void)!::write(go[1], &byte, 1);
         if (::read(report[0], &r, sizeof r) != sizeof r) r = ProbeReport{};
     }
     ::close(go[1]);
     ::close(report[0]);
-    if (pid > 0) ::waitpid(pid, nullptr, 0);
+    // When this process is the one orphans are given to (pid 1 of a container, or a
+    // subreaper), the grandchild is our child by now: reap it rather than leave a zombie.
+    int subreaper = 0;
+    if (probe > 0 && (::getpid() == 1 || (::prctl(PR_GET_CHILD_SUBREAPER, &subreaper, 0, 0, 0) == 0 && subreaper)))
+        ::waitpid(probe, nullptr, 0);
 
     k.user_namespace = r.user_namespace;
     k.other_namespaces = r.other_namespaces;
