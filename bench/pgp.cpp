@@ -1,0 +1,147 @@
+// bench/pgp.cpp — case `pgp`: verifying a real InRelease file, umd against gpgv and raw OpenSSL (trusted side).
+//
+// Rows:
+//   one-shot  `umd pgp verify` as a whole process vs `gpgv`, same keyring and file,
+//             with the peak RSS (wait4) of each;
+//   batch     many verifications through one Manager in this process (the OpenPGP
+//             client + verifier API, handler sandboxed with strict) vs gpgv per file,
+//             and vs the raw OpenSSL cost of the same digests and signature checks.
+#include <glob.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "cases.h"
+#include "drivers/pgp/trusted/client.h"
+#include "drivers/pgp/trusted/pgp_loader.h"
+#include "drivers/pgp/trusted/verifier.h"
+#include "openssl_baseline.h"
+#include "process_run.h"
+
+namespace umd::bench {
+namespace {
+
+constexpr const char* keyring_path = "/usr/share/keyrings/debian-archive-keyring.gpg";
+constexpr const char* gpgv_path = "/usr/bin/gpgv";
+// The Debian archive signing keys are RSA 4096: the OpenSSL floor uses the same size.
+constexpr unsigned debian_rsa_bits = 4096;
+
+/// The largest /var/lib/apt/lists/*_InRelease of this machine.
+Result<std::string> largest_inrelease()
+{
+    glob_t g{};
+    std::unique_ptr<glob_t, void (*)(glob_t*)> guard(&g, ::globfree);
+    if (::glob("/var/lib/apt/lists/*_InRelease", 0, nullptr, &g) != 0 || g.gl_pathc == 0)
+        return fail(Errc::not_found, "no /var/lib/apt/lists/*_InRelease on this machine (run apt-get update)");
+    std::string best;
+    off_t best_size = -1;
+    for (std::size_t i = 0; i < g.gl_pathc; ++i) {
+        struct stat st{};
+        if (::stat(g.gl_pathv[i], &st) == 0 && st.st_size > best_size) best_size = st.st_size, best = g.gl_pathv[i];
+    }
+    return best;
+}
+
+Row make_row(std::string name, std::string baseline, const Pair& pair, double bar, std::uint64_t size)
+{
+    Row row;
+    row.case_name = "pgp";
+    row.name = std::move(name);
+    row.baseline = std::move(baseline);
+    row.size = size;
+    row.measured_ns = pair.measured_ns;
+    row.baseline_ns = pair.baseline_ns;
+    row.bar = bar;
+    row.unit = "ns/file";
+    return row;
+}
+
+}  // namespace
+
+Result<std::vector<Row>> run_pgp(const Settings& settings)
+{
+    auto file = largest_inrelease();
+    if (!file) return std::unexpected(file.error());
+    struct stat st{};
+    ::stat(file->c_str(), &st);
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    if (settings.umd_path.empty()) return fail(Errc::not_found, "the umd program was not found next to umd-bench: give --umd PATH");
+    std::vector<Row> rows;
+
+    // One-shot: whole processes, peak RSS from wait4.
+    {
+        const std::vector<std::string> umd_argv{settings.umd_path, "pgp", "verify", "--keyring", keyring_path, *file};
+        const std::vector<std::string> gpgv_argv{gpgv_path, "--keyring", keyring_path, *file};
+        long umd_rss = 0, gpgv_rss = 0;
+        auto runner = [](const std::vector<std::string>& argv, long& rss) -> Op {
+            return [&argv, &rss]() -> Status {
+                auto r = run_process(argv);
+                if (!r) return std::unexpected(r.error());
+                if (r->exit_code != 0) return fail(Errc::rejected, "{} exited with status {}", argv[0], r->exit_code);
+                rss = std::max(rss, r->max_rss_kib);
+                return {};
+            };
+        };
+        unsigned rounds = settings.iterations ? settings.iterations : 40;
+        auto pair = interleave(rounds, runner(umd_argv, umd_rss), runner(gpgv_argv, gpgv_rss));
+        if (!pair) return std::unexpected(pair.error());
+        Row row = make_row("umd pgp verify (one process)", "gpgv (one process)", *pair, 0.5, size);
+        row.extra["file"] = *file;
+        row.extra["rounds"] = rounds;
+        row.extra["umd_max_rss_kib"] = umd_rss;
+        row.extra["gpgv_max_rss_kib"] = gpgv_rss;
+        rows.push_back(std::move(row));
+    }
+
+    // Batch: one Manager, one keyring load, many files.
+    auto options = driver_options("strict");
+    if (!options) return std::unexpected(options.error());
+    Driver driver("pgp", std::move(*options));
+    const LoaderModule& module = pgp::loader_module();
+    if (auto ok = driver.load(module.blob()); !ok) return std::unexpected(ok.error());
+    pgp::Policy policy;
+    auto ring = pgp::load_keyring(driver, {keyring_path}, policy);
+    if (!ring) return std::unexpected(ring.error());
+
+    Bytes verified;
+    std::vector<SignatureKind> kinds;
+    Op in_process = [&]() -> Status {
+        auto msg = pgp::parse_file(driver, *file);
+        if (!msg) return std::unexpected(msg.error());
+        auto verdict = pgp::verify_message(*ring, *msg, policy, &verified);
+        if (!verdict) return std::unexpected(verdict.error());
+        if (kinds.empty())
+            for (const auto& s : msg->signatures) kinds.push_back({s.pk_algorithm, s.hash_algorithm});
+        return verdict->status();
+    };
+    if (auto ok = in_process(); !ok) return std::unexpected(ok.error());
+
+    {
+        const std::vector<std::string> gpgv_argv{gpgv_path, "--keyring", keyring_path, *file};
+        unsigned rounds = settings.iterations ? settings.iterations : 40;
+        auto pair = interleave(rounds, in_process, [&]() { return run_ok(gpgv_argv); });
+        if (!pair) return std::unexpected(pair.error());
+        Row row = make_row("batch: parse+verify, one Manager", "gpgv process per file", *pair, 0.1, size);
+        row.extra["rounds"] = rounds;
+        row.extra["signatures_per_file"] = kinds.size();
+        rows.push_back(std::move(row));
+    }
+    {
+        auto floor = OpenSslBaseline::make(kinds, verified, debian_rsa_bits);
+        if (!floor) return std::unexpected(floor.error());
+        unsigned rounds = settings.iterations ? settings.iterations : 300;
+        auto pair = interleave(rounds, in_process, [&]() { return floor->verify(verified); });
+        if (!pair) return std::unexpected(pair.error());
+        Row row = make_row("batch: parse+verify, one Manager", "OpenSSL digests + EVP verify in-process", *pair, 1.3, size);
+        row.extra["rounds"] = rounds;
+        row.extra["signatures_per_file"] = kinds.size();
+        row.extra["hashed_bytes"] = verified.size();
+        row.notes = "floor: same signature kinds (RSA 4096 / Ed25519) and hashes with keys made by umd-bench";
+        rows.push_back(std::move(row));
+    }
+    driver.stop();
+    return rows;
+}
+
+}  // namespace umd::bench
