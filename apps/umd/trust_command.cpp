@@ -35,11 +35,17 @@ void register_trust(CLI::App& app, Context& ctx)
     auto* trust = app.add_subcommand("trust", "The trust database: file digests vouched for by verified packages");
     trust->require_subcommand(1);
     auto db_path = std::make_shared<std::string>(rpm::default_trust_db);
-    trust->add_option("--db", *db_path, "Trust database directory (default /var/lib/umd/trust.mdb)");
+    // --db is accepted before the subcommand (`umd trust --db D add`) and, as
+    // users write it, after it (`umd trust add --db D`): both set the same path.
+    const auto add_db_option = [db_path](CLI::App* cmd) {
+        cmd->add_option("--db", *db_path, "Trust database directory (default /var/lib/umd/trust.mdb)");
+    };
+    add_db_option(trust);
 
     auto keyrings = std::make_shared<std::vector<std::string>>();
     auto packages = std::make_shared<std::vector<std::string>>();
     auto* add = trust->add_subcommand("add", "Verify packages and add the digests of their files");
+    add_db_option(add);
     add->add_option("--keyring", *keyrings, "OpenPGP certificate file (repeatable; default: /etc/umd/keys.d)")
         ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     add->add_option("PKG", *packages, "Package files")->required();
@@ -87,6 +93,7 @@ void register_trust(CLI::App& app, Context& ctx)
 
     auto nevra = std::make_shared<std::string>();
     auto* remove = trust->add_subcommand("remove", "Remove a package and every digest it added");
+    add_db_option(remove);
     remove->add_option("NEVRA", *nevra, "name-[epoch:]version-release.arch, as `umd trust list` shows it")->required();
     remove->callback([&ctx, db_path, nevra] {
         auto db = rpm::TrustDb::open(*db_path, {.create = false});
@@ -104,6 +111,7 @@ void register_trust(CLI::App& app, Context& ctx)
 
     auto json = std::make_shared<bool>(false);
     auto* list = trust->add_subcommand("list", "List the packages in the database");
+    add_db_option(list);
     list->add_flag("--json", *json, "JSON output");
     list->callback([&ctx, db_path, json] {
         auto db = rpm::TrustDb::open(*db_path, {.read_only = true});
@@ -131,6 +139,7 @@ void register_trust(CLI::App& app, Context& ctx)
 
     auto files = std::make_shared<std::vector<std::string>>();
     auto* check = trust->add_subcommand("check", "Say whether each file's digest is vouched for by a trusted package");
+    add_db_option(check);
     check->add_option("FILE", *files, "Files to check")->required();
     check->footer("Exit status: 0 all trusted, 1 any not trusted, 2 any unreadable.");
     check->callback([&ctx, db_path, files] {
