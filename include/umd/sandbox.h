@@ -17,7 +17,7 @@
 //     read-only root file system (the handler is chrooted into it);
 //   - in a pid namespace the handler leads a process group, not a session: its death
 //     takes every descendant with it, and it has no terminal to be kept from
-//     (docs/decisions/0002-sandbox-spawn-cost.md);
+//     (docs/decisions/0003-sandbox-spawn-cost.md);
 //   - an unprivileged identity: the Manager's uid left unmapped in the new user
 //     namespace (it holds no capability and owns nothing there), or a configured
 //     user (run_as) with no supplementary groups;
