@@ -78,6 +78,10 @@ case_verify() {
     run 2 "$umd" rpm verify --keyring rsa2048.asc rsa2048.rpm tampered.rpm garbage.rpm
     run 2 "$umd" rpm verify --keyring "$work/no-such-keyring.asc" rsa2048.rpm
     run 2 "$umd" rpm verify --keyring rsa2048.asc   # usage: no package
+    if [ ! -e /etc/umd/keys.d ]; then   # no --keyring and no system keys: bad input, not a verdict
+        run 2 "$umd" rpm verify rsa2048.rpm
+        lacks "$out" "OK" "no keys"
+    fi
     # The reference verdicts agree: rpmkeys accepts what umd accepts.
     rpmkeys --dbpath "$fx/rpmdb" -K rsa2048.rpm >/dev/null 2>&1 || fail "rpmkeys rejects rsa2048.rpm"
 }
