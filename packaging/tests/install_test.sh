@@ -1,0 +1,76 @@
+#!/bin/sh
+# install_test.sh — installs a built umd tree into a temporary prefix and uses it
+# from outside the tree, as a user would (build side; runs no umd code as root
+# beyond the installed CLI's sample driver):
+#   1. cmake --install BUILD --prefix TMP, and the expected files are there;
+#   2. the installed `umd` runs its built-in sample driver;
+#   3. consumer/ (find_package(umd), its own sandboxed handler) configures, builds, runs;
+#   4. consumer/main.cpp builds from `pkg-config --cflags --libs umd` alone, and runs;
+#   5. the installed man pages format without warnings.
+# Usage: install_test.sh BUILD_DIR CMAKE CXX [EXPECT_BENCH=0|1]
+set -eu
+
+build=$1
+cmake=$2
+cxx=$3
+expect_bench=${4:-0}
+here=$(cd "$(dirname "$0")" && pwd)
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/umd-install-test.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+prefix=$tmp/prefix
+
+step() { printf '== %s\n' "$*"; }
+die() { printf 'FAILED: %s\n' "$*" >&2; exit 1; }
+need() { [ -e "$1" ] || die "not installed: ${1#$prefix/}"; }
+
+step "cmake --install $build --prefix $prefix"
+"$cmake" --install "$build" --prefix "$prefix" >"$tmp/install.log" || { cat "$tmp/install.log"; die "cmake --install"; }
+
+step "installed files"
+libdir=$(dirname "$(find "$prefix" -name libumd.a -o -name 'libumd.so' | head -n 1)")
+[ -n "$libdir" ] && [ "$libdir" != . ] || die "libumd not installed"
+need "$prefix/bin/umd"
+[ "$expect_bench" = 0 ] || need "$prefix/bin/umd-bench"
+for h in error.h wire.h frame.h handler.h blob.h manager.h loader.h sandbox.h; do
+  need "$prefix/include/umd/$h"
+done
+for f in umdConfig.cmake umdConfigVersion.cmake umdTargets.cmake UmdHandler.cmake; do
+  need "$libdir/cmake/umd/$f"
+done
+need "$libdir/libumd_sandbox.a"
+need "$libdir/libumd_handler_runtime.a"
+need "$libdir/pkgconfig/umd.pc"
+need "$prefix/share/man/man1/umd.1"
+if grep -rq "$(cd "$here/../.." && pwd)" "$libdir/cmake/umd" "$libdir/pkgconfig/umd.pc"; then
+  die "the installed package refers to the source tree"
+fi
+
+step "installed umd runs the sample driver"
+"$prefix/bin/umd" sample write 7 || die "umd sample write 7 exited $?"
+status=0
+"$prefix/bin/umd" sample write 999999999 2>/dev/null || status=$?
+[ "$status" = 2 ] || die "umd sample write out of range exited $status, expected 2"
+
+step "consumer project: find_package(umd) with a handler of its own"
+"$cmake" -S "$here/consumer" -B "$tmp/consumer-build" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Release \
+  >"$tmp/consumer-configure.log" 2>&1 || { cat "$tmp/consumer-configure.log"; die "consumer configure"; }
+"$cmake" --build "$tmp/consumer-build" -j 2 >"$tmp/consumer-build.log" 2>&1 \
+  || { cat "$tmp/consumer-build.log"; die "consumer build"; }
+"$tmp/consumer-build/umd-consumer" || die "consumer run"
+
+step "pkg-config consumer"
+flags=$(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs umd) || die "pkg-config umd"
+printf '   pkg-config --cflags --libs umd: %s\n' "$flags"
+# shellcheck disable=SC2086 # the flags are words on purpose
+"$cxx" -std=c++23 -o "$tmp/pc-consumer" "$here/consumer/main.cpp" $flags || die "pkg-config build"
+"$tmp/pc-consumer" || die "pkg-config consumer run"
+
+step "man pages"
+for page in "$prefix"/share/man/man1/*.1; do
+  warnings=$(LC_ALL=C.UTF-8 groff -t -man -ww -z -Tutf8 "$page" 2>&1) || die "groff $page"
+  [ -z "$warnings" ] || { printf '%s\n' "$warnings"; die "groff warnings in ${page##*/}"; }
+done
+
+step "all good"
