@@ -7,13 +7,15 @@
 #   3. consumer/ (find_package(umd), its own sandboxed handler) configures, builds, runs;
 #   4. consumer/main.cpp builds from `pkg-config --cflags --libs umd` alone, and runs;
 #   5. the installed man pages format without warnings.
-# Usage: install_test.sh BUILD_DIR CMAKE CXX [EXPECT_BENCH=0|1]
+#   6. find_package(umd 1.0) is refused (0.x: only the same minor version matches).
+# Usage: install_test.sh BUILD_DIR CMAKE CXX GENERATOR [EXPECT_BENCH=0|1]
 set -eu
 
 build=$1
 cmake=$2
 cxx=$3
-expect_bench=${4:-0}
+generator=$4
+expect_bench=${5:-0}
 here=$(cd "$(dirname "$0")" && pwd)
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/umd-install-test.XXXXXX")
@@ -53,7 +55,7 @@ status=0
 [ "$status" = 2 ] || die "umd sample write out of range exited $status, expected 2"
 
 step "consumer project: find_package(umd) with a handler of its own"
-"$cmake" -S "$here/consumer" -B "$tmp/consumer-build" -G Ninja \
+"$cmake" -S "$here/consumer" -B "$tmp/consumer-build" -G "$generator" \
   -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Release \
   >"$tmp/consumer-configure.log" 2>&1 || { cat "$tmp/consumer-configure.log"; die "consumer configure"; }
 "$cmake" --build "$tmp/consumer-build" -j 2 >"$tmp/consumer-build.log" 2>&1 \
@@ -72,5 +74,18 @@ for page in "$prefix"/share/man/man1/*.1; do
   warnings=$(LC_ALL=C.UTF-8 groff -t -man -ww -z -Tutf8 "$page" 2>&1) || die "groff $page"
   [ -z "$warnings" ] || { printf '%s\n' "$warnings"; die "groff warnings in ${page##*/}"; }
 done
+
+step "find_package(umd 1.0) is refused"
+mkdir "$tmp/too-new"
+cat >"$tmp/too-new/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.25)
+project(too_new LANGUAGES CXX)
+find_package(umd 1.0 REQUIRED)
+CMAKE
+if "$cmake" -S "$tmp/too-new" -B "$tmp/too-new/build" -G "$generator" -DCMAKE_PREFIX_PATH="$prefix" \
+     -DCMAKE_CXX_COMPILER="$cxx" >"$tmp/too-new.log" 2>&1; then
+  die "find_package(umd 1.0) accepted version 0.x"
+fi
+grep -q "not compatible\|not suitable\|version" "$tmp/too-new.log" || { cat "$tmp/too-new.log"; die "unexpected failure"; }
 
 step "all good"
