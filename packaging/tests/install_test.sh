@@ -6,7 +6,7 @@
 #   2. the installed `umd` runs its built-in sample driver;
 #   3. consumer/ (find_package(umd), its own sandboxed handler) configures, builds, runs;
 #   4. consumer/main.cpp builds from `pkg-config --cflags --libs umd` alone, and runs;
-#   5. the installed man pages format without warnings.
+#   5. the installed man pages format without warnings;
 #   6. find_package(umd 1.0) is refused (0.x: only the same minor version matches).
 # Usage: install_test.sh BUILD_DIR CMAKE CXX GENERATOR [EXPECT_BENCH=0|1]
 set -eu
@@ -44,6 +44,9 @@ need "$libdir/libumd_sandbox.a"
 need "$libdir/libumd_handler_runtime.a"
 need "$libdir/pkgconfig/umd.pc"
 need "$prefix/share/man/man1/umd.1"
+[ "$expect_bench" = 0 ] || need "$prefix/share/man/man1/umd-bench.1"
+need "$prefix/share/doc/umd/README.md"
+need "$prefix/share/doc/umd/architecture.md"
 if grep -rq "$(cd "$here/../.." && pwd)" "$libdir/cmake/umd" "$libdir/pkgconfig/umd.pc"; then
   die "the installed package refers to the source tree"
 fi
