@@ -29,7 +29,7 @@ Result<Parsed> parse(Driver& driver, ByteView input)
 
 Result<Parsed> parse_file(Driver& driver, const std::string& path)
 {
-    int raw = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    int raw = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (raw < 0) return fail(errno == ENOENT ? Errc::not_found : Errc::io, "{}: {}", path, std::strerror(errno));
     UniqueFd fd(raw);
     struct stat st {};

@@ -3,6 +3,7 @@
 #include "drivers/rpm/trusted/header_digest.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -69,8 +70,13 @@ Result<std::string> hash_file(const std::string& path, std::uint32_t algo)
 {
     const EVP_MD* md = openssl_md(algo);
     if (!md) return fail(Errc::invalid_argument, "unsupported digest algorithm {}", algo);
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; only regular files are hashed
+    // (a device such as /dev/zero would never end).
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     if (!fd) return fail(Errc::io, "{}: {}", path, std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return fail(Errc::io, "{}: {}", path, std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) return fail(Errc::bad_input, "{}: not a regular file", path);
     MdCtx ctx(EVP_MD_CTX_new());
     if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) return fail(Errc::system, "digest init failed");
     std::vector<std::uint8_t> buffer(256 * 1024);

@@ -55,7 +55,7 @@ Result<Parsed> rounds(Driver& driver, std::uint64_t size, Bytes& buffer, More&& 
 
 Result<Parsed> parse_with_handler(Driver& driver, const std::string& path)
 {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     if (!fd) return fail(Errc::io, "{}: {}", path, std::strerror(errno));
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) return fail(Errc::io, "{}: {}", path, std::strerror(errno));
