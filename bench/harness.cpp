@@ -84,7 +84,7 @@ void print(const std::vector<Row>& rows, bool json)
         for (const auto& r : rows) {
             nlohmann::json j = {{"case", r.case_name}, {"name", r.name}, {"baseline", r.baseline},
                                 {"measured_ns", r.measured_ns}, {"baseline_ns", r.baseline_ns},
-                                {"ratio", r.ratio()}, {"bar", r.bar}, {"meets_bar", r.meets_bar()},
+                                {"ratio", r.ratio()}, {"bar", r.bar}, {"bar_kind", r.bar_kind}, {"meets_bar", r.meets_bar()},
                                 {"unit", r.unit}, {"notes", r.notes}};
             j["size"] = r.size ? nlohmann::json(*r.size) : nlohmann::json(nullptr);
             for (const auto& [k, v] : r.extra.items()) j[k] = v;

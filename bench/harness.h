@@ -27,13 +27,14 @@ struct Row {
     std::optional<std::uint64_t> size;  ///< bytes, where relevant
     double measured_ns = 0;
     double baseline_ns = 0;
-    double bar = 0;                     ///< the ratio must be at most this
+    double bar = 0;                     ///< the ratio (or, per bar_kind, measured_ns) must be at most this
+    std::string bar_kind = "ratio";     ///< "ratio", or "measured_ns" for an absolute bar
     std::string unit = "ns/op";
     std::string notes;
     nlohmann::json extra = nlohmann::json::object();   ///< case-specific figures (RSS, p99, ...)
 
     double ratio() const { return baseline_ns > 0 ? measured_ns / baseline_ns : 0; }
-    bool meets_bar() const { return baseline_ns > 0 && ratio() <= bar; }
+    bool meets_bar() const { return bar_kind == "measured_ns" ? measured_ns <= bar : baseline_ns > 0 && ratio() <= bar; }
 };
 
 /// Common command-line settings.
