@@ -136,7 +136,7 @@ TEST_P(EscapeTest, StrictBlocksOrKills)
         EXPECT_EQ(out.exit.code, 0) << what;
         EXPECT_EQ(out.reply.rfind("blocked", 0), 0u) << what << ": " << out.reply;
     }
-    EXPECT_TRUE(testing::session_members(out.pid).empty()) << what << " left processes behind";
+    EXPECT_TRUE(testing::left_behind(out.pid, out.pid_namespace).empty()) << what << " left processes behind";
 }
 
 TEST_P(EscapeTest, NoneLetsItThrough)
@@ -181,7 +181,7 @@ TEST_F(EscapeTest, ChildrenDoNotOutliveTheHandler)
 {
     auto strict = run_once(*blob_, strict_.get(), "children");
     EXPECT_EQ(strict.reply.rfind("ok", 0), std::string::npos) << strict.reply;
-    EXPECT_TRUE(testing::session_members(strict.pid).empty());
+    EXPECT_TRUE(testing::left_behind(strict.pid, strict.pid_namespace).empty());
 
     // Under the log profile fork is allowed (and logged); the pid namespace still takes
     // every child down with the handler.
@@ -190,7 +190,7 @@ TEST_F(EscapeTest, ChildrenDoNotOutliveTheHandler)
     auto logged = run_once(*blob_, log->get(), "children");
     EXPECT_TRUE(logged.ended_by_itself);
     if (kernel_support().other_namespaces) {
-        EXPECT_TRUE(testing::session_members(logged.pid).empty()) << logged.reply;
+        EXPECT_TRUE(testing::left_behind(logged.pid, logged.pid_namespace).empty()) << logged.reply;
     }
 
     // Unconfined, the census must see the 64 orphans (then we clean them up).

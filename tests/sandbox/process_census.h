@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <signal.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -35,6 +36,35 @@ inline std::vector<pid_t> session_members(pid_t leader)
         if ((sid == leader || pgrp == leader) && state != 'Z' && state != 'X') pids.push_back(static_cast<pid_t>(pid));
     }
     ::closedir(dir);
+    return pids;
+}
+
+/// Pids of live processes in the pid namespace `pid_ns` ("pid:[inode]"); none when it is
+/// empty or this process's own namespace (an unconfined handler has no namespace of its own).
+inline std::vector<pid_t> namespace_members(const std::string& pid_ns)
+{
+    std::vector<pid_t> pids;
+    char own[64] = {};
+    if (pid_ns.empty() || (::readlink("/proc/self/ns/pid", own, sizeof own - 1) > 0 && pid_ns == own)) return pids;
+    DIR* dir = ::opendir("/proc");
+    if (!dir) return pids;
+    while (dirent* e = ::readdir(dir)) {
+        char* end = nullptr;
+        long pid = std::strtol(e->d_name, &end, 10);
+        if (!end || *end || pid <= 0) continue;
+        char link[64] = {};
+        std::string path = "/proc/" + std::string(e->d_name) + "/ns/pid";
+        if (::readlink(path.c_str(), link, sizeof link - 1) > 0 && pid_ns == link) pids.push_back(static_cast<pid_t>(pid));
+    }
+    ::closedir(dir);
+    return pids;
+}
+
+/// Everything a handler may have left behind: its session or process group, and its pid namespace.
+inline std::vector<pid_t> left_behind(pid_t leader, const std::string& pid_ns)
+{
+    auto pids = session_members(leader);
+    for (pid_t pid : namespace_members(pid_ns)) pids.push_back(pid);
     return pids;
 }
 

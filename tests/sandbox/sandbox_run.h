@@ -22,6 +22,7 @@ struct Outcome {
     ExitInfo exit;
     bool ended_by_itself = false;  ///< false when the helper had to kill it after `patience`
     pid_t pid = -1;
+    std::string pid_namespace;  ///< "pid:[inode]" of the handler's pid namespace, read while it ran
 };
 
 /// Spawns `blob` under `setup`, sends `request` (raw mode), reads the reply until end of
@@ -40,6 +41,11 @@ inline Outcome run_once(const Blob& blob, const ChildSetup* setup, const std::st
         return out;
     }
     out.pid = (*proc)->pid();
+    {
+        char link[64] = {};
+        std::string path = "/proc/" + std::to_string(out.pid) + "/ns/pid";
+        if (::readlink(path.c_str(), link, sizeof link - 1) > 0) out.pid_namespace = link;
+    }
     auto give_up = std::chrono::steady_clock::now() + patience;
     auto left_ms = [&] {
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(give_up - std::chrono::steady_clock::now()).count();
