@@ -15,6 +15,7 @@ Result<std::vector<Row>> run_spawn(const Settings& settings);
 Result<std::vector<Row>> run_pgp(const Settings& settings);
 Result<std::vector<Row>> run_rpm(const Settings& settings);
 Result<std::vector<Row>> run_trustdb(const Settings& settings);
+Result<std::vector<Row>> run_pool(const Settings& settings);
 
 /// Driver options for a sandbox profile ("none" or "strict"), as the CLI builds them.
 Result<DriverOptions> driver_options(std::string_view profile);
