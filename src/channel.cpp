@@ -147,6 +147,19 @@ Status read_exact(int fd, std::uint8_t* out, std::size_t size, const Deadline& d
     return {};
 }
 
+Result<std::size_t> read_some(int fd, std::uint8_t* out, std::size_t max, const Deadline& deadline, PeerMonitor* peer, const char* what)
+{
+    for (;;) {
+        auto ready = wait_ready(fd, POLLIN, deadline, peer, what);
+        if (!ready) return std::unexpected(ready.error());
+        if (*ready == Ready::peer_exited) return fail(Errc::handler_crashed, "{}: the handler exited without replying", what);
+        ssize_t n = ::read(fd, out, max);
+        if (n > 0) return static_cast<std::size_t>(n);
+        if (n == 0) return fail(Errc::protocol, "{}: short reply (end of file before a complete header)", what);
+        if (errno != EINTR && errno != EAGAIN) return fail_errno(errno, "{}: read", what);
+    }
+}
+
 Status read_to_eof(int fd, std::vector<std::uint8_t>& out, std::size_t max, const Deadline& deadline, PeerMonitor* peer, const char* what)
 {
     constexpr std::size_t chunk = 64 * 1024;

@@ -165,10 +165,16 @@ Result<Reply> Driver::exchange_locked(std::uint8_t type, ByteView request)
 
     if (auto s = write_all(process_->request_fd(), parts, deadline, process_.get(), what.c_str()); !s)
         return std::unexpected(fail_locked(s.error()));
-    std::uint8_t reply_header[frame_header_size];
-    if (auto s = read_exact(process_->reply_fd(), reply_header, sizeof reply_header, deadline, process_.get(), what.c_str()); !s)
-        return std::unexpected(fail_locked(s.error()));
-    FrameHeader r = decode_header(reply_header);
+    // One read takes the header and, for small replies, the whole payload: the
+    // latency-critical round trip then costs one poll and one read.
+    std::uint8_t first[frame_header_size + 4096];
+    std::size_t got = 0;
+    while (got < frame_header_size) {
+        auto n = read_some(process_->reply_fd(), first + got, sizeof first - got, deadline, process_.get(), what.c_str());
+        if (!n) return std::unexpected(fail_locked(n.error()));
+        got += *n;
+    }
+    FrameHeader r = decode_header(first);
     if (r.magic != frame_magic || r.version != frame_version)
         return std::unexpected(fail_locked(Error{Errc::protocol, fmt::format("{}: reply has a bad magic or version ({:#06x} v{})", what, r.magic, r.version)}));
     if (r.request_id != h.request_id || r.type != h.type)
@@ -179,11 +185,17 @@ Result<Reply> Driver::exchange_locked(std::uint8_t type, ByteView request)
     std::uint64_t limit = r.status == 0 ? options_.max_reply : 4096;
     if (r.length > limit)
         return std::unexpected(fail_locked(Error{Errc::protocol, fmt::format("{}: reply announces {} bytes, over the limit of {}", what, r.length, limit)}));
+    std::size_t early = got - frame_header_size;
+    if (early > r.length)
+        return std::unexpected(fail_locked(Error{Errc::protocol, fmt::format("{}: {} bytes follow the {}-byte reply", what, early - r.length, r.length)}));
     Reply reply;
     reply.type = r.type;
     reply.payload.resize(r.length);
-    if (auto s = read_exact(process_->reply_fd(), reply.payload.data(), r.length, deadline, process_.get(), what.c_str()); !s)
-        return std::unexpected(fail_locked(s.error()));
+    std::copy_n(first + frame_header_size, early, reply.payload.begin());
+    if (early < r.length) {
+        if (auto s = read_exact(process_->reply_fd(), reply.payload.data() + early, r.length - early, deadline, process_.get(), what.c_str()); !s)
+            return std::unexpected(fail_locked(s.error()));
+    }
     ++stats_.requests;
     consecutive_failures_ = 0;
     auto status = static_cast<FrameStatus>(r.status);

@@ -51,6 +51,10 @@ Status write_all(int fd, std::span<const iovec> parts, const Deadline& deadline,
 /// ("short reply"), a deadline is Errc::timeout.
 Status read_exact(int fd, std::uint8_t* out, std::size_t size, const Deadline& deadline, PeerMonitor* peer, const char* what);
 
+/// Waits for data, then reads once: at least 1 and at most `max` bytes. End of file
+/// is Errc::protocol ("short reply"), a deadline Errc::timeout.
+Result<std::size_t> read_some(int fd, std::uint8_t* out, std::size_t max, const Deadline& deadline, PeerMonitor* peer, const char* what);
+
 /// Reads until end of file, appending to `out`, at most `max` bytes (more is Errc::protocol).
 Status read_to_eof(int fd, std::vector<std::uint8_t>& out, std::size_t max, const Deadline& deadline, PeerMonitor* peer, const char* what);
 

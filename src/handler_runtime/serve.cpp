@@ -89,7 +89,7 @@ int serve(const RequestFn& fn)
             reply = Reply::failed(e.what());
         }
         if (!write_reply(h.type, h.request_id, reply)) return 3;
-        if (buf.size() > (1u << 20)) Bytes(64 * 1024).swap(buf);  // give large buffers back
+        if (buf.size() > (16u << 20)) Bytes(64 * 1024).swap(buf);  // give very large buffers back
     }
 }
 
