@@ -4,6 +4,8 @@
 #pragma once
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <signal.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -26,8 +28,16 @@ inline std::vector<pid_t> session_members(pid_t leader)
         char* end = nullptr;
         long pid = std::strtol(e->d_name, &end, 10);
         if (!end || *end || pid <= 0) continue;
-        std::ifstream stat("/proc/" + std::string(e->d_name) + "/stat");
-        std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+        // Plain read(): the process may exit while we look (ESRCH), which a
+        // std::ifstream would turn into an exception.
+        std::string text(512, '\0');
+        std::string path = "/proc/" + std::string(e->d_name) + "/stat";
+        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        ssize_t n = ::read(fd, text.data(), text.size());
+        ::close(fd);
+        if (n <= 0) continue;
+        text.resize(static_cast<std::size_t>(n));
         auto close = text.rfind(')');
         if (close == std::string::npos) continue;
         char state = 0;
