@@ -1,13 +1,33 @@
 // drivers/rpm/tests/trust_db_test.cpp — the LMDB trust database: add, lookup, check,
-// remove, list, batches, and a writer SIGKILLed in the middle of a batch.
+// remove, list, batches, a writer SIGKILLed in the middle of a batch, and the
+// allocation-free membership query `contains` (sizes, snapshots, many reader
+// threads while a writer thread or another process commits).
 #include <gtest/gtest.h>
 
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <new>
+#include <thread>
+
+// Counts operator new calls made by the current thread, so a test can show that
+// a query allocates nothing. Forwards to malloc/free: harmless to the other tests.
+namespace {
+thread_local std::size_t allocations_here = 0;
+}
+void* operator new(std::size_t size)
+{
+    ++allocations_here;
+    if (void* p = std::malloc(size ? size : 1)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 #include "drivers/rpm/handler/package_parser.h"
 #include "drivers/rpm/tests/rpm_builder.h"
@@ -35,6 +55,14 @@ VerifiedPackage make_package(const std::string& name, const std::string& content
     auto v = verify_parsed(*p, [](ByteView, std::span<const SignaturePacket>) -> Result<std::string> { return std::string("SIGNER"); });
     if (!v) throw std::runtime_error(v.error().message);
     return *v;
+}
+
+Bytes raw_sha256(const std::string& content)
+{
+    const std::string hex = sha256_hex(as_bytes(content));
+    Bytes out(hex.size() / 2);
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+    return out;
 }
 
 class TrustDbTest : public ::testing::Test {
@@ -185,6 +213,250 @@ TEST_F(TrustDbTest, WriterKilledMidBatchLeavesCommittedDataIntact)
     // And the database still takes writes.
     ASSERT_TRUE(db->add(make_package("after", "after")));
     EXPECT_EQ(db->list()->size(), first.size() + 1);
+}
+
+TEST_F(TrustDbTest, ContainsPresentAbsentAndAfterRemove)
+{
+    auto db = TrustDb::open(this->db());
+    ASSERT_TRUE(db) << db.error().message;
+    ASSERT_TRUE(db->add(make_package("alpha", "alpha content\n")));
+    ASSERT_TRUE(db->add(make_package("beta", "shared\n")));
+    ASSERT_TRUE(db->add(make_package("gamma", "shared\n")));
+
+    auto yes = db->contains(digest_algo::sha256, raw_sha256("alpha content\n"));
+    ASSERT_TRUE(yes) << yes.error().message;
+    EXPECT_TRUE(*yes);
+    EXPECT_TRUE(*db->contains(digest_algo::sha256, raw_sha256("shared\n")));
+    EXPECT_FALSE(*db->contains(digest_algo::sha256, raw_sha256("unknown\n")));
+    // Keys sort right after a present digest's entries: a digest one higher is still absent.
+    Bytes next = raw_sha256("alpha content\n");
+    ++next.back();
+    EXPECT_FALSE(*db->contains(digest_algo::sha256, next));
+    // Directories and symlinks (empty digests) never enter: an all-zero digest is not trusted.
+    EXPECT_FALSE(*db->contains(digest_algo::sha256, Bytes(32, 0)));
+
+    // Each call sees the latest commit, although it reuses a pooled read transaction.
+    ASSERT_TRUE(db->remove("alpha-1-1.noarch"));
+    EXPECT_FALSE(*db->contains(digest_algo::sha256, raw_sha256("alpha content\n")));
+    ASSERT_TRUE(db->remove("beta-1-1.noarch"));
+    EXPECT_TRUE(*db->contains(digest_algo::sha256, raw_sha256("shared\n")));   // gamma still vouches
+    ASSERT_TRUE(db->remove("gamma-1-1.noarch"));
+    EXPECT_FALSE(*db->contains(digest_algo::sha256, raw_sha256("shared\n")));
+    ASSERT_TRUE(db->add(make_package("alpha", "alpha content\n")));
+    EXPECT_TRUE(*db->contains(digest_algo::sha256, raw_sha256("alpha content\n")));
+
+    // A read-only handle answers the same.
+    auto ro = TrustDb::open(this->db(), {.read_only = true});
+    ASSERT_TRUE(ro) << ro.error().message;
+    EXPECT_TRUE(*ro->contains(digest_algo::sha256, raw_sha256("alpha content\n")));
+    EXPECT_FALSE(*ro->contains(digest_algo::sha256, raw_sha256("shared\n")));
+}
+
+TEST_F(TrustDbTest, ContainsOnAnEmptyDatabaseIsFalse)
+{
+    auto db = TrustDb::open(this->db());
+    ASSERT_TRUE(db);
+    auto r = db->contains(digest_algo::sha256, raw_sha256("x"));
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_FALSE(*r);
+}
+
+TEST_F(TrustDbTest, ContainsAndLookupRefuseWrongAlgorithmsAndSizes)
+{
+    auto db = TrustDb::open(this->db());
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->add(make_package("alpha", "alpha content\n")));
+    const Bytes digest = raw_sha256("alpha content\n");
+
+    // The same bytes under another algorithm are another digest.
+    auto sha512 = db->contains(digest_algo::sha512, Bytes(64, 0));
+    ASSERT_TRUE(sha512);
+    EXPECT_FALSE(*sha512);
+    auto sha1 = db->contains(digest_algo::sha1, ByteView(digest).first(20));
+    ASSERT_TRUE(sha1);
+    EXPECT_FALSE(*sha1);
+
+    auto expect_bad_input = [&](std::uint32_t algo, ByteView d, const char* what) {
+        auto c = db->contains(algo, d);
+        ASSERT_FALSE(c) << what;
+        EXPECT_EQ(c.error().code, Errc::bad_input) << what;
+        auto l = db->lookup(algo, d);
+        ASSERT_FALSE(l) << what;
+        EXPECT_EQ(l.error().code, Errc::bad_input) << what;
+    };
+    expect_bad_input(0, digest, "algorithm 0");
+    expect_bad_input(99, digest, "unknown algorithm");
+    expect_bad_input(digest_algo::sha256 + 256, digest, "algorithm that aliases sha256 in the key's byte");
+    // A prefix of a present digest must not match it (fail closed).
+    expect_bad_input(digest_algo::sha256, ByteView(digest).first(31), "31 bytes");
+    expect_bad_input(digest_algo::sha256, ByteView(digest).first(1), "1 byte");
+    expect_bad_input(digest_algo::sha256, ByteView{}, "empty");
+    Bytes longer = digest;
+    longer.push_back(0);
+    expect_bad_input(digest_algo::sha256, longer, "33 bytes");
+    expect_bad_input(digest_algo::sha512, digest, "sha512 of 32 bytes");
+    // The refusals left the reader pool usable.
+    EXPECT_TRUE(*db->contains(digest_algo::sha256, digest));
+    EXPECT_EQ(db->lookup(digest_algo::sha256, digest)->size(), 1u);
+}
+
+TEST_F(TrustDbTest, ContainsAllocatesNothingOnceWarm)
+{
+    auto db = TrustDb::open(this->db());
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->add(make_package("alpha", "alpha content\n")));
+    const Bytes present = raw_sha256("alpha content\n"), absent = raw_sha256("nope");
+    ASSERT_TRUE(*db->contains(digest_algo::sha256, present));   // warms the reader pool
+    const std::size_t before = allocations_here;
+    std::size_t hits = 0;
+    for (int i = 0; i < 1000; ++i) {
+        auto a = db->contains(digest_algo::sha256, present);
+        auto b = db->contains(digest_algo::sha256, absent);
+        hits += (a && *a) + (b && *b);
+    }
+    EXPECT_EQ(allocations_here - before, 0u);
+    EXPECT_EQ(hits, 1000u);
+    // lookup, by contrast, builds its answer.
+    const std::size_t at = allocations_here;
+    EXPECT_EQ(db->lookup(digest_algo::sha256, present)->size(), 1u);
+    EXPECT_GT(allocations_here - at, 0u);
+}
+
+/// Reader threads query `stable` (must always be present) and `added` (entered
+/// one package per commit, in order) in descending order: each query sees a
+/// snapshot at least as new as the previous one, so once added[i] is seen every
+/// added[j < i] must be seen too. Counts violations and errors.
+struct ReaderCheck {
+    const TrustDb& db;
+    const std::vector<Bytes>& stable;
+    const std::vector<Bytes>& added;
+    std::atomic<bool> stop{false};
+    std::atomic<std::size_t> errors{0}, stable_missing{0}, order_violations{0}, rounds{0};
+
+    void run()
+    {
+        while (!stop.load()) {
+            for (const Bytes& d : stable) {
+                auto r = db.contains(digest_algo::sha256, d);
+                if (!r) ++errors;
+                else if (!*r) ++stable_missing;
+            }
+            bool seen_later = false;
+            for (std::size_t i = added.size(); i-- > 0;) {
+                auto r = db.contains(digest_algo::sha256, added[i]);
+                if (!r) ++errors;
+                else if (*r) seen_later = true;
+                else if (seen_later) ++order_violations;
+            }
+            ++rounds;
+        }
+    }
+};
+
+TEST_F(TrustDbTest, ContainsFromManyThreadsWhileAWriterThreadCommits)
+{
+    auto db = TrustDb::open(this->db());
+    ASSERT_TRUE(db);
+    std::vector<Bytes> stable, added;
+    for (int i = 0; i < 10; ++i) {
+        ASSERT_TRUE(db->add(make_package("stable" + std::to_string(i), "s" + std::to_string(i))));
+        stable.push_back(raw_sha256("s" + std::to_string(i)));
+    }
+    std::vector<VerifiedPackage> packages;
+    for (int i = 0; i < 60; ++i) {
+        packages.push_back(make_package("added" + std::to_string(i), "a" + std::to_string(i)));
+        added.push_back(raw_sha256("a" + std::to_string(i)));
+    }
+    VerifiedPackage flicker = make_package("flicker", "f");
+
+    ReaderCheck check{*db, stable, added};
+    std::vector<std::thread> readers;
+    for (int t = 0; t < 4; ++t) readers.emplace_back([&] { check.run(); });
+    std::size_t write_errors = 0;
+    for (const auto& p : packages) {
+        write_errors += !db->add(p);
+        write_errors += !db->add(flicker);   // a package that comes and goes
+        write_errors += !db->remove("flicker-1-1.noarch");
+    }
+    // Let the readers run a few more rounds after the last commit.
+    const std::size_t after = check.rounds.load();
+    while (check.rounds.load() < after + readers.size()) std::this_thread::yield();
+    check.stop = true;
+    for (auto& t : readers) t.join();
+
+    EXPECT_EQ(write_errors, 0u);
+    EXPECT_EQ(check.errors.load(), 0u);
+    EXPECT_EQ(check.stable_missing.load(), 0u);
+    EXPECT_EQ(check.order_violations.load(), 0u);
+    // Fresh snapshots for every pooled reader: all added, flicker gone, from any thread.
+    std::atomic<std::size_t> wrong{0};
+    std::vector<std::thread> finals;
+    for (int t = 0; t < 4; ++t)
+        finals.emplace_back([&] {
+            for (const Bytes& d : added) wrong += !*db->contains(digest_algo::sha256, d);
+            wrong += *db->contains(digest_algo::sha256, raw_sha256("f"));
+        });
+    for (auto& t : finals) t.join();
+    EXPECT_EQ(wrong.load(), 0u);
+}
+
+TEST_F(TrustDbTest, ContainsFromManyThreadsWhileAnotherProcessCommits)
+{
+    std::vector<Bytes> stable, added;
+    std::vector<VerifiedPackage> packages;
+    for (int i = 0; i < 40; ++i) {
+        packages.push_back(make_package("added" + std::to_string(i), "a" + std::to_string(i)));
+        added.push_back(raw_sha256("a" + std::to_string(i)));
+    }
+    {
+        auto db = TrustDb::open(this->db());
+        ASSERT_TRUE(db);
+        for (int i = 0; i < 10; ++i) {
+            ASSERT_TRUE(db->add(make_package("stable" + std::to_string(i), "s" + std::to_string(i))));
+            stable.push_back(raw_sha256("s" + std::to_string(i)));
+        }
+        ASSERT_TRUE(db->add(make_package("doomed", "d")));
+    }
+    // The writer is forked before this process opens the database or starts threads.
+    int go[2];
+    ASSERT_EQ(pipe(go), 0);
+    pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        close(go[1]);
+        char c = 0;
+        if (::read(go[0], &c, 1) != 1) _exit(10);
+        auto db = TrustDb::open(this->db());
+        if (!db) _exit(11);
+        for (const auto& p : packages)
+            if (!db->add(p)) _exit(12);
+        if (!db->remove("doomed-1-1.noarch")) _exit(13);
+        _exit(0);
+    }
+    close(go[0]);
+    auto db = TrustDb::open(this->db(), {.read_only = true});
+    ASSERT_TRUE(db) << db.error().message;
+    ASSERT_TRUE(*db->contains(digest_algo::sha256, raw_sha256("d")));
+    ReaderCheck check{*db, stable, added};
+    std::vector<std::thread> readers;
+    for (int t = 0; t < 3; ++t) readers.emplace_back([&] { check.run(); });
+    char c = 'g';
+    ASSERT_EQ(::write(go[1], &c, 1), 1);
+    close(go[1]);
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    // Let the readers run a few more rounds after the last commit.
+    const std::size_t after = check.rounds.load();
+    while (check.rounds.load() < after + readers.size()) std::this_thread::yield();
+    check.stop = true;
+    for (auto& t : readers) t.join();
+
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "writer status " << status;
+    EXPECT_EQ(check.errors.load(), 0u);
+    EXPECT_EQ(check.stable_missing.load(), 0u);
+    EXPECT_EQ(check.order_violations.load(), 0u);
+    for (const Bytes& d : added) EXPECT_TRUE(*db->contains(digest_algo::sha256, d));
+    EXPECT_FALSE(*db->contains(digest_algo::sha256, raw_sha256("d")));
 }
 
 }  // namespace

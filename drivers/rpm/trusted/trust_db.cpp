@@ -5,10 +5,13 @@
 #include <lmdb.h>
 #include <sys/stat.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
+#include <utility>
 
 #include "drivers/rpm/trusted/header_digest.h"
 
@@ -63,12 +66,127 @@ Bytes file_key(std::uint32_t algo, ByteView digest, std::string_view nevra, std:
 
 bool is_regular(std::uint32_t mode) { return (mode & S_IFMT) == S_IFREG; }
 
+/// Idle readers kept for reuse: enough for a daemon's worker threads. Beyond
+/// that a returned reader is closed, so the pool never holds many of LMDB's
+/// reader slots (126 by default, shared by every process using the database).
+constexpr std::size_t max_idle_readers = 16;
+
+/// The key prefix of a digest's entries, [algo u8][digest], on the stack.
+struct DigestPrefix {
+    std::array<std::uint8_t, 1 + 64> bytes{};
+    std::size_t size = 0;
+    MDB_val val() { return {size, bytes.data()}; }
+    bool starts(const MDB_val& key) const
+    {
+        return key.mv_size >= size + 4 && std::memcmp(key.mv_data, bytes.data(), size) == 0;
+    }
+};
+
+/// Checks the digest's size against its algorithm: a shorter one would match
+/// every digest it is a prefix of (fail closed, never a false "trusted").
+Result<DigestPrefix> digest_prefix(std::uint32_t algo, ByteView digest)
+{
+    const std::size_t want = digest_size(algo);
+    if (want == 0) return fail(Errc::bad_input, "trust db: unsupported digest algorithm {}", algo);
+    if (digest.size() != want)
+        return fail(Errc::bad_input, "trust db: a {} digest has {} bytes, not {}", digest_algo_name(algo), want, digest.size());
+    DigestPrefix p;
+    p.bytes[0] = static_cast<std::uint8_t>(algo);
+    std::memcpy(p.bytes.data() + 1, digest.data(), want);
+    p.size = 1 + want;
+    return p;
+}
+
 }  // namespace
 
 struct TrustDb::Env {
     std::unique_ptr<MDB_env, EnvClose> env;
     MDB_dbi files = 0;
     MDB_dbi packages = 0;
+
+    /// A read transaction with a cursor on `files`; the transaction is reset while idle.
+    struct Reader {
+        MDB_txn* txn = nullptr;
+        MDB_cursor* cursor = nullptr;
+        void close()
+        {
+            if (cursor) mdb_cursor_close(cursor);
+            if (txn) mdb_txn_abort(txn);
+            cursor = nullptr;
+            txn = nullptr;
+        }
+    };
+    /// A borrowed reader, given back (reset) when it goes out of scope.
+    class Lease {
+    public:
+        Lease(const Env& env, Reader r) : env_(&env), r_(r) {}
+        Lease(Lease&& o) noexcept : env_(o.env_), r_(std::exchange(o.r_, {})) {}
+        Lease& operator=(Lease&&) = delete;
+        ~Lease()
+        {
+            if (r_.txn) env_->give_back(r_);
+        }
+        MDB_cursor* cursor() const { return r_.cursor; }
+
+    private:
+        const Env* env_;
+        Reader r_;
+    };
+
+    // MDB_NOTLS (set in open) is what lets a reader move between threads: its
+    // reader slot belongs to the transaction, not to the thread that began it.
+    mutable std::mutex pool_mutex;
+    mutable std::vector<Reader> idle;   // capacity reserved at open: no allocation on return
+
+    Env() { idle.reserve(max_idle_readers); }
+    Env(const Env&) = delete;
+    Env& operator=(const Env&) = delete;
+    ~Env()
+    {
+        for (Reader& r : idle) r.close();   // before the environment closes
+    }
+
+    /// A reader on the latest committed snapshot: a pooled one renewed, or a new one.
+    Result<Lease> borrow() const
+    {
+        Reader r;
+        {
+            std::lock_guard lock(pool_mutex);
+            if (!idle.empty()) {
+                r = idle.back();
+                idle.pop_back();
+            }
+        }
+        if (r.txn) {
+            int rc = mdb_txn_renew(r.txn);
+            if (!rc) rc = mdb_cursor_renew(r.txn, r.cursor);
+            if (rc) {
+                r.close();
+                return lmdb_fail(rc, "renew read transaction");
+            }
+            return Lease(*this, r);
+        }
+        if (int rc = mdb_txn_begin(env.get(), nullptr, MDB_RDONLY, &r.txn)) return lmdb_fail(rc, "begin read transaction");
+        if (int rc = mdb_cursor_open(r.txn, files, &r.cursor)) {
+            r.close();
+            return lmdb_fail(rc, "cursor");
+        }
+        return Lease(*this, r);
+    }
+
+    /// Ends the reader's snapshot and keeps it for the next query (or closes it when enough are idle).
+    void give_back(Reader r) const
+    {
+        mdb_txn_reset(r.txn);
+        {
+            std::lock_guard lock(pool_mutex);
+            if (idle.size() < max_idle_readers) {
+                idle.push_back(r);
+                return;
+            }
+        }
+        r.close();
+    }
 
     Result<Txn> begin(bool write) const
     {
@@ -240,29 +358,41 @@ Result<std::vector<TrustedPackage>> TrustDb::list() const
     return out;
 }
 
+Result<bool> TrustDb::contains(std::uint32_t algo, ByteView digest) const
+{
+    auto prefix = digest_prefix(algo, digest);
+    if (!prefix) return std::unexpected(prefix.error());
+    auto reader = env_->borrow();
+    if (!reader) return std::unexpected(reader.error());
+    // The entries of a digest are the keys that start with its prefix; the first key at or after the prefix decides.
+    MDB_val k = prefix->val(), v;
+    int rc = mdb_cursor_get(reader->cursor(), &k, &v, MDB_SET_RANGE);
+    if (rc == MDB_NOTFOUND) return false;
+    if (rc) return lmdb_fail(rc, "read file entry");
+    return prefix->starts(k);
+}
+
 Result<std::vector<Vouch>> TrustDb::lookup(std::uint32_t algo, ByteView digest) const
 {
-    auto txn = env_->begin(false);
-    if (!txn) return std::unexpected(txn.error());
-    MDB_cursor* raw = nullptr;
-    if (int rc = mdb_cursor_open(txn->get(), env_->files, &raw)) return lmdb_fail(rc, "cursor");
-    Cursor cursor(raw);
-    Bytes prefix;
-    prefix.push_back(static_cast<std::uint8_t>(algo));
-    prefix.insert(prefix.end(), digest.begin(), digest.end());
+    auto prefix = digest_prefix(algo, digest);
+    if (!prefix) return std::unexpected(prefix.error());
+    auto reader = env_->borrow();
+    if (!reader) return std::unexpected(reader.error());
+    MDB_cursor* cursor = reader->cursor();
     std::vector<Vouch> out;
-    MDB_val k = val(ByteView(prefix)), v;
-    for (int rc = mdb_cursor_get(raw, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(raw, &k, &v, MDB_NEXT)) {
+    MDB_val k = prefix->val(), v;
+    int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+    for (; rc == 0 && prefix->starts(k); rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
         ByteView key = view(k);
-        if (key.size() < prefix.size() + 4 || std::memcmp(key.data(), prefix.data(), prefix.size()) != 0) break;
         ByteView value = view(v);
         if (value.size() < 4) return fail(Errc::internal, "trust db: corrupt file entry");
         Vouch vouch;
-        vouch.nevra = std::string(as_chars(key.subspan(prefix.size(), key.size() - prefix.size() - 4)));
+        vouch.nevra = std::string(as_chars(key.subspan(prefix->size, key.size() - prefix->size - 4)));
         vouch.mode = *ByteReader(value.first(4)).u32();
         vouch.path = std::string(as_chars(value.subspan(4)));
         out.push_back(std::move(vouch));
     }
+    if (rc && rc != MDB_NOTFOUND) return lmdb_fail(rc, "read file entry");
     return out;
 }
 

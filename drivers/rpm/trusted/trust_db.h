@@ -6,6 +6,10 @@
 // Readers never block (LMDB MVCC); every update is one write transaction (per
 // package or per batch), so a writer killed mid-update leaves the last
 // committed state intact. Only a VerifiedPackage can be added.
+// Queries (contains, lookup) borrow a read transaction and cursor from a small
+// pool owned by the TrustDb: reset when returned (so no old snapshot is pinned
+// and writers can reuse pages), renewed to the latest commit when borrowed, so
+// a query costs no mdb_txn_begin, no cursor allocation and no reader-slot churn.
 #pragma once
 
 #include <cstdint>
@@ -71,7 +75,14 @@ public:
     /// Removes a package and every entry it added. not_found when absent.
     Status remove(const std::string& nevra);
     Result<std::vector<TrustedPackage>> list() const;
-    /// Packages vouching for a raw digest of algorithm `algo`.
+    /// Whether any package vouches for the raw `digest` of algorithm `algo`
+    /// (digest_algo::*), as of the latest commit. The enforcement hot path: it
+    /// allocates nothing once the reader pool is warm, and any number of threads
+    /// may call it at once, also while this or another process writes.
+    /// bad_input for an unsupported algorithm or a digest of the wrong size.
+    Result<bool> contains(std::uint32_t algo, ByteView digest) const;
+    /// Packages vouching for the raw `digest` of algorithm `algo` (allocates the
+    /// answer: for the CLI). Same errors as contains.
     Result<std::vector<Vouch>> lookup(std::uint32_t algo, ByteView digest) const;
     /// Hashes the file with each algorithm present in the database; the first match wins.
     Result<CheckResult> check_file(const std::string& path) const;
