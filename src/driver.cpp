@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "exit_report.h"
+#include "spare_handler.h"
 
 namespace umd {
 
@@ -25,7 +26,8 @@ std::string_view state_name(DriverState state) noexcept
     return "unknown";
 }
 
-Driver::Driver(std::string name, DriverOptions options) : name_(std::move(name)), options_(std::move(options))
+Driver::Driver(std::string name, DriverOptions options)
+    : name_(std::move(name)), options_(std::move(options)), spare_(std::make_unique<detail::SpareHandler>())
 {
     options_.spawn.setup = options_.sandbox.get();
     if (options_.spawn.argv0 == "umd-handler") options_.spawn.argv0 = "umd-" + name_;
@@ -40,6 +42,7 @@ Status Driver::load(std::span<const std::uint8_t> blob)
     auto loaded = Blob::load(blob, "umd-" + name_);
     if (!loaded) return std::unexpected(loaded.error());
     std::lock_guard guard(lock_);
+    spare_->discard();  // it runs the old image and refers to blob_
     process_.reset();
     blob_ = std::move(*loaded);
     stats_.state = DriverState::loaded;
@@ -50,6 +53,7 @@ Status Driver::load(std::span<const std::uint8_t> blob)
 void Driver::unload()
 {
     std::lock_guard guard(lock_);
+    spare_->discard();
     process_.reset();
     blob_.reset();
     stats_.state = DriverState::unloaded;
@@ -59,8 +63,17 @@ void Driver::unload()
 void Driver::stop(std::chrono::milliseconds grace)
 {
     std::lock_guard guard(lock_);
+    spare_->discard();
     if (process_) process_->terminate(grace);
     process_.reset();
+    if (stats_.state == DriverState::running) stats_.state = DriverState::loaded;
+    stats_.pid = -1;
+}
+
+void Driver::recycle()
+{
+    std::lock_guard guard(lock_);
+    detail::retire_in_background(std::move(process_));
     if (stats_.state == DriverState::running) stats_.state = DriverState::loaded;
     stats_.pid = -1;
 }
@@ -76,7 +89,9 @@ void Driver::reset()
 DriverStatus Driver::status() const
 {
     std::lock_guard guard(lock_);
-    return stats_;
+    DriverStatus status = stats_;
+    status.spare_pid = spare_->ready_pid();
+    return status;
 }
 
 void Driver::note_failure_locked(const Error& error)
@@ -118,13 +133,17 @@ Status Driver::ensure_started_locked()
         auto delay = options_.restart.initial_backoff * (1u << std::min(consecutive_failures_ - 1, 16u));
         std::this_thread::sleep_for(std::min(delay, options_.restart.max_backoff));
     }
-    auto spawned = HandlerProcess::spawn(*blob_, options_.spawn);
-    if (!spawned) {
-        Error e = with_context(spawned.error(), fmt::format("starting driver '{}'", name_));
-        note_failure_locked(e);
-        return std::unexpected(e);
+    process_ = spare_->take();
+    if (!process_) {
+        auto spawned = HandlerProcess::spawn(*blob_, options_.spawn);
+        if (!spawned) {
+            Error e = with_context(spawned.error(), fmt::format("starting driver '{}'", name_));
+            note_failure_locked(e);
+            return std::unexpected(e);
+        }
+        process_ = std::move(*spawned);
     }
-    process_ = std::move(*spawned);
+    if (options_.spare_handler) spare_->prepare(*blob_, options_.spawn);
     if (stats_.starts++ > 0) ++stats_.restarts;
     stats_.state = DriverState::running;
     stats_.pid = process_->pid();

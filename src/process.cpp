@@ -265,6 +265,11 @@ std::optional<ExitInfo> HandlerProcess::reap(bool wait)
 
 std::optional<ExitInfo> HandlerProcess::poll_exit() { return reap(false); }
 
+void HandlerProcess::kill() noexcept
+{
+    if (pidfd_ && !exit_) ::syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
+}
+
 ExitInfo HandlerProcess::terminate(std::chrono::milliseconds timeout)
 {
     if (auto e = reap(false)) return *e;

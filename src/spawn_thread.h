@@ -16,6 +16,9 @@ namespace umd::detail {
 /// Runs `job` on the spawn thread and waits for it to finish.
 void run_on_spawn_thread_erased(const std::function<void()>& job);
 
+/// Queues `job` to run on the spawn thread and returns at once (jobs run in order).
+void post_to_spawn_thread(std::function<void()> job);
+
 template <class Fn>
 auto run_on_spawn_thread(Fn&& fn) -> decltype(fn())
 {

@@ -26,6 +26,10 @@
 
 namespace umd {
 
+namespace detail {
+class SpareHandler;
+}
+
 /// A validated reply from a handler.
 struct Reply {
     std::uint8_t type = 0;
@@ -47,6 +51,7 @@ struct DriverStatus {
     std::uint64_t failures = 0;
     std::string last_error;
     std::string sandbox;        ///< description of the active isolation ("none" is loud)
+    pid_t spare_pid = -1;       ///< a handler started ahead of need and waiting, or -1
 };
 
 /// When a failing handler is restarted, and when the driver gives up.
@@ -64,6 +69,10 @@ struct DriverOptions {
     std::shared_ptr<const ChildSetup> sandbox;  ///< the isolation applied to the handler; null = none
     std::string sandbox_description = "none (unconfined)";
     RestartPolicy restart;
+    /// Keep one more handler started ahead of need (same sandbox), so that a restart
+    /// after a crash, a timeout or recycle() skips the cold start. Costs one idle
+    /// process; worth it for long-lived Managers, useless for a one-shot command.
+    bool spare_handler = false;
     /// Called after each start with the new handler; an error shuts the handler down
     /// and fails the request (e.g. a health check).
     std::function<Status(Driver&)> post_start;
@@ -93,8 +102,12 @@ public:
     Result<Bytes> send_recv_raw(ByteView request);
 
     /// Graceful shutdown: closes the request pipe, waits up to `grace` for the
-    /// handler to exit, then kills it. The next request starts a new one.
+    /// handler to exit, then kills it; a spare is killed too. The next request starts a new one.
     void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(200));
+    /// Ends the running handler (killed now, reaped in the background) so the next request gets a
+    /// fresh one, the spare when there is one: no input sees a handler an earlier input
+    /// may have corrupted. Not a failure: no backoff, no crash-loop count.
+    void recycle();
     /// Clears a failed (crash-looping) state so the next request may start the handler.
     void reset();
 
@@ -114,6 +127,7 @@ private:
     DriverOptions options_;
     std::optional<Blob> blob_;
     std::unique_ptr<HandlerProcess> process_;
+    std::unique_ptr<detail::SpareHandler> spare_;  ///< holds references to blob_ and options_.spawn
     std::uint32_t next_request_id_ = 1;
     DriverStatus stats_;
     std::vector<std::chrono::steady_clock::time_point> recent_failures_;

@@ -104,6 +104,8 @@ public:
 
     /// Non-blocking: the exit info if the process has ended (and reaps it).
     std::optional<ExitInfo> poll_exit();
+    /// Sends SIGKILL now without waiting; the destructor or terminate() reaps.
+    void kill() noexcept;
     /// Waits up to `timeout` for the process to end; SIGKILLs it if it has not.
     ExitInfo terminate(std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
 
