@@ -156,6 +156,25 @@ TEST_P(EscapeTest, NoneLetsItThrough)
 INSTANTIATE_TEST_SUITE_P(Attempts, EscapeTest, ::testing::ValuesIn(escapes),
                          [](const auto& info) { return std::string(info.param); });
 
+// The first forbidden call is the last: a handler that blocks, ignores or catches SIGSYS
+// to go on probing is still killed by SIGSYS (the lockdown filter answers any change of
+// SIGSYS with SECCOMP_RET_KILL_PROCESS; a trapped call with SIGSYS blocked is delivered
+// anyway). Unconfined, the same code runs to its end, so the test can fail.
+TEST_F(EscapeTest, NoHandlerSurvivesAViolation)
+{
+    for (const char* what : {"survive_blocked_sigsys", "survive_ignored_sigsys", "survive_own_sigsys_handler"}) {
+        auto out = run_once(*blob_, strict_.get(), what);
+        ASSERT_TRUE(out.ended_by_itself) << what;
+        EXPECT_EQ(out.reply, "") << what << " replied: " << out.reply;
+        EXPECT_EQ(out.exit.kind, ExitInfo::Kind::signaled) << what << ": " << explain_exit(out.exit, out.stderr_text);
+        EXPECT_EQ(out.exit.code, SIGSYS) << what << ": " << explain_exit(out.exit, out.stderr_text);
+        EXPECT_EQ(exit_errc(out.exit), Errc::sandbox_violation) << what;
+
+        auto unconfined = run_once(*blob_, none_.get(), what);
+        EXPECT_EQ(unconfined.reply, "ok survived\n") << what;
+    }
+}
+
 // Leaks the core already closes under every profile: no descriptor, no environment.
 TEST_F(EscapeTest, NothingInheritedUnderAnyProfile)
 {

@@ -167,6 +167,27 @@ std::string attempt(const std::string& what, const std::string& arg)
         }
         return "ok " + std::to_string(made) + " children";
     }
+    // A compromised handler that tries to survive its first forbidden call and go on probing.
+    if (what == "survive_blocked_sigsys") {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGSYS);
+        if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) return result(-1);
+        ::socket(AF_INET, SOCK_STREAM, 0);
+        return result(::socket(AF_INET, SOCK_DGRAM, 0), "survived");
+    }
+    if (what == "survive_ignored_sigsys") {
+        if (::signal(SIGSYS, SIG_IGN) == SIG_ERR) return result(-1);
+        ::socket(AF_INET, SOCK_STREAM, 0);
+        return result(::socket(AF_INET, SOCK_DGRAM, 0), "survived");
+    }
+    if (what == "survive_own_sigsys_handler") {
+        struct sigaction action {};
+        action.sa_handler = [](int) {};
+        if (::sigaction(SIGSYS, &action, nullptr) != 0) return result(-1);
+        ::socket(AF_INET, SOCK_STREAM, 0);
+        return result(::socket(AF_INET, SOCK_DGRAM, 0), "survived");
+    }
     if (what == "noop") return "ok noop";
     return "unknown attempt";
 }
