@@ -3,6 +3,8 @@
 // Trusted side.
 #include "drivers/pgp/trusted/canonical_text.h"
 
+#include <cstring>
+
 namespace umd::pgp {
 
 void TextCanonicalizer::feed(ByteView chunk, Bytes& out)
@@ -33,29 +35,36 @@ void TextCanonicalizer::finish(Bytes& out)
 }
 
 namespace {
-template <class Emit>
-void for_each_stripped_line(ByteView text, Emit emit)
-{
-    std::size_t start = 0;
-    for (;;) {
-        std::size_t end = start;
-        while (end < text.size() && text[end] != '\n') ++end;
-        std::size_t stop = end;
-        while (stop > start && (text[stop - 1] == ' ' || text[stop - 1] == '\t' || text[stop - 1] == '\r')) --stop;
-        emit(text.subspan(start, stop - start), end < text.size());
-        if (end >= text.size()) break;
-        start = end + 1;
-    }
-}
+bool trailing_blank(std::uint8_t c) { return c == ' ' || c == '\t' || c == '\r'; }
 
+/// One pass over the text: memchr finds each line end, memcpy moves the line
+/// without its trailing blanks. The output is sized once from the line count
+/// (nothing is ever longer than the text plus the longer line endings), so a
+/// 150 KB InRelease costs two scans and one copy instead of a push_back per byte.
 Bytes join_lines(ByteView text, std::string_view eol)
 {
-    Bytes out;
-    out.reserve(text.size() + text.size() / 16);
-    for_each_stripped_line(text, [&](ByteView line, bool more) {
-        out.insert(out.end(), line.begin(), line.end());
-        if (more) out.insert(out.end(), eol.begin(), eol.end());
-    });
+    if (text.empty()) return {};
+    const std::uint8_t* p = text.data();
+    const std::uint8_t* const end = p + text.size();
+    std::size_t line_ends = 0;   // memchr, not std::count: g++ -O2 does not vectorise the latter
+    for (const std::uint8_t* q = p; (q = static_cast<const std::uint8_t*>(std::memchr(q, '\n', static_cast<std::size_t>(end - q))));
+         ++q)
+        ++line_ends;
+    Bytes out(text.size() + line_ends * (eol.size() - 1));
+    std::uint8_t* o = out.data();
+    for (;;) {
+        const auto* nl = static_cast<const std::uint8_t*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+        const std::uint8_t* stop = nl ? nl : end;
+        while (stop > p && trailing_blank(stop[-1])) --stop;
+        std::memcpy(o, p, static_cast<std::size_t>(stop - p));
+        o += stop - p;
+        if (!nl) break;
+        std::memcpy(o, eol.data(), eol.size());
+        o += eol.size();
+        p = nl + 1;
+        if (p == end) break;   // a final LF: the last line is empty
+    }
+    out.resize(static_cast<std::size_t>(o - out.data()));
     return out;
 }
 }  // namespace
