@@ -2,6 +2,8 @@
 // registers the built-in loader modules and dispatches to a subcommand.
 #include <cstdio>
 
+#include <openssl/crypto.h>
+
 #include "commands.h"
 #include "trusted/sample.h"
 #if defined(UMD_HAVE_PGP)
@@ -13,6 +15,15 @@
 
 int main(int argc, char** argv)
 {
+    // OpenSSL without its configuration file and without the legacy name tables.
+    // A verifier's verdict must depend on its inputs and its own policy only, not on
+    // /usr/lib/ssl/openssl.cnf or whatever $OPENSSL_CONF names (a configuration can
+    // load other providers or change default properties). umd fetches every
+    // algorithm by name from the default provider and never looks up the legacy
+    // EVP_get_*byname tables, so registering every cipher and digest there is
+    // work for nothing: together about 0.7 ms of each run.
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS,
+                        nullptr);
     umd::cli::Context ctx;
     ctx.registry->add_builtin(umd::sample::loader_module());
 #if defined(UMD_HAVE_PGP)

@@ -132,7 +132,8 @@ Result<pgp::Verdict> run_verify(Context& ctx, const VerifyArgs& args, Bytes& ver
     if (!msg) return std::unexpected(msg.error());
     if (msg->kind != pgp::InputKind::cleartext && msg->kind != pgp::InputKind::inline_message)
         return fail(Errc::bad_input, "{}: not a signed message (give --signature for a detached signature)", args.file);
-    return pgp::verify_message(*ring, *msg, policy, &verified);
+    // The verified text is only kept when it is written out (one pass over the text fewer).
+    return pgp::verify_message(*ring, *msg, policy, args.output.empty() ? nullptr : &verified);
 }
 
 nlohmann::json verdict_json(const pgp::Verdict& v)

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <mutex>
 #include <string>
 
 namespace umd::pgp {
@@ -55,17 +56,18 @@ const HashAlgorithm* hash_algorithm(std::uint8_t id) noexcept
 
 const EVP_MD* fetched_digest(const HashAlgorithm& hash) noexcept
 {
-    struct Cache {
-        std::array<const EVP_MD*, 15> by_id{};
-        Cache()
-        {
-            for (std::uint8_t id = 0; id < by_id.size(); ++id)
-                if (const HashAlgorithm* h = hash_algorithm(id))
-                    by_id[id] = EVP_MD_fetch(nullptr, std::string(h->name).c_str(), nullptr);
-        }
+    // Each algorithm is fetched on its first use, not all nine at once: a first
+    // fetch is a provider query, and a one-shot verification needs only one or
+    // two of them (SHA-1 for v4 fingerprints, the signatures' hash).
+    struct Slot {
+        std::once_flag once;
+        EVP_MD* md = nullptr;   // kept until exit
     };
-    static const Cache cache;   // thread-safe initialisation
-    return hash.id < cache.by_id.size() ? cache.by_id[hash.id] : nullptr;
+    static std::array<Slot, 16> slots;
+    if (hash.id >= slots.size()) return nullptr;
+    Slot& slot = slots[hash.id];
+    std::call_once(slot.once, [&] { slot.md = EVP_MD_fetch(nullptr, std::string(hash.name).c_str(), nullptr); });
+    return slot.md;
 }
 
 namespace {
