@@ -1,4 +1,4 @@
-// bench/trustdb.cpp — case `trustdb`: LMDB trust database lookups against a std::unordered_map (trusted side).
+// bench/trustdb.cpp — case `trustdb`: LMDB trust database queries against a std::unordered_map (trusted side).
 //
 // The database only accepts VerifiedPackages, so the synthetic digests enter the
 // way real ones do: package files built with the RPM tests' header builder (1000
@@ -6,8 +6,17 @@
 // with a signature check that accepts everything (no keys are involved), and
 // added with add_batch — one write transaction per chunk of packages (holding a
 // million VerifiedPackages at once would cost far more memory than the database).
-// Then one million random lookups of inserted digests, each timed alone,
-// interleaved with the same key's lookup in an unordered_map.
+//
+// Then, each query timed alone and the same key's unordered_map::find timed
+// beside it (alternating which goes first):
+//   1. a first pass of `contains` over every inserted digest in random order: the
+//      cold figure (the process has not yet touched most pages of its map, so a
+//      query pays minor page faults; the pages themselves are in the page cache);
+//   2. on the now warm map, random `contains` of present and of absent digests
+//      (never inserted), and random `lookup`s of present ones (the CLI's query,
+//      which builds the list of vouching packages).
+// The bar (p99 <= 2 us) is read on the warm rows: an enforcement daemon keeps its
+// database open, so its map is warm after the first touch of each page.
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -98,21 +107,79 @@ std::uint64_t disk_bytes(const std::string& dir)
     return total;
 }
 
-}  // namespace
+/// Per-query nanoseconds of the database and of the map, for the same keys.
+struct Timings {
+    std::vector<double> db_ns, map_ns;
+};
 
-Result<std::vector<Row>> run_trustdb(const Settings& settings)
+nlohmann::json distribution(const Timings& t)
 {
-    auto dir = TempDir::make("umd-bench-trustdb.");
-    if (!dir) return std::unexpected(dir.error());
-    const std::string path = dir->path() + "/trust.mdb";
-    auto db = rpm::TrustDb::open(path);
-    if (!db) return std::unexpected(db.error());
+    nlohmann::json j;
+    j["queries"] = t.db_ns.size();
+    for (auto [name, q] : {std::pair{"p50", 0.5}, {"p90", 0.9}, {"p99", 0.99}, {"max", 1.0}}) {
+        j[fmt::format("{}_ns", name)] = percentile(t.db_ns, q);
+        j[fmt::format("baseline_{}_ns", name)] = percentile(t.map_ns, q);
+    }
+    return j;
+}
 
-    const std::size_t total = settings.digests;
-    auto insert_start = std::chrono::steady_clock::now();
-    double insert_db_ns = 0;   // add_batch only, without building the packages
+/// A database query under test: true when the digest is trusted.
+using Query = std::function<Result<bool>(ByteView digest)>;
+
+/// Times `query` and the map's find for each index's digest, alternating which goes
+/// first; an error when an answer differs from `expect_present` or from the map's.
+Result<Timings> run_queries(const Query& query, const std::unordered_map<std::string, std::uint32_t>& map,
+                            const std::vector<std::uint64_t>& indices, bool expect_present)
+{
+    Timings t;
+    t.db_ns.reserve(indices.size());
+    t.map_ns.reserve(indices.size());
+    std::size_t wrong = 0;
+    std::string map_key(32, '\0');
+    for (std::size_t i = 0; i < indices.size(); ++i) {
+        const Bytes key = synthetic_digest(indices[i]);
+        map_key.assign(key.begin(), key.end());
+        bool db_hit = false, map_hit = false;
+        double db_ns = 0, map_ns = 0;
+        for (int side = 0; side < 2; ++side) {
+            if ((side == 0) == (i % 2 == 0)) {
+                auto t0 = std::chrono::steady_clock::now();
+                auto hit = query(key);
+                auto t1 = std::chrono::steady_clock::now();
+                if (!hit) return std::unexpected(hit.error());
+                db_hit = *hit;
+                db_ns = std::chrono::duration<double, std::nano>(t1 - t0).count();
+            } else {
+                auto t0 = std::chrono::steady_clock::now();
+                map_hit = map.find(map_key) != map.end();
+                auto t1 = std::chrono::steady_clock::now();
+                map_ns = std::chrono::duration<double, std::nano>(t1 - t0).count();
+            }
+        }
+        wrong += db_hit != expect_present || map_hit != expect_present;
+        t.db_ns.push_back(db_ns);
+        t.map_ns.push_back(map_ns);
+    }
+    if (wrong) return fail(Errc::internal, "{} of {} queries gave the wrong answer (expected {})", wrong, indices.size(),
+                           expect_present ? "present" : "absent");
+    return t;
+}
+
+/// How the database was filled.
+struct Insert {
+    double add_batch_ns = 0;   // add_batch only, without building the packages
+    double total_s = 0;
     std::size_t transactions = 0;
-    for (std::size_t first = 0, pkg = 0; first < total; ++transactions) {
+};
+
+/// Fills a new database at `path` with `total` synthetic digests; the writer is closed on return.
+Result<Insert> fill(const std::string& path, std::size_t total)
+{
+    auto writer = rpm::TrustDb::open(path);
+    if (!writer) return std::unexpected(writer.error());
+    Insert out;
+    auto start = std::chrono::steady_clock::now();
+    for (std::size_t first = 0, pkg = 0; first < total; ++out.transactions) {
         std::vector<rpm::VerifiedPackage> chunk;
         for (std::size_t p = 0; p < packages_per_transaction && first < total; ++p, ++pkg) {
             std::size_t count = std::min(files_per_package, total - first);
@@ -123,11 +190,24 @@ Result<std::vector<Row>> run_trustdb(const Settings& settings)
         }
         std::vector<const rpm::VerifiedPackage*> ptrs;
         for (const auto& v : chunk) ptrs.push_back(&v);
-        auto ns = time_once([&]() { return db->add_batch(ptrs); });
+        auto ns = time_once([&]() { return writer->add_batch(ptrs); });
         if (!ns) return std::unexpected(ns.error());
-        insert_db_ns += *ns;
+        out.add_batch_ns += *ns;
     }
-    double insert_total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - insert_start).count();
+    out.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return out;
+}
+
+}  // namespace
+
+Result<std::vector<Row>> run_trustdb(const Settings& settings)
+{
+    auto dir = TempDir::make("umd-bench-trustdb.");
+    if (!dir) return std::unexpected(dir.error());
+    const std::string path = dir->path() + "/trust.mdb";
+    const std::size_t total = settings.digests;
+    auto insert = fill(path, total);
+    if (!insert) return std::unexpected(insert.error());
 
     std::unordered_map<std::string, std::uint32_t> map;
     map.reserve(total);
@@ -136,51 +216,76 @@ Result<std::vector<Row>> run_trustdb(const Settings& settings)
         map.emplace(std::string(d.begin(), d.end()), static_cast<std::uint32_t>(i));
     }
 
-    const std::size_t lookups = settings.iterations ? settings.iterations : 1000000;
-    std::mt19937_64 rng(20261124);
-    std::uniform_int_distribution<std::size_t> pick(0, total - 1);
-    std::vector<double> db_ns, map_ns;
-    db_ns.reserve(lookups);
-    map_ns.reserve(lookups);
-    std::size_t misses = 0;
-    for (std::size_t i = 0; i < lookups; ++i) {
-        Bytes key = synthetic_digest(pick(rng));
-        std::string map_key(key.begin(), key.end());
-        auto t0 = std::chrono::steady_clock::now();
-        auto hit = db->lookup(sha256_algo, key);
-        auto t1 = std::chrono::steady_clock::now();
-        auto it = map.find(map_key);
-        auto t2 = std::chrono::steady_clock::now();
-        if (!hit) return std::unexpected(hit.error());
-        if (hit->empty() || it == map.end()) ++misses;
-        db_ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count());
-        map_ns.push_back(std::chrono::duration<double, std::nano>(t2 - t1).count());
-    }
-    if (misses) return fail(Errc::internal, "{} of {} lookups of inserted digests missed", misses, lookups);
+    // The queries run on a fresh read-only handle, as in an enforcement daemon that
+    // opens the database: its map is new, so the cold pass pays the first touch of each page.
+    auto db = rpm::TrustDb::open(path, {.read_only = true});
+    if (!db) return std::unexpected(db.error());
+    const Query contains = [&](ByteView d) { return db->contains(sha256_algo, d); };
+    const Query lookup = [&](ByteView d) -> Result<bool> {
+        auto vouchers = db->lookup(sha256_algo, d);
+        if (!vouchers) return std::unexpected(vouchers.error());
+        return !vouchers->empty();
+    };
 
-    Row row;
-    row.case_name = "trustdb";
-    row.name = "TrustDb::lookup p99 (sha256)";
-    row.baseline = "std::unordered_map::find p99";
-    row.measured_ns = percentile(db_ns, 0.99);
-    row.baseline_ns = percentile(map_ns, 0.99);
-    row.bar = 2000;
-    row.bar_kind = "measured_ns";
-    row.unit = "ns/lookup";
-    row.extra["digests"] = total;
-    row.extra["lookups"] = lookups;
-    row.extra["p50_ns"] = percentile(db_ns, 0.5);
-    row.extra["baseline_p50_ns"] = percentile(map_ns, 0.5);
-    row.extra["insert_transactions"] = transactions;
-    row.extra["insert_add_batch_s"] = insert_db_ns / 1e9;
-    row.extra["insert_total_s"] = insert_total_s;
-    row.extra["db_disk_bytes"] = disk_bytes(path);
-    row.extra["rss_kib"] = current_rss_kib();
-    row.extra["max_rss_kib"] = self_max_rss_kib();
-    row.notes = fmt::format("bar is absolute: p99 <= 2 us; insert in {} add_batch transactions of {} packages x {} files "
-                            "(timing includes the steady_clock read, ~20-40 ns)",
-                            transactions, packages_per_transaction, files_per_package);
-    return std::vector<Row>{std::move(row)};
+    // 1. Cold: every inserted digest once, in random order.
+    std::vector<std::uint64_t> order(total);
+    for (std::size_t i = 0; i < total; ++i) order[i] = i;
+    std::mt19937_64 rng(20261124);
+    std::shuffle(order.begin(), order.end(), rng);
+    auto cold = run_queries(contains, map, order, true);
+    if (!cold) return std::unexpected(with_context(cold.error(), "cold pass"));
+
+    // 2. Warm: random present digests, random absent ones (indices past the inserted range).
+    const std::size_t lookups = settings.iterations ? settings.iterations : 500000;
+    std::uniform_int_distribution<std::uint64_t> pick_present(0, total - 1);
+    std::uniform_int_distribution<std::uint64_t> pick_absent(total, total * 64);
+    std::vector<std::uint64_t> present(lookups), absent(lookups);
+    for (auto& i : present) i = pick_present(rng);
+    for (auto& i : absent) i = pick_absent(rng);
+    auto warm_present = run_queries(contains, map, present, true);
+    if (!warm_present) return std::unexpected(warm_present.error());
+    auto warm_absent = run_queries(contains, map, absent, false);
+    if (!warm_absent) return std::unexpected(warm_absent.error());
+    auto warm_lookup = run_queries(lookup, map, present, true);
+    if (!warm_lookup) return std::unexpected(warm_lookup.error());
+
+    nlohmann::json db_figures = {
+        {"digests", total},
+        {"db_disk_bytes", disk_bytes(path)},
+        {"insert_transactions", insert->transactions},
+        {"insert_add_batch_s", insert->add_batch_ns / 1e9},
+        {"insert_total_s", insert->total_s},
+        {"insert_digests_per_s", static_cast<double>(total) / (insert->add_batch_ns / 1e9)},
+        {"rss_kib", current_rss_kib()},
+        {"max_rss_kib", self_max_rss_kib()},
+    };
+    std::vector<Row> rows;
+    auto add_row = [&](std::string name, std::string baseline, const Timings& t, std::string notes) {
+        Row row;
+        row.case_name = "trustdb";
+        row.name = std::move(name);
+        row.baseline = std::move(baseline);
+        row.measured_ns = percentile(t.db_ns, 0.99);
+        row.baseline_ns = percentile(t.map_ns, 0.99);
+        row.bar = 2000;
+        row.bar_kind = "measured_ns";
+        row.unit = "ns/query (p99)";
+        row.extra = distribution(t);
+        row.notes = "bar is absolute: p99 <= 2 us with 1 M digests; " + std::move(notes);
+        rows.push_back(std::move(row));
+    };
+    add_row("contains p99, present, warm", "unordered_map::find p99", *warm_present,
+            fmt::format("{} random queries of inserted digests after the cold pass; timing includes a steady_clock read "
+                        "(~20-40 ns)", lookups));
+    for (const auto& [k, v] : db_figures.items()) rows.back().extra[k] = v;
+    add_row("contains p99, absent, warm", "unordered_map::find p99 (miss)", *warm_absent,
+            fmt::format("{} random queries of digests never inserted", lookups));
+    add_row("lookup p99, present, warm", "unordered_map::find p99", *warm_lookup,
+            "the CLI's query: builds the vouching packages' NEVRA and path strings");
+    add_row("contains p99, cold map", "unordered_map::find p99", *cold,
+            "first pass over every inserted digest in random order on a freshly opened handle: each page of "
+            "its map is first touched here (minor page faults; the page cache is warm from the insert)");
+    return rows;
 }
 
 }  // namespace umd::bench

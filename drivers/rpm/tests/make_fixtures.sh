@@ -4,9 +4,13 @@
 # package built with rpmbuild in a private %_topdir, signed copies of it with
 # rpmsign, an unsigned copy, and a private rpmdb with the public keys imported
 # so `rpmkeys --dbpath DIR/rpmdb -K` gives the reference verdict.
+# With a count N as argument 2, also DIR/corpus/: N distinct packages (one
+# spec with N subpackages, each owning one distinct small file: one rpmbuild
+# run), all signed with the RSA 4096 key by one rpmsign call (for umd-bench).
 # Nothing outside the directory is touched.
 set -euo pipefail
 out=$(realpath "$1")
+corpus=${2:-0}
 mkdir -p "$out"
 export GNUPGHOME="$out/gnupg"
 export HOME="$out/home"
@@ -58,6 +62,34 @@ sign rsa2048 rsa2048.rpm
 sign rsa4096 rsa4096.rpm
 sign eddsa eddsa.rpm
 sign other other.rpm
+
+if [ "$corpus" -gt 0 ]; then
+    ctop="$out/corpus-build"
+    mkdir -p "$ctop"/{SPECS,SOURCES,BUILD,RPMS,SRPMS} "$out/corpus"
+    {
+        cat <<'SPEC'
+Name: umdcorpus
+Version: 1
+Release: 1
+Summary: umd benchmark corpus
+License: MIT
+BuildArch: noarch
+%description
+Distinct small packages for the umd RPM benchmark; the main package has no files and is not built.
+SPEC
+        for i in $(seq -f '%05g' 1 "$corpus"); do
+            printf '%%package p%s\nSummary: corpus package %s\n%%description p%s\nCorpus package %s.\n%%files p%s\n/usr/share/umdcorpus/f%s\n' \
+                "$i" "$i" "$i" "$i" "$i" "$i"
+        done
+        printf '%%install\nmkdir -p %%{buildroot}/usr/share/umdcorpus\n'
+        printf 'for i in $(seq -f %%%%05g 1 %s); do echo "corpus file $i" > %%{buildroot}/usr/share/umdcorpus/f$i; done\n' "$corpus"
+    } > "$ctop/SPECS/umdcorpus.spec"
+    rpmbuild --quiet --define "_topdir $ctop" --define "_binary_payload w.ufdio" -bb "$ctop/SPECS/umdcorpus.spec" >/dev/null 2>&1
+    mv "$ctop"/RPMS/noarch/*.rpm "$out/corpus/"
+    rm -rf "$ctop"
+    rpmsign --define "__gpg $(command -v gpg)" --define "_gpg_name $(cat "$out/rsa4096.fpr")" --define "_gpg_path $GNUPGHOME" \
+        --addsign "$out"/corpus/*.rpm >/dev/null 2>&1
+fi
 
 mkdir -p "$out/rpmdb"
 for k in rsa2048 rsa4096 eddsa; do rpmkeys --dbpath "$out/rpmdb" --import "$out/$k.asc"; done
