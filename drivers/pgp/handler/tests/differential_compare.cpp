@@ -66,6 +66,11 @@ void signature_fields(const SignatureFacts& a, const SignatureFacts& b, const st
     field(a.unhashed_issuer_fingerprints, b.unhashed_issuer_fingerprints, where + " unhashed issuer fingerprints",
           an, bn, tally);
     field(a.unhashed_issuer_key_ids, b.unhashed_issuer_key_ids, where + " unhashed issuer key IDs", an, bn, tally);
+    if (!a.embedded || !b.embedded) return;
+    field(std::optional(a.embedded->size()), std::optional(b.embedded->size()), where + " embedded signature count",
+          an, bn, tally);
+    for (std::size_t i = 0; i < std::min(a.embedded->size(), b.embedded->size()); ++i)
+        signature_fields((*a.embedded)[i], (*b.embedded)[i], where + " embedded " + std::to_string(i), an, bn, tally);
 }
 
 template <class T>

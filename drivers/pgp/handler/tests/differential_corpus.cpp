@@ -48,12 +48,20 @@ std::vector<std::string> gpg_corpus(const testing::Gpg& gpg, const std::string& 
     gpg("--local-user " + fpr + "! --digest-algo SHA512 --default-sig-expire 3d --armor --output " +
         gpg.file("data.sig.asc") + " --detach-sign " + data);
     gpg("--output " + gpg.file("data.clear.asc") + " --clearsign " + data);
+    // Two signers in one file, and a hashed area with notations, a policy URL and a preferred key server.
+    const auto keys = gpg.fingerprints(fpr);   // primary, signing subkey, encryption subkey
+    if (keys.size() < 2) return {};
+    gpg("--local-user " + fpr + "! --local-user " + keys[1] + "! --output " + gpg.file("data.two.sig") +
+        " --detach-sign " + data);
+    gpg("--sig-notation " + quote("note@example.org=a value") + " --sig-policy-url https://example.org/policy"
+        " --sig-keyserver-url https://keys.example.org --output " + gpg.file("data.notes.sig") + " --detach-sign " +
+        data);
     gpg("--compress-algo zlib --set-filename inline.txt --output " + gpg.file("data.zlib.gpg") + " --sign " + data);
     gpg("--compress-algo bzip2 --textmode --armor --output " + gpg.file("data.bzip2.asc") + " --sign " + data);
     gpg("--compress-algo none --output " + gpg.file("data.plain.gpg") + " --sign " + data);
     std::vector<std::string> files;
-    for (const char* name : {"cert.pgp", "cert.asc", "data.sig", "data.sig.asc", "data.clear.asc", "data.zlib.gpg",
-                             "data.bzip2.asc", "data.plain.gpg"})
+    for (const char* name : {"cert.pgp", "cert.asc", "data.sig", "data.sig.asc", "data.clear.asc", "data.two.sig",
+                             "data.notes.sig", "data.zlib.gpg", "data.bzip2.asc", "data.plain.gpg"})
         files.push_back(gpg.file(name));
     return files;
 }

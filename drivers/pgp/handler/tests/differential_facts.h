@@ -27,7 +27,7 @@ struct KeyFacts {
     std::optional<std::string> curve;         ///< dotted OID of the curve (ECDSA, EdDSA legacy, ECDH)
 };
 
-/// One signature packet (top level; embedded back-signatures are not listed).
+/// One signature packet, with the signatures embedded in its subpackets.
 struct SignatureFacts {
     std::optional<int> version;
     std::optional<int> type;
@@ -42,6 +42,8 @@ struct SignatureFacts {
     /// Issuer fingerprints and key IDs (upper-case hex) of each area, in area order.
     std::optional<std::vector<std::string>> hashed_issuer_fingerprints, hashed_issuer_key_ids;
     std::optional<std::vector<std::string>> unhashed_issuer_fingerprints, unhashed_issuer_key_ids;
+    /// Signatures embedded in a subpacket (a signing subkey's back-signature).
+    std::optional<std::vector<SignatureFacts>> embedded;
 };
 
 struct LiteralFacts {

@@ -4,8 +4,8 @@
 // then tab-indented "Field - value" lines, with an embedded signature printed
 // flat inside its parent. sq: a header "Name Packet, old CTB, L bytes" then
 // "Field: value" lines indented four more columns, subpackets two more, and the
-// contents of compressed data drawn as a tree. Only top-level fields of each
-// packet are read; embedded back-signatures are skipped on every side.
+// contents of compressed data drawn as a tree. Each packet's own fields are
+// read, and those of a signature embedded in a subpacket (a back-signature).
 #include "differential_sources.h"
 
 #include <map>
@@ -54,27 +54,31 @@ struct PgpdumpState {
 
 void pgpdump_signature_line(PgpdumpState& st, PeerPacket& p, const std::string& line)
 {
-    SignatureFacts& s = p.signature;
+    // An embedded signature's lines follow its subpacket's, flat, up to its own hash prefix;
+    // they are read into the embedded signature (one level: deeper ones are skipped).
+    if (!p.signature.embedded) p.signature.embedded.emplace();
+    if (st.embedded_depth > 1) {
+        if (line.starts_with("\tHash left 2 bytes - ")) --st.embedded_depth;
+        return;
+    }
+    SignatureFacts& s = st.embedded_depth == 1 ? p.signature.embedded->back() : p.signature;
     std::smatch m;
     if (std::regex_search(line, m, std::regex(R"(^\t(Hashed Sub|Sub): .*\(sub (\d+)\))"))) {
-        if (st.embedded_depth > 0) return;
         st.hashed = m[1] == "Hashed Sub";
         st.subpacket = std::stoi(m[2]);
         if (st.hashed) s.hashed_subpackets = s.hashed_subpackets.value_or(0) + 1;
-        else if (!s.hashed_subpackets) s.hashed_subpackets = 0;
-        if (st.subpacket == 32) ++st.embedded_depth;   // its fields follow, flat, up to its own hash prefix
+        if (st.subpacket == 32) {
+            if (st.embedded_depth == 0) p.signature.embedded->emplace_back();
+            ++st.embedded_depth;
+        }
         return;
     }
     if (std::regex_search(line, m, std::regex(R"(^\tHash left 2 bytes - ([0-9a-f]{2}) ([0-9a-f]{2}))"))) {
-        if (st.embedded_depth > 0) {
-            --st.embedded_depth;
-            return;
-        }
         s.left16 = std::stoi(m[1].str() + m[2].str(), nullptr, 16);
         if (!s.hashed_subpackets) s.hashed_subpackets = 0;
+        if (st.embedded_depth > 0) --st.embedded_depth;
         return;
     }
-    if (st.embedded_depth > 0) return;
     if (std::regex_search(line, m, std::regex(R"(^\tVer (\d+) )"))) s.version = std::stoi(m[1]);
     else if (std::regex_search(line, m, std::regex(R"(^\tSig type - .*\(0x([0-9a-fA-F]{2})\)\.?$)")))
         s.type = std::stoi(m[1], nullptr, 16);
@@ -144,6 +148,54 @@ std::string untree(const std::string& line)
     return out;
 }
 
+/// One line of a signature packet whose header is at column `base`: fields at base + 4,
+/// subpackets at base + 6. Values may be followed by " (critical)" or, for an
+/// expiration, the absolute time in parentheses.
+void sq_signature_line(SignatureFacts& s, bool& hashed, std::size_t base, std::size_t first, const std::string& text,
+                       PeerDump& dump)
+{
+    auto field = [&](const char* name, std::string& value) {
+        std::string prefix = std::string(name) + ": ";
+        if (!text.starts_with(prefix)) return false;
+        value = text.substr(prefix.size());
+        return true;
+    };
+    std::string v;
+    if (first == base + 4) {
+        if (field("Version", v)) s.version = std::stoi(v);
+        else if (field("Type", v)) s.type = known(sq_signature_type(v), "sq signature type", v, dump);
+        else if (field("Pk algo", v)) s.pk_algorithm = known(sq_public_key_algorithm(v), "sq public-key algorithm", v, dump);
+        else if (field("Hash algo", v)) s.hash_algorithm = known(sq_hash_algorithm(v), "sq hash algorithm", v, dump);
+        else if (field("Digest prefix", v)) {
+            s.left16 = std::stoi(v, nullptr, 16);
+            if (!s.hashed_subpackets) s.hashed_subpackets = 0;   // an empty area is not printed
+        } else if (text == "Hashed area:") {
+            hashed = true;
+            s.hashed_subpackets = 0;
+        } else if (text == "Unhashed area:") {
+            hashed = false;
+        }
+        return;
+    }
+    if (first != base + 6) return;   // deeper: a subpacket's own nested lines
+    if (hashed) s.hashed_subpackets = s.hashed_subpackets.value_or(0) + 1;
+    std::string value = text.substr(text.find(": ") == std::string::npos ? text.size() : text.find(": ") + 2);
+    std::string word = value.substr(0, value.find(' '));
+    if (text.starts_with("Issuer Fingerprint: "))
+        append(hashed ? s.hashed_issuer_fingerprints : s.unhashed_issuer_fingerprints, upper_hex(word));
+    else if (text.starts_with("Issuer: "))
+        append(hashed ? s.hashed_issuer_key_ids : s.unhashed_issuer_key_ids, upper_hex(word));
+    else if (!hashed) return;   // facts are read from the hashed area only, as the Manager does
+    else if (text.starts_with("Signature creation time: "))
+        s.created = known(utc_seconds(value), "sq time", value, dump);
+    else if (text.starts_with("Signature expiration time: "))
+        s.expires_after = known(duration_seconds(word), "sq duration", word, dump);
+    else if (text.starts_with("Key expiration time: "))
+        s.key_expires_after = known(duration_seconds(word), "sq duration", word, dump);
+    else if (text.starts_with("Key flags: "))
+        s.key_flags = known(sq_key_flags(word), "sq key flags", word, dump);
+}
+
 int sq_tag(const std::string& name)
 {
     static const std::map<std::string, int> tags{
@@ -192,7 +244,7 @@ PeerDump read_sq_dump(const std::string& output)
     PeerDump dump;
     const std::regex header(R"(^(.+?) Packet, (?:old|new) CTB(?:, (\d+) bytes)?)");
     std::size_t indent = 0;
-    bool hashed = false;
+    bool hashed = false, embedded_hashed = false;
     for (const std::string& raw : lines_of(output)) {
         const std::string line = untree(raw);
         const std::size_t first = line.find_first_not_of(' ');
@@ -239,38 +291,18 @@ PeerDump read_sq_dump(const std::string& output)
         } else if (p.tag == 13) {
             if (first == indent + 4 && field("Value", v)) p.user_id = v;
         } else if (p.tag == 2) {
-            SignatureFacts& s = p.signature;
-            if (first == indent + 4) {
-                if (field("Version", v)) s.version = std::stoi(v);
-                else if (field("Type", v)) s.type = known(sq_signature_type(v), "sq signature type", v, dump);
-                else if (field("Pk algo", v)) s.pk_algorithm = known(sq_public_key_algorithm(v), "sq public-key algorithm", v, dump);
-                else if (field("Hash algo", v)) s.hash_algorithm = known(sq_hash_algorithm(v), "sq hash algorithm", v, dump);
-                else if (field("Digest prefix", v)) s.left16 = std::stoi(v, nullptr, 16);
-                else if (text == "Hashed area:") {
-                    hashed = true;
-                    s.hashed_subpackets = 0;
-                } else if (text == "Unhashed area:") hashed = false;
-                if (field("Digest prefix", v) && !s.hashed_subpackets) s.hashed_subpackets = 0;   // an empty area is not printed
-                continue;
+            // An embedded signature is printed as a nested packet under its subpacket, two
+            // columns further in: header at +8, its fields at +10, its subpackets at +12.
+            if (!p.signature.embedded) p.signature.embedded.emplace();
+            if (first == indent + 6 && text.starts_with("Embedded signature:")) {
+                if (hashed) p.signature.hashed_subpackets = p.signature.hashed_subpackets.value_or(0) + 1;
+                p.signature.embedded->emplace_back();
+                embedded_hashed = false;
+            } else if (first >= indent + 10 && !p.signature.embedded->empty()) {
+                sq_signature_line(p.signature.embedded->back(), embedded_hashed, indent + 6, first, text, dump);
+            } else if (first < indent + 8) {
+                sq_signature_line(p.signature, hashed, indent, first, text, dump);
             }
-            if (first != indent + 6) continue;   // deeper: an embedded signature's own fields
-            if (hashed) s.hashed_subpackets = s.hashed_subpackets.value_or(0) + 1;
-            // Values may be followed by " (critical)" or, for expirations, the absolute time in parentheses.
-            std::string value = text.substr(text.find(": ") == std::string::npos ? text.size() : text.find(": ") + 2);
-            std::string word = value.substr(0, value.find(' '));
-            if (text.starts_with("Issuer Fingerprint: "))
-                append(hashed ? s.hashed_issuer_fingerprints : s.unhashed_issuer_fingerprints, upper_hex(word));
-            else if (text.starts_with("Issuer: "))
-                append(hashed ? s.hashed_issuer_key_ids : s.unhashed_issuer_key_ids, upper_hex(word));
-            else if (!hashed) continue;   // facts are read from the hashed area only, as the Manager does
-            else if (text.starts_with("Signature creation time: "))
-                s.created = known(utc_seconds(value), "sq time", value, dump);
-            else if (text.starts_with("Signature expiration time: "))
-                s.expires_after = known(duration_seconds(word), "sq duration", word, dump);
-            else if (text.starts_with("Key expiration time: "))
-                s.key_expires_after = known(duration_seconds(word), "sq duration", word, dump);
-            else if (text.starts_with("Key flags: "))
-                s.key_flags = known(sq_key_flags(word), "sq key flags", word, dump);
         } else if (p.tag == 11 && first == indent + 4) {
             if (field("Format", v)) p.literal.format = known(sq_literal_format(v), "sq literal format", v, dump);
             else if (field("Filename", v)) p.literal.filename = v;
@@ -282,6 +314,17 @@ PeerDump read_sq_dump(const std::string& output)
     for (PeerPacket& p : dump.packets)
         if (p.tag == 11 && !p.literal.filename) p.literal.filename = "";
     return dump;
+}
+
+/// A peer prints issuers and embedded signatures only where there are some: none printed is none found.
+static SignatureFacts with_empty_lists(SignatureFacts s)
+{
+    for (auto* list : {&s.hashed_issuer_fingerprints, &s.hashed_issuer_key_ids, &s.unhashed_issuer_fingerprints,
+                       &s.unhashed_issuer_key_ids})
+        if (!*list) list->emplace();
+    if (!s.embedded) s.embedded.emplace();
+    for (SignatureFacts& e : *s.embedded) e = with_empty_lists(e);
+    return s;
 }
 
 FileFacts collect(const std::vector<PeerPacket>& packets)
@@ -320,7 +363,7 @@ FileFacts collect(const std::vector<PeerPacket>& packets)
             break;
         case 2:
             if (!skip_certificate && !skip_component && representable(p.signature.version))
-                facts.signatures.push_back(p.signature);
+                facts.signatures.push_back(with_empty_lists(p.signature));
             break;
         case 11:
             facts.literal = p.literal;

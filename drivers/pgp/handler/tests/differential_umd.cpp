@@ -71,6 +71,7 @@ SignatureFacts signature_facts(const Signature& sig)
     s.left16 = sig.left16;
     read_area(sig.hashed_area, true, s);
     read_area(sig.unhashed_area, false, s);
+    s.embedded.emplace();
     return s;
 }
 
@@ -108,9 +109,13 @@ FileFacts from_parser(const Parsed& parsed)
         facts.keys.push_back(key_facts(cert.primary));
         for (const Key& sub : cert.subkeys) facts.keys.push_back(key_facts(sub));
         for (const std::string& uid : cert.user_ids) facts.user_ids.push_back(uid);
-        for (const auto& bound : cert.signatures)
-            if (bound.signature.context != SigContext::back_signature)   // embedded: not a packet of its own
+        for (const auto& bound : cert.signatures) {
+            // A back-signature is embedded in the binding signature the handler lists just before it.
+            if (bound.signature.context == SigContext::back_signature && !facts.signatures.empty())
+                facts.signatures.back().embedded->push_back(signature_facts(bound.signature));
+            else
                 facts.signatures.push_back(signature_facts(bound.signature));
+        }
     }
     for (const Signature& sig : parsed.signatures) facts.signatures.push_back(signature_facts(sig));
     if (parsed.kind == InputKind::inline_message && parsed.text) {
