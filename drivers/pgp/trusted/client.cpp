@@ -61,7 +61,7 @@ Result<Keyring> load_keyring(Driver& driver, const std::vector<std::string>& fil
         if (parsed->kind != InputKind::certificates) return fail(Errc::bad_input, "{}: not a keyring", file);
         all.push_back(std::move(*parsed));
     }
-    return Keyring::from(all, policy);
+    return Keyring::from(std::move(all), policy);
 }
 
 }  // namespace umd::pgp

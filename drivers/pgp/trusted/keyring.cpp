@@ -261,16 +261,19 @@ void merge_into(Certificate& into, const Certificate& more)
 
 }  // namespace
 
-Result<Keyring> Keyring::from(const std::vector<Parsed>& parsed, const Policy& policy)
+Result<Keyring> Keyring::from(std::vector<Parsed> parsed, const Policy& policy)
 {
     Keyring ring;
     std::vector<Certificate> merged;
     std::map<Bytes, std::size_t> by_fingerprint;
-    for (const Parsed& p : parsed) {
+    for (const Parsed& p : parsed)
         if (p.kind != InputKind::certificates) return fail(Errc::bad_input, "a keyring file holds no certificates");
-        for (const Certificate& cert : p.certificates) {
+    // Certificates are moved, not copied: with their third-party certifications
+    // they are most of a keyring's bytes (copying them was half of from()).
+    for (Parsed& p : parsed) {
+        for (Certificate& cert : p.certificates) {
             auto [it, fresh] = by_fingerprint.emplace(fingerprint(cert.primary), merged.size());
-            if (fresh) merged.push_back(cert);
+            if (fresh) merged.push_back(std::move(cert));
             else merge_into(merged[it->second], cert);
         }
     }

@@ -60,7 +60,8 @@ public:
     /// is looked at (most of a large keyring never is). A certificate whose
     /// signatures are bad stays in the keyring but cannot sign; only a parse
     /// result of another kind is an error (Errc::bad_input).
-    static Result<Keyring> from(const std::vector<Parsed>& parsed, const Policy& policy);
+    /// Takes `parsed` by value: a caller that is done with it moves it in.
+    static Result<Keyring> from(std::vector<Parsed> parsed, const Policy& policy);
 
     /// Every certificate, with all self-signatures verified.
     const std::vector<ValidatedCertificate>& certificates() const;
