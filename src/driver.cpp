@@ -70,6 +70,12 @@ void Driver::stop(std::chrono::milliseconds grace)
     stats_.pid = -1;
 }
 
+void Driver::prestart()
+{
+    std::lock_guard guard(lock_);
+    if (blob_ && !process_ && stats_.state == DriverState::loaded) spare_->prepare(*blob_, options_.spawn);
+}
+
 void Driver::recycle()
 {
     std::lock_guard guard(lock_);

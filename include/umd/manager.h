@@ -89,6 +89,12 @@ public:
     /// umd_mgmt_unload: stops the handler and drops the image.
     void unload();
 
+    /// Starts the handler in the background and returns at once; the first request
+    /// takes it over (waiting only for what is left of its start). For callers with
+    /// other work to do first, e.g. a one-shot command that still has files to read.
+    /// Does nothing when a handler runs or is already being started, or nothing is loaded.
+    void prestart();
+
     /// umd_mgmt_send_recv: one framed request → one validated reply with status ok.
     /// A reply with status bad_input becomes Errc::bad_input with the handler's message
     /// (the handler stays up); any protocol or channel failure kills the handler.

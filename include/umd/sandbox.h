@@ -67,6 +67,11 @@ struct KernelSupport {
 };
 const KernelSupport& kernel_support();
 
+/// Starts the kernel_support() probe on a background thread and returns at once, so a
+/// program with other start-up work (reading files, loading keys) overlaps the probe's
+/// fork and namespace set-up with it; the first kernel_support() call waits for it.
+void probe_kernel_support_in_background();
+
 /// A built, immutable sandbox: the ChildSetup the core applies to each handler it spawns.
 class Sandbox : public ChildSetup {
 public:

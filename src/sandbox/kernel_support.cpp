@@ -19,6 +19,7 @@
 #include <fstream>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "child_steps.h"
 
@@ -144,6 +145,15 @@ const KernelSupport& kernel_support()
 {
     static const KernelSupport support = probe();
     return support;
+}
+
+void probe_kernel_support_in_background()
+{
+    // Joined at exit (the probe takes milliseconds); the magic static in
+    // kernel_support() makes any caller wait for this probe instead of starting another.
+    static std::once_flag started;
+    static std::jthread worker;
+    std::call_once(started, [] { worker = std::jthread([] { (void)kernel_support(); }); });
 }
 
 }  // namespace umd::sandbox

@@ -137,6 +137,24 @@ TEST(SpareHandler, StopUnloadAndDestructionLeaveNothingBehind)
     EXPECT_EQ(test::count_fds(), fds);
 }
 
+TEST(SpareHandler, PrestartStartsTheFirstHandlerInTheBackground)
+{
+    auto driver = std::make_unique<Driver>("sample", DriverOptions{});
+    driver->prestart();  // nothing loaded: nothing to start
+    EXPECT_EQ(driver->status().spare_pid, -1);
+    ASSERT_TRUE(driver->load(sample::loader_module().blob()));
+    driver->prestart();
+    driver->prestart();  // a second call while one is starting changes nothing
+    pid_t early = wait_for_spare(*driver);
+    ASSERT_GT(early, 0);
+    EXPECT_EQ(driver->status().pid, -1) << "not running until a request takes it";
+    ASSERT_TRUE(sample::write(*driver, 1));
+    EXPECT_EQ(driver->status().pid, early);
+    EXPECT_EQ(driver->status().starts, 1u);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ(driver->status().spare_pid, -1) << "without spare_handler no further handler is started";
+}
+
 TEST(SpareHandler, ManyRecyclesInARowEachGetAFreshHandler)
 {
     auto driver = driver_with_spare();

@@ -1,6 +1,7 @@
 // tests/sandbox/policy_test.cpp — the policy builder, its description, and the
 // reading of a handler's (untrusted) violation report. Trusted side test.
 #include <gtest/gtest.h>
+#include <thread>
 
 #include <signal.h>
 #include <sys/syscall.h>
@@ -9,6 +10,22 @@
 
 namespace umd::sandbox {
 namespace {
+
+// First in this file, so the probe has not run yet: the background probe and callers
+// racing with it all get the one result (TSan checks the hand-over).
+TEST(KernelSupport, BackgroundProbeIsTheOneEveryCallerGets)
+{
+    probe_kernel_support_in_background();
+    const KernelSupport* seen[3] = {};
+    std::thread a([&] { seen[0] = &kernel_support(); });
+    std::thread b([&] { probe_kernel_support_in_background(), seen[1] = &kernel_support(); });
+    seen[2] = &kernel_support();
+    a.join();
+    b.join();
+    EXPECT_EQ(seen[0], seen[2]);
+    EXPECT_EQ(seen[1], seen[2]);
+    EXPECT_TRUE(seen[2]->seccomp);
+}
 
 TEST(SandboxPolicy, StrictBuildsAndDescribesEveryLayer)
 {
