@@ -105,28 +105,22 @@ struct TrustDb::Env {
     MDB_dbi packages = 0;
 
     /// A read transaction with a cursor on `files`; the transaction is reset while idle.
+    /// (Members in this order: the cursor closes first.)
     struct Reader {
-        MDB_txn* txn = nullptr;
-        MDB_cursor* cursor = nullptr;
-        void close()
-        {
-            if (cursor) mdb_cursor_close(cursor);
-            if (txn) mdb_txn_abort(txn);
-            cursor = nullptr;
-            txn = nullptr;
-        }
+        Txn txn;
+        Cursor cursor;
     };
     /// A borrowed reader, given back (reset) when it goes out of scope.
     class Lease {
     public:
-        Lease(const Env& env, Reader r) : env_(&env), r_(r) {}
-        Lease(Lease&& o) noexcept : env_(o.env_), r_(std::exchange(o.r_, {})) {}
+        Lease(const Env& env, Reader r) : env_(&env), r_(std::move(r)) {}
+        Lease(Lease&& o) noexcept = default;
         Lease& operator=(Lease&&) = delete;
         ~Lease()
         {
-            if (r_.txn) env_->give_back(r_);
+            if (r_.txn) env_->give_back(std::move(r_));
         }
-        MDB_cursor* cursor() const { return r_.cursor; }
+        MDB_cursor* cursor() const { return r_.cursor.get(); }
 
     private:
         const Env* env_;
@@ -135,16 +129,13 @@ struct TrustDb::Env {
 
     // MDB_NOTLS (set in open) is what lets a reader move between threads: its
     // reader slot belongs to the transaction, not to the thread that began it.
+    // Declared after `env`, so idle readers end before the environment closes.
     mutable std::mutex pool_mutex;
     mutable std::vector<Reader> idle;   // capacity reserved at open: no allocation on return
 
     Env() { idle.reserve(max_idle_readers); }
     Env(const Env&) = delete;
     Env& operator=(const Env&) = delete;
-    ~Env()
-    {
-        for (Reader& r : idle) r.close();   // before the environment closes
-    }
 
     /// A reader on the latest committed snapshot: a pooled one renewed, or a new one.
     Result<Lease> borrow() const
@@ -153,39 +144,31 @@ struct TrustDb::Env {
         {
             std::lock_guard lock(pool_mutex);
             if (!idle.empty()) {
-                r = idle.back();
+                r = std::move(idle.back());
                 idle.pop_back();
             }
         }
         if (r.txn) {
-            int rc = mdb_txn_renew(r.txn);
-            if (!rc) rc = mdb_cursor_renew(r.txn, r.cursor);
-            if (rc) {
-                r.close();
-                return lmdb_fail(rc, "renew read transaction");
-            }
-            return Lease(*this, r);
+            int rc = mdb_txn_renew(r.txn.get());
+            if (!rc) rc = mdb_cursor_renew(r.txn.get(), r.cursor.get());
+            if (rc) return lmdb_fail(rc, "renew read transaction");   // r closes
+            return Lease(*this, std::move(r));
         }
-        if (int rc = mdb_txn_begin(env.get(), nullptr, MDB_RDONLY, &r.txn)) return lmdb_fail(rc, "begin read transaction");
-        if (int rc = mdb_cursor_open(r.txn, files, &r.cursor)) {
-            r.close();
-            return lmdb_fail(rc, "cursor");
-        }
-        return Lease(*this, r);
+        MDB_txn* txn = nullptr;
+        if (int rc = mdb_txn_begin(env.get(), nullptr, MDB_RDONLY, &txn)) return lmdb_fail(rc, "begin read transaction");
+        r.txn.reset(txn);
+        MDB_cursor* cursor = nullptr;
+        if (int rc = mdb_cursor_open(txn, files, &cursor)) return lmdb_fail(rc, "cursor");
+        r.cursor.reset(cursor);
+        return Lease(*this, std::move(r));
     }
 
     /// Ends the reader's snapshot and keeps it for the next query (or closes it when enough are idle).
     void give_back(Reader r) const
     {
-        mdb_txn_reset(r.txn);
-        {
-            std::lock_guard lock(pool_mutex);
-            if (idle.size() < max_idle_readers) {
-                idle.push_back(r);
-                return;
-            }
-        }
-        r.close();
+        mdb_txn_reset(r.txn.get());
+        std::lock_guard lock(pool_mutex);
+        if (idle.size() < max_idle_readers) idle.push_back(std::move(r));
     }
 
     Result<Txn> begin(bool write) const
