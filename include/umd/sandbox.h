@@ -64,8 +64,12 @@ struct KernelSupport {
     bool seccomp = false;           ///< seccomp filters can be installed
     bool root = false;              ///< the Manager runs with euid 0 in the initial user namespace
     std::string notes;              ///< why a layer is missing, for describe()
+    bool namespaces_tried = false;  ///< namespaces were tried in a child, not judged from the kernel's settings
 };
+/// Judged from the kernel's settings when they leave no doubt, else by probe_by_trial().
 const KernelSupport& kernel_support();
+/// Tries every namespace step in a short-lived child (milliseconds); not cached.
+KernelSupport probe_by_trial();
 
 /// Starts the kernel_support() probe on a background thread and returns at once, so a
 /// program with other start-up work (reading files, loading keys) overlaps the probe's

@@ -1,8 +1,10 @@
 // src/sandbox/kernel_support.cpp — probe, once per process, which isolation layers
 // this kernel lets the Manager use (trusted side).
 //
-// Namespaces are tried for real in a short-lived child (an unshare that fails in
-// a container or under a sysctl is the only reliable answer); the child runs the
+// When the kernel's settings leave no doubt (no seccomp filter on us, no namespace
+// limit at 0, no distribution switch against user namespaces), the answer is read
+// from them. Otherwise namespaces are tried for real in a short-lived child (an
+// unshare that fails in a container is the only reliable answer); the child runs the
 // same steps the sandbox runs, so a layer reported active is one that works.
 #include <umd/sandbox.h>
 
@@ -75,7 +77,39 @@ Status write_file(const std::string& path, const std::string& text)
     ::_exit(0);
 }
 
-KernelSupport probe()
+/// A number from a /proc/sys file, or `absent` when the file does not exist.
+long sysctl_value(const char* path, long absent)
+{
+    std::ifstream in(path);
+    long value = absent;
+    if (in && !(in >> value)) return 0;
+    return value;
+}
+
+/// Whether the kernel's settings leave no doubt that every namespace step works, so
+/// the forking trial (milliseconds, once per process: once per one-shot command) can
+/// be skipped. Anything unusual — a seccomp filter on this very process (a container
+/// runtime's, which may refuse unshare or mount), a namespace limit of 0, a distribution
+/// switch against unprivileged user namespaces — sends us to the trial instead. A wrong
+/// "yes" fails closed: the handler's start fails with the step that did not work.
+bool settings_allow_namespaces(bool root)
+{
+    if (::prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 0) return false;
+    for (const char* limit : {"/proc/sys/user/max_user_namespaces", "/proc/sys/user/max_pid_namespaces",
+                              "/proc/sys/user/max_net_namespaces", "/proc/sys/user/max_mnt_namespaces",
+                              "/proc/sys/user/max_ipc_namespaces", "/proc/sys/user/max_uts_namespaces"})
+        if (sysctl_value(limit, 0) <= 0) return false;
+    if (!root) {
+        if (sysctl_value("/proc/sys/kernel/unprivileged_userns_clone", 1) != 1) return false;  // Debian's switch
+        if (sysctl_value("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", 0) != 0) return false;
+        // The unprivileged user must be allowed to map itself: only in the initial user namespace
+        // is that certain without trying.
+        if (!in_initial_user_namespace()) return false;
+    }
+    return true;
+}
+
+KernelSupport probe_basics()
 {
     KernelSupport k;
     k.root = ::geteuid() == 0 && in_initial_user_namespace();
@@ -84,6 +118,25 @@ KernelSupport probe()
     k.landlock_abi = abi > 0 ? static_cast<int>(abi) : 0;
     if (!k.landlock_abi) k.notes += fmt::format("landlock unavailable ({}); ", std::strerror(errno));
     if (!k.seccomp) k.notes += "seccomp filters unavailable; ";
+    return k;
+}
+
+KernelSupport probe()
+{
+    KernelSupport k = probe_basics();
+    if (!settings_allow_namespaces(k.root)) return probe_by_trial();
+    k.user_namespace = k.other_namespaces = k.empty_root = true;
+    k.namespaces_tried = false;
+    if (!k.notes.empty()) k.notes.resize(k.notes.size() - 2);
+    return k;
+}
+
+}  // namespace
+
+KernelSupport probe_by_trial()
+{
+    KernelSupport k = probe_basics();
+    k.namespaces_tried = true;
 
     int report[2], go[2];
     if (::pipe2(report, O_CLOEXEC) != 0) return k;
@@ -138,8 +191,6 @@ KernelSupport probe()
     if (!k.notes.empty()) k.notes.resize(k.notes.size() - 2);
     return k;
 }
-
-}  // namespace
 
 const KernelSupport& kernel_support()
 {

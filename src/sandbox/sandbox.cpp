@@ -220,10 +220,11 @@ Result<std::shared_ptr<const Sandbox>> SandboxPolicy::build() const
 
     std::string& d = plan->description;
     d = fmt::format("profile {}:\n", profile_name(profile_));
-    d += fmt::format("  namespaces: {}\n", k.user_namespace && k.other_namespaces ? "user, pid, net, ipc, uts, mount (all new)"
+    d += fmt::format("  namespaces: {}{}\n", k.user_namespace && k.other_namespaces ? "user, pid, net, ipc, uts, mount (all new)"
                                            : k.other_namespaces                 ? "pid, net, ipc, uts, mount (no user namespace)"
                                            : k.user_namespace                   ? "user only"
-                                                                                : "NONE (fallback: unavailable)");
+                                                                                : "NONE (fallback: unavailable)",
+                     k.namespaces_tried ? " (tried in a child)" : " (judged from the kernel's settings)");
     d += fmt::format("  file system root: {}\n", plan->empty_root ? "empty read-only tmpfs (chroot in a private mount namespace)"
                                                                 : "the Manager's (fallback)");
     d += fmt::format("  process: {}\n", plan->clone_flags & CLONE_NEWPID ? "pid 1 of its own pid namespace, own process group"

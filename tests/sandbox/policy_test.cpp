@@ -78,6 +78,20 @@ TEST(KernelSupport, ProbedOnceAndConsistent)
     }
 }
 
+// When the settings say the namespaces work, a real trial must agree.
+TEST(KernelSupport, SettingsAgreeWithATrial)
+{
+    const KernelSupport& judged = kernel_support();
+    KernelSupport tried = probe_by_trial();
+    EXPECT_TRUE(tried.namespaces_tried);
+    EXPECT_EQ(judged.root, tried.root);
+    EXPECT_EQ(judged.landlock_abi, tried.landlock_abi);
+    if (judged.namespaces_tried) GTEST_SKIP() << "this machine's settings sent kernel_support() to a trial";
+    EXPECT_EQ(judged.user_namespace, tried.user_namespace) << tried.notes;
+    EXPECT_EQ(judged.other_namespaces, tried.other_namespaces) << tried.notes;
+    EXPECT_EQ(judged.empty_root, tried.empty_root) << tried.notes;
+}
+
 TEST(ViolationReport, ReadsTheLastWellFormedLine)
 {
     EXPECT_EQ(reported_syscall("umd-sandbox: syscall 41\n"), 41);
