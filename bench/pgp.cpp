@@ -3,6 +3,8 @@
 // Rows:
 //   one-shot  `umd pgp verify` as a whole process vs `gpgv`, same keyring and file,
 //             with the peak RSS (wait4) of each;
+//             The row also carries the one-shot's phases measured in this process
+//             (fresh driver each round): handler cold start, keyring, message, verify.
 //   batch     many verifications through one Manager in this process (the OpenPGP
 //             client + verifier API, handler sandboxed with strict) vs gpgv per file,
 //             and vs the raw OpenSSL cost of the same digests and signature checks.
@@ -10,6 +12,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
 #include <memory>
 
 #include "cases.h"
@@ -57,6 +62,50 @@ Row make_row(std::string name, std::string baseline, const Pair& pair, double ba
     return row;
 }
 
+/// Medians, in microseconds, of the phases of a one-shot verification in this
+/// process, each round with a fresh driver: what of the one-shot time is the
+/// handler's cold start (the sandbox's share) and what is the OpenPGP work.
+/// The once-per-process costs (sandbox profile, OpenSSL's first use, the
+/// program's own start) are not in these figures.
+Result<std::map<std::string, double>> one_shot_phases(const std::string& file, unsigned rounds)
+{
+    using clock = std::chrono::steady_clock;
+    auto us = [](clock::time_point a, clock::time_point b) { return std::chrono::duration<double, std::micro>(b - a).count(); };
+    std::map<std::string, std::vector<double>> samples;
+    for (unsigned i = 0; i < rounds; ++i) {
+        auto options = driver_options("strict");
+        if (!options) return std::unexpected(options.error());
+        Driver driver("pgp", std::move(*options));
+        auto t0 = clock::now();
+        if (auto ok = driver.load(pgp::loader_module().blob()); !ok) return std::unexpected(ok.error());
+        auto t1 = clock::now();
+        (void)pgp::parse(driver, Bytes{});   // an empty input: the handler starts and refuses it
+        auto t2 = clock::now();
+        pgp::Policy policy;
+        auto ring = pgp::load_keyring(driver, {keyring_path}, policy);
+        if (!ring) return std::unexpected(ring.error());
+        auto t3 = clock::now();
+        auto msg = pgp::parse_file(driver, file);
+        if (!msg) return std::unexpected(msg.error());
+        auto t4 = clock::now();
+        auto verdict = pgp::verify_message(*ring, *msg, policy, nullptr);
+        if (!verdict) return std::unexpected(verdict.error());
+        if (auto ok = verdict->status(); !ok) return std::unexpected(ok.error());
+        auto t5 = clock::now();
+        driver.stop();
+        auto t6 = clock::now();
+        samples["phase_blob_load_us"].push_back(us(t0, t1));
+        samples["phase_handler_cold_start_us"].push_back(us(t1, t2));
+        samples["phase_keyring_us"].push_back(us(t2, t3));
+        samples["phase_message_parse_us"].push_back(us(t3, t4));
+        samples["phase_verify_us"].push_back(us(t4, t5));
+        samples["phase_stop_us"].push_back(us(t5, t6));
+    }
+    std::map<std::string, double> out;
+    for (auto& [name, values] : samples) out[name] = std::round(median(std::move(values)));
+    return out;
+}
+
 }  // namespace
 
 Result<std::vector<Row>> run_pgp(const Settings& settings)
@@ -91,6 +140,9 @@ Result<std::vector<Row>> run_pgp(const Settings& settings)
         row.extra["rounds"] = rounds;
         row.extra["umd_max_rss_kib"] = umd_rss;
         row.extra["gpgv_max_rss_kib"] = gpgv_rss;
+        auto phases = one_shot_phases(*file, std::min(rounds, 20u));
+        if (!phases) return std::unexpected(phases.error());
+        for (const auto& [name, value] : *phases) row.extra[name] = value;
         rows.push_back(std::move(row));
     }
 

@@ -4,6 +4,7 @@
 #include "drivers/pgp/trusted/keyring.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "drivers/pgp/trusted/signature_check.h"
 #include "drivers/pgp/trusted/signature_hash.h"
@@ -68,9 +69,9 @@ Result<HashedFacts> verify_self(const Signature& sig, const ValidatedKey& signer
     return std::move(*facts);
 }
 
-ValidatedKey::Binding binding_of(const HashedFacts& facts)
+ValidatedKey::Binding binding_of(const HashedFacts& facts, std::uint32_t order)
 {
-    return {*facts.created, facts.expires_after.value_or(0), facts.key_expires_after.value_or(0), facts.key_flags};
+    return {*facts.created, facts.expires_after.value_or(0), facts.key_expires_after.value_or(0), facts.key_flags, order};
 }
 
 ValidatedKey::Revocation revocation_of(const HashedFacts& facts)
@@ -82,9 +83,10 @@ ValidatedKey::Revocation revocation_of(const HashedFacts& facts)
     return {*facts.created, !soft};
 }
 
-void add_self_signature(ValidatedCertificate& vc, const Certificate& cert, const Certificate::Bound& bound,
-                        const Policy& policy, std::vector<bool>& uid_valid)
+void add_self_signature(ValidatedCertificate& vc, const Certificate& cert, std::uint32_t order, const Policy& policy,
+                        std::vector<bool>& uid_valid)
 {
+    const Certificate::Bound& bound = cert.signatures[order];
     const Signature& sig = bound.signature;
     const ValidatedKey& primary = vc.primary;
     auto reject = [&](const Error& e) {
@@ -95,7 +97,7 @@ void add_self_signature(ValidatedCertificate& vc, const Certificate& cert, const
         if (sig.type != 0x1F && sig.type != 0x20) return reject({Errc::rejected, "wrong type for a key signature"});
         auto facts = verify_self(sig, primary, policy, [&](SignatureHasher& h) { h.update_key(primary.key); });
         if (!facts) return reject(facts.error());
-        if (sig.type == 0x1F) vc.primary.bindings.push_back(binding_of(*facts));
+        if (sig.type == 0x1F) vc.primary.bindings.push_back(binding_of(*facts, order));
         else vc.primary.revocations.push_back(revocation_of(*facts));
         return;
     }
@@ -112,7 +114,7 @@ void add_self_signature(ValidatedCertificate& vc, const Certificate& cert, const
         if (!facts) return reject(facts.error());
         // A user ID revocation does not revoke the key; the self-certification still binds it.
         if (cert_sig) {
-            vc.primary.bindings.push_back(binding_of(*facts));
+            vc.primary.bindings.push_back(binding_of(*facts, order));
             uid_valid[bound.target] = true;
         }
         return;
@@ -135,7 +137,7 @@ void add_self_signature(ValidatedCertificate& vc, const Certificate& cert, const
         if (sig.type != 0x18 && sig.type != 0x28) return reject({Errc::rejected, "wrong type for a subkey signature"});
         auto facts = verify_self(sig, primary, policy, feed);
         if (!facts) return reject(facts.error());
-        if (sig.type == 0x18) sub.bindings.push_back(binding_of(*facts));
+        if (sig.type == 0x18) sub.bindings.push_back(binding_of(*facts, order));
         else sub.revocations.push_back(revocation_of(*facts));
         return;
     }
@@ -153,15 +155,38 @@ ValidatedCertificate identify_keys(const Certificate& cert)
     return vc;
 }
 
-/// Phase two, on first use: OpenSSL keys and every self-signature.
-void verify_self_signatures(ValidatedCertificate& vc, const Certificate& cert, const Policy& policy)
+/// A self-signature that binds the primary key itself (a direct-key signature or
+/// a self-certification of a user ID): the kind find() lets wait.
+bool binds_primary(const Signature& sig, const ValidatedKey& primary)
+{
+    bool direct = sig.context == SigContext::primary_key && sig.type == 0x1F;
+    bool user_id = sig.context == SigContext::user_id && sig.type >= 0x10 && sig.type <= 0x13;
+    return (direct || user_id) && !names_other_issuer(sig, primary);
+}
+
+/// Phase two, on first use: OpenSSL keys and the self-signatures. With `defer`,
+/// the primary's bindings go there (newest first) instead of being verified.
+void verify_self_signatures(ValidatedCertificate& vc, const Certificate& cert, const Policy& policy,
+                            std::vector<bool>& uid_valid, std::vector<Keyring::Deferred>* defer)
 {
     make_key(vc.primary, policy);
     for (ValidatedKey& sub : vc.subkeys) make_key(sub, policy);
-    std::vector<bool> uid_valid(cert.user_ids.size(), false);
-    for (const auto& bound : cert.signatures) add_self_signature(vc, cert, bound, policy, uid_valid);
-    for (std::size_t i = 0; i < cert.user_ids.size(); ++i)
-        if (uid_valid[i]) vc.user_ids.push_back(cert.user_ids[i]);
+    for (std::uint32_t i = 0; i < cert.signatures.size(); ++i) {
+        const Signature& sig = cert.signatures[i].signature;
+        if (defer && binds_primary(sig, vc.primary)) {
+            auto facts = walk_hashed_area(sig.hashed_area);
+            if (facts && facts->created) {
+                defer->push_back({i, *facts->created, facts->expires_after.value_or(0), facts->key_flags.has_value()});
+                continue;
+            }
+            // Without a creation time it binds nothing: verified (and rejected) now.
+        }
+        add_self_signature(vc, cert, i, policy, uid_valid);
+    }
+    if (defer)
+        std::ranges::sort(*defer, [](const Keyring::Deferred& a, const Keyring::Deferred& b) {
+            return a.created != b.created ? a.created > b.created : a.index > b.index;
+        });
 }
 
 bool revoked_at(const ValidatedKey& key, std::int64_t t)
@@ -169,14 +194,26 @@ bool revoked_at(const ValidatedKey& key, std::int64_t t)
     return std::ranges::any_of(key.revocations, [&](const auto& r) { return r.hard || r.created <= t; });
 }
 
+/// Of two bindings made at the same second, the later in the certificate counts.
+bool newer(const ValidatedKey::Binding& a, const ValidatedKey::Binding& b)
+{
+    return a.created != b.created ? a.created > b.created : a.order > b.order;
+}
+
+/// Whether a binding made at `created` and expiring `expires` seconds later is
+/// one binding_at() and flags_at() consider at t.
+bool in_force_at(std::uint32_t created, std::uint32_t expires, std::int64_t t)
+{
+    return created <= t && (expires == 0 || t < std::int64_t{created} + expires);
+}
+
 /// The newest binding made at or before t and still alive at t.
 const ValidatedKey::Binding* binding_at(const ValidatedKey& key, std::int64_t t)
 {
     const ValidatedKey::Binding* best = nullptr;
     for (const auto& b : key.bindings) {
-        if (b.created > t) continue;
-        if (b.sig_expires_after != 0 && t >= std::int64_t{b.created} + b.sig_expires_after) continue;
-        if (!best || b.created >= best->created) best = &b;
+        if (!in_force_at(b.created, b.sig_expires_after, t)) continue;
+        if (!best || newer(b, *best)) best = &b;
     }
     return best;
 }
@@ -188,7 +225,7 @@ std::optional<std::uint8_t> flags_at(const ValidatedKey& key, std::int64_t t)
     for (const auto& b : key.bindings) {
         if (b.created > t || !b.key_flags) continue;
         if (b.sig_expires_after != 0 && t >= std::int64_t{b.created} + b.sig_expires_after) continue;
-        if (!best || b.created >= best->created) best = &b;
+        if (!best || newer(b, *best)) best = &b;
     }
     return best ? best->key_flags : std::nullopt;
 }
@@ -279,7 +316,9 @@ Result<Keyring> Keyring::from(std::vector<Parsed> parsed, const Policy& policy)
     }
     ring.policy_ = policy;
     for (const Certificate& cert : merged) ring.certs_.push_back(identify_keys(cert));
-    ring.complete_.assign(merged.size(), false);
+    ring.depth_.assign(merged.size(), Depth::none);
+    ring.deferred_.resize(merged.size());
+    ring.uid_valid_.resize(merged.size());
     ring.sources_ = std::move(merged);
     for (std::size_t c = 0; c < ring.certs_.size(); ++c) {
         const auto& vc = ring.certs_[c];
@@ -290,17 +329,61 @@ Result<Keyring> Keyring::from(std::vector<Parsed> parsed, const Policy& policy)
     return ring;
 }
 
-void Keyring::complete(std::size_t index) const
+void Keyring::prepare(std::size_t index, Depth depth) const
 {
-    std::lock_guard guard(*lock_);
-    if (complete_[index]) return;
-    verify_self_signatures(certs_[index], sources_[index], policy_);
-    complete_[index] = true;
+    ValidatedCertificate& vc = certs_[index];
+    const Certificate& cert = sources_[index];
+    if (depth_[index] == Depth::none) {
+        uid_valid_[index].assign(cert.user_ids.size(), false);
+        verify_self_signatures(vc, cert, policy_, uid_valid_[index], depth == Depth::signing ? &deferred_[index] : nullptr);
+        depth_[index] = Depth::signing;
+    }
+    if (depth == Depth::complete && depth_[index] != Depth::complete) {
+        for (const Deferred& d : deferred_[index]) add_self_signature(vc, cert, d.index, policy_, uid_valid_[index]);
+        deferred_[index].clear();
+        for (std::size_t i = 0; i < cert.user_ids.size(); ++i)
+            if (uid_valid_[index][i]) vc.user_ids.push_back(cert.user_ids[i]);
+        depth_[index] = Depth::complete;
+    }
+}
+
+void Keyring::settle_primary(std::size_t index, std::int64_t t) const
+{
+    ValidatedCertificate& vc = certs_[index];
+    // binding_at() and flags_at() pick the newest binding in force at t (by creation
+    // time, then position), flags_at() among those stating key flags. A deferred
+    // binding not in force at t, or older than the valid ones already found for
+    // both questions, cannot change either answer; the rest is verified, newest first.
+    using Rank = std::pair<std::uint32_t, std::uint32_t>;   // (created, position)
+    std::optional<Rank> newest, newest_with_flags;
+    auto note = [&](const ValidatedKey::Binding& b) {
+        if (!in_force_at(b.created, b.sig_expires_after, t)) return;
+        Rank rank{b.created, b.order};
+        if (!newest || rank > *newest) newest = rank;
+        if (b.key_flags && (!newest_with_flags || rank > *newest_with_flags)) newest_with_flags = rank;
+    };
+    for (const auto& b : vc.primary.bindings) note(b);
+    auto& deferred = deferred_[index];
+    for (auto it = deferred.begin(); it != deferred.end();) {
+        Rank rank{it->created, it->index};
+        bool can_decide = in_force_at(it->created, it->expires, t) &&
+                          (!newest || rank > *newest ||
+                           (it->states_flags && (!newest_with_flags || rank > *newest_with_flags)));
+        if (!can_decide) {
+            ++it;
+            continue;
+        }
+        std::size_t before = vc.primary.bindings.size();
+        add_self_signature(vc, sources_[index], it->index, policy_, uid_valid_[index]);
+        if (vc.primary.bindings.size() > before) note(vc.primary.bindings.back());
+        it = deferred.erase(it);
+    }
 }
 
 const std::vector<ValidatedCertificate>& Keyring::certificates() const
 {
-    for (std::size_t i = 0; i < certs_.size(); ++i) complete(i);
+    std::lock_guard guard(*lock_);
+    for (std::size_t i = 0; i < certs_.size(); ++i) prepare(i, Depth::complete);
     return certs_;
 }
 
@@ -321,15 +404,24 @@ std::vector<Keyring::Candidate> Keyring::find(const std::vector<Bytes>& issuers)
             if (issuer.size() != 8 && key->fingerprint != issuer) continue;
             bool seen = std::ranges::any_of(out, [&](const Candidate& c) { return c.key == key; });
             if (seen) continue;
-            complete(it->second.first);
+            {
+                std::lock_guard guard(*lock_);
+                prepare(it->second.first, Depth::signing);
+            }
             out.push_back({&cert, key});
         }
     }
     return out;
 }
 
-Status usable_for_signing(const ValidatedCertificate& cert, const ValidatedKey& key, std::int64_t t, const Policy&)
+Status Keyring::usable_for_signing(const Candidate& candidate, std::int64_t t) const
 {
+    std::lock_guard guard(*lock_);
+    auto index = static_cast<std::size_t>(candidate.cert - certs_.data());
+    if (index >= certs_.size() || depth_[index] == Depth::none) return fail(Errc::rejected, "key not from this keyring");
+    settle_primary(index, t);
+    const ValidatedCertificate& cert = *candidate.cert;
+    const ValidatedKey& key = *candidate.key;
     if (auto ok = alive_at(cert.primary, t, "primary key"); !ok) return ok;
     if (&key != &cert.primary) {
         if (auto ok = alive_at(key, t, "subkey"); !ok) return ok;

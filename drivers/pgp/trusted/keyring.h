@@ -5,7 +5,15 @@
 // self-signature (certifications, direct-key signatures, subkey bindings,
 // back-signatures, revocations) over data it rebuilds from the fields. What
 // survives is time-independent; whether a key may sign at a given time is
-// answered later by usable_for_signing(), against the policy.
+// answered later by Keyring::usable_for_signing(), against the policy.
+//
+// A certificate is looked at in one of two depths. find() prepares it for
+// signing: OpenSSL keys, revocations, subkey bindings and back-signatures are
+// verified at once, but the primary key's own bindings (user ID
+// self-certifications, direct-key signatures; an archive key re-certified
+// every year has many) wait: usable_for_signing() verifies, newest first, only
+// those that can decide the answer at the signature's time. certificates()
+// verifies everything (for `pgp show`). Both give the same verdicts.
 #pragma once
 
 #include <map>
@@ -34,6 +42,7 @@ struct ValidatedKey {
         std::uint32_t sig_expires_after = 0;          ///< 0 = never
         std::uint32_t key_expires_after = 0;          ///< 0 = never
         std::optional<std::uint8_t> key_flags;
+        std::uint32_t order = 0;                      ///< position in the certificate: breaks ties of `created`
     };
     std::vector<Binding> bindings;
     struct Revocation {
@@ -71,24 +80,37 @@ public:
         const ValidatedKey* key;
     };
     /// Keys whose key ID or fingerprint matches one of the issuer identifiers (8,
-    /// 20 or 32 bytes), their certificates' self-signatures verified.
+    /// 20 or 32 bytes), their certificates prepared for signing (see above).
     std::vector<Candidate> find(const std::vector<Bytes>& issuers) const;
 
+    /// Whether the candidate's key may make a data signature at time `t`: the
+    /// primary is bound and alive, neither is expired or revoked at `t`, and a
+    /// subkey has a binding with the signing flag and a back-signature. Verifies
+    /// first the primary key's bindings that can decide it.
+    Status usable_for_signing(const Candidate& candidate, std::int64_t t) const;
+
+    /// A primary-key binding whose verification waits (exposed for the implementation).
+    struct Deferred {
+        std::uint32_t index;      ///< into Certificate::signatures
+        std::uint32_t created;    ///< as its hashed area states (the same bytes are verified)
+        std::uint32_t expires;    ///< signature expiration, 0 = never
+        bool states_flags;
+    };
+
 private:
-    void complete(std::size_t index) const;
+    enum class Depth : std::uint8_t { none, signing, complete };
+    void prepare(std::size_t index, Depth depth) const;   ///< caller holds lock_
+    void settle_primary(std::size_t index, std::int64_t t) const;   ///< caller holds lock_
 
     Policy policy_;
     std::vector<Certificate> sources_;
     mutable std::vector<ValidatedCertificate> certs_;   ///< fixed size after from(): pointers stay valid
-    mutable std::vector<bool> complete_;
+    mutable std::vector<Depth> depth_;
+    mutable std::vector<std::vector<Deferred>> deferred_;   ///< newest first
+    mutable std::vector<std::vector<bool>> uid_valid_;
     std::unique_ptr<std::mutex> lock_ = std::make_unique<std::mutex>();
     std::multimap<Bytes, std::pair<std::size_t, std::ptrdiff_t>> by_key_id_;   ///< → (cert, subkey or -1)
 };
-
-/// Whether `key` of `cert` may make a data signature at time `t` under `policy`:
-/// the primary is bound and alive, neither is expired or revoked at `t`, and a
-/// subkey has a binding with the signing flag and a back-signature.
-Status usable_for_signing(const ValidatedCertificate& cert, const ValidatedKey& key, std::int64_t t, const Policy& policy);
 
 /// Hash policy: whether `hash_algorithm` is acceptable for a signature created at
 /// `created`; self-signatures may still use SHA-1/RIPEMD-160 before the cutoff.

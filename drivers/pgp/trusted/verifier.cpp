@@ -117,7 +117,7 @@ void feed(Pending& p, ByteView data, Bytes& scratch)
 }
 
 /// Finishes the hash and tries every candidate key; records a good signer or the reason.
-void judge(Pending& p, const Keyring& keyring, const Policy& policy, Verdict& verdict)
+void judge(Pending& p, const Keyring& keyring, const Policy&, Verdict& verdict)
 {
     const Signature& sig = *p.sig;
     std::string issuer = first_issuer(sig, p.hasher ? &p.facts : nullptr);
@@ -157,7 +157,7 @@ void judge(Pending& p, const Keyring& keyring, const Policy& policy, Verdict& ve
         Status ok = [&]() -> Status {
             if (sig.version != c.key->key.version)
                 return fail(Errc::rejected, "v{} signature by a v{} key", sig.version, c.key->key.version);
-            if (auto u = usable_for_signing(*c.cert, *c.key, *p.facts.created, policy); !u) return u;
+            if (auto u = keyring.usable_for_signing(c, *p.facts.created); !u) return u;
             return check_signature_values(*c.key->public_key, sig, p.hasher->algorithm(), *digest);
         }();
         if (ok) {
