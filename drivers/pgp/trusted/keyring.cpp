@@ -347,13 +347,14 @@ void Keyring::prepare(std::size_t index, Depth depth) const
     }
 }
 
-void Keyring::settle_primary(std::size_t index, std::int64_t t) const
+void Keyring::settle_primary(std::size_t index, std::int64_t t, bool primary_signs) const
 {
     ValidatedCertificate& vc = certs_[index];
     // binding_at() and flags_at() pick the newest binding in force at t (by creation
-    // time, then position), flags_at() among those stating key flags. A deferred
-    // binding not in force at t, or older than the valid ones already found for
-    // both questions, cannot change either answer; the rest is verified, newest first.
+    // time, then position), flags_at() among those stating key flags; the primary's
+    // flags only matter when it makes the signature itself. A deferred binding not
+    // in force at t, or older than the valid ones already found for the questions
+    // asked, cannot change an answer; the rest is verified, newest first.
     using Rank = std::pair<std::uint32_t, std::uint32_t>;   // (created, position)
     std::optional<Rank> newest, newest_with_flags;
     auto note = [&](const ValidatedKey::Binding& b) {
@@ -368,7 +369,7 @@ void Keyring::settle_primary(std::size_t index, std::int64_t t) const
         Rank rank{it->created, it->index};
         bool can_decide = in_force_at(it->created, it->expires, t) &&
                           (!newest || rank > *newest ||
-                           (it->states_flags && (!newest_with_flags || rank > *newest_with_flags)));
+                           (primary_signs && it->states_flags && (!newest_with_flags || rank > *newest_with_flags)));
         if (!can_decide) {
             ++it;
             continue;
@@ -419,7 +420,7 @@ Status Keyring::usable_for_signing(const Candidate& candidate, std::int64_t t) c
     std::lock_guard guard(*lock_);
     auto index = static_cast<std::size_t>(candidate.cert - certs_.data());
     if (index >= certs_.size() || depth_[index] == Depth::none) return fail(Errc::rejected, "key not from this keyring");
-    settle_primary(index, t);
+    settle_primary(index, t, candidate.key == &candidate.cert->primary);
     const ValidatedCertificate& cert = *candidate.cert;
     const ValidatedKey& key = *candidate.key;
     if (auto ok = alive_at(cert.primary, t, "primary key"); !ok) return ok;

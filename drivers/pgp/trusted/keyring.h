@@ -100,7 +100,10 @@ public:
 private:
     enum class Depth : std::uint8_t { none, signing, complete };
     void prepare(std::size_t index, Depth depth) const;   ///< caller holds lock_
-    void settle_primary(std::size_t index, std::int64_t t) const;   ///< caller holds lock_
+    /// Verifies the deferred primary-key bindings that can decide usable_for_signing()
+    /// at t (`primary_signs`: the primary key itself made the signature, so its key
+    /// flags count). Caller holds lock_.
+    void settle_primary(std::size_t index, std::int64_t t, bool primary_signs) const;
 
     Policy policy_;
     std::vector<Certificate> sources_;
