@@ -149,7 +149,6 @@ Status Driver::ensure_started_locked()
         }
         process_ = std::move(*spawned);
     }
-    if (options_.spare_handler) spare_->prepare(*blob_, options_.spawn);
     if (stats_.starts++ > 0) ++stats_.restarts;
     stats_.state = DriverState::running;
     stats_.pid = process_->pid();
@@ -166,7 +165,16 @@ Result<Reply> Driver::send_recv(std::uint8_t type, ByteView request)
 {
     std::lock_guard guard(lock_);
     if (auto s = ensure_started_locked(); !s) return std::unexpected(s.error());
-    return exchange_locked(type, request);
+    auto reply = exchange_locked(type, request);
+    prepare_spare_locked();
+    return reply;
+}
+
+void Driver::prepare_spare_locked()
+{
+    // After the exchange, not at the start: the next spare's start (namespaces, exec)
+    // would otherwise compete for the CPUs with the first request of the new handler.
+    if (options_.spare_handler && blob_ && stats_.state != DriverState::failed) spare_->prepare(*blob_, options_.spawn);
 }
 
 Result<Reply> Driver::send_recv_locked(std::uint8_t type, ByteView request)
@@ -254,6 +262,7 @@ Result<Bytes> Driver::send_recv_raw(ByteView request)
     }
     ++stats_.requests;
     consecutive_failures_ = 0;
+    prepare_spare_locked();
     return reply;
 }
 

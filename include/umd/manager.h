@@ -127,6 +127,7 @@ private:
     /// handler's fate (signal, sandbox violation, stderr tail) attached.
     Error fail_locked(Error error);
     void note_failure_locked(const Error& error);
+    void prepare_spare_locked();
 
     mutable std::mutex lock_;
     std::string name_;
