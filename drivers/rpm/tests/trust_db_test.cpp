@@ -1,8 +1,11 @@
 // drivers/rpm/tests/trust_db_test.cpp — the LMDB trust database: add, lookup, check,
 // remove, list, batches, a writer SIGKILLed in the middle of a batch, and the
 // allocation-free membership query `contains` (sizes, snapshots, many reader
-// threads while a writer thread or another process commits).
+// threads while a writer thread or another process commits), and the digests
+// index behind it: checked against the files tree with raw LMDB reads, and
+// built when a database written before it existed is opened for writing.
 #include <gtest/gtest.h>
+#include <lmdb.h>
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -12,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <new>
 #include <thread>
 
@@ -457,6 +461,243 @@ TEST_F(TrustDbTest, ContainsFromManyThreadsWhileAnotherProcessCommits)
     EXPECT_EQ(check.order_violations.load(), 0u);
     for (const Bytes& d : added) EXPECT_TRUE(*db->contains(digest_algo::sha256, d));
     EXPECT_FALSE(*db->contains(digest_algo::sha256, raw_sha256("d")));
+}
+
+// ---- The digests index, read with raw LMDB calls (independent of TrustDb) ----
+
+struct RawEnv {
+    MDB_env* env = nullptr;
+    explicit RawEnv(const std::string& path, bool read_only)
+    {
+        EXPECT_EQ(mdb_env_create(&env), 0);
+        EXPECT_EQ(mdb_env_set_maxdbs(env, 8), 0);
+        EXPECT_EQ(mdb_env_set_mapsize(env, std::size_t{1} << 30), 0);
+        if (!read_only) std::filesystem::create_directories(path);
+        EXPECT_EQ(mdb_env_open(env, path.c_str(), MDB_NOTLS | (read_only ? MDB_RDONLY : 0u), 0644), 0);
+    }
+    ~RawEnv() { mdb_env_close(env); }
+    RawEnv(const RawEnv&) = delete;
+    RawEnv& operator=(const RawEnv&) = delete;
+};
+
+using Counts = std::map<Bytes, std::uint32_t>;
+
+/// Everything a sub-database holds, as key → value.
+std::optional<std::map<Bytes, Bytes>> read_all(MDB_txn* txn, const char* name)
+{
+    MDB_dbi dbi = 0;
+    if (mdb_dbi_open(txn, name, 0, &dbi) != 0) return std::nullopt;
+    MDB_cursor* c = nullptr;
+    EXPECT_EQ(mdb_cursor_open(txn, dbi, &c), 0);
+    std::map<Bytes, Bytes> out;
+    MDB_val k, v;
+    for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        auto b = [](const MDB_val& x) { return Bytes(static_cast<const std::uint8_t*>(x.mv_data), static_cast<const std::uint8_t*>(x.mv_data) + x.mv_size); };
+        out.emplace(b(k), b(v));
+    }
+    mdb_cursor_close(c);
+    return out;
+}
+
+/// What a database says about its digests: counted from the files tree (sha256
+/// keys: [8][32-byte digest][nevra][index]), read from the index, and the format.
+struct IndexState {
+    Counts from_files;
+    std::optional<Counts> index;   // nullopt: no digests database
+    std::optional<std::uint32_t> format;
+};
+
+std::uint32_t le32(const Bytes& b) { return b.size() == 4 ? b[0] | b[1] << 8 | b[2] << 16 | static_cast<std::uint32_t>(b[3]) << 24 : 0xffffffff; }
+
+IndexState read_index_state(const std::string& path)
+{
+    RawEnv env(path, true);
+    MDB_txn* txn = nullptr;
+    EXPECT_EQ(mdb_txn_begin(env.env, nullptr, MDB_RDONLY, &txn), 0);
+    IndexState st;
+    for (const auto& [k, v] : read_all(txn, "files").value_or(std::map<Bytes, Bytes>{})) {
+        EXPECT_EQ(k[0], digest_algo::sha256);
+        ++st.from_files[Bytes(k.begin(), k.begin() + 33)];
+    }
+    if (auto idx = read_all(txn, "digests")) {
+        st.index = Counts{};
+        for (const auto& [k, v] : *idx) (*st.index)[k] = le32(v);
+    }
+    if (auto meta = read_all(txn, "meta")) {
+        const std::string key = "format";
+        if (auto it = meta->find(Bytes(key.begin(), key.end())); it != meta->end()) st.format = le32(it->second);
+    }
+    mdb_txn_abort(txn);
+    return st;
+}
+
+Bytes sha256_key(const std::string& content)
+{
+    Bytes k = raw_sha256(content);
+    k.insert(k.begin(), static_cast<std::uint8_t>(digest_algo::sha256));
+    return k;
+}
+
+/// The index holds exactly one key per digest of the files tree, with its count.
+void expect_index_agrees(const std::string& path, const Counts& expected)
+{
+    const IndexState st = read_index_state(path);
+    ASSERT_TRUE(st.index) << "no digests index";
+    EXPECT_EQ(*st.index, st.from_files);
+    EXPECT_EQ(st.from_files, expected);
+    EXPECT_EQ(st.format, 2u);
+}
+
+TEST_F(TrustDbTest, DigestIndexAgreesWithFilesAfterAddReAddAndRemove)
+{
+    auto check = [&](const Counts& expected) { expect_index_agrees(db(), expected); };
+    {
+        auto db = TrustDb::open(this->db());
+        ASSERT_TRUE(db) << db.error().message;
+    }
+    check({});
+    {
+        auto db = TrustDb::open(this->db());
+        ASSERT_TRUE(db->add(make_package("alpha", "old\n")));
+        ASSERT_TRUE(db->add(make_package("beta", "shared\n")));
+        ASSERT_TRUE(db->add(make_package("gamma", "shared\n")));
+    }
+    check({{sha256_key("old\n"), 1}, {sha256_key("shared\n"), 2}});
+    {
+        // Re-adding a NEVRA replaces its entries: the old digest leaves the index.
+        auto db = TrustDb::open(this->db());
+        ASSERT_TRUE(db->add(make_package("alpha", "new\n")));
+        ASSERT_TRUE(db->add(make_package("alpha", "new\n")));   // the same again: still counted once
+        EXPECT_FALSE(*db->contains(digest_algo::sha256, raw_sha256("old\n")));
+        EXPECT_TRUE(*db->contains(digest_algo::sha256, raw_sha256("new\n")));
+    }
+    check({{sha256_key("new\n"), 1}, {sha256_key("shared\n"), 2}});
+    {
+        auto db = TrustDb::open(this->db());
+        ASSERT_TRUE(db->remove("beta-1-1.noarch"));
+        EXPECT_TRUE(*db->contains(digest_algo::sha256, raw_sha256("shared\n")));   // gamma still vouches
+    }
+    check({{sha256_key("new\n"), 1}, {sha256_key("shared\n"), 1}});
+    {
+        auto db = TrustDb::open(this->db());
+        ASSERT_TRUE(db->remove("gamma-1-1.noarch"));
+        EXPECT_FALSE(*db->contains(digest_algo::sha256, raw_sha256("shared\n")));
+        // A batch, then removing everything, leaves both trees empty.
+        VerifiedPackage a = make_package("delta", "delta\n"), b = make_package("epsilon", "shared\n");
+        std::vector<const VerifiedPackage*> batch = {&a, &b};
+        ASSERT_TRUE(db->add_batch(batch));
+        ASSERT_TRUE(db->remove("delta-1-1.noarch"));
+        ASSERT_TRUE(db->remove("epsilon-1-1.noarch"));
+        ASSERT_TRUE(db->remove("alpha-1-1.noarch"));
+    }
+    check({});
+}
+
+/// Writes a database as the format before the index had it (files and packages
+/// only, no meta), with raw LMDB calls. Each package vouches for one sha256 file.
+void write_old_format(const std::string& path, const std::vector<std::pair<std::string, std::string>>& packages)
+{
+    RawEnv env(path, false);
+    MDB_txn* txn = nullptr;
+    ASSERT_EQ(mdb_txn_begin(env.env, nullptr, 0, &txn), 0);
+    MDB_dbi files = 0, pkgs = 0;
+    ASSERT_EQ(mdb_dbi_open(txn, "files", MDB_CREATE, &files), 0);
+    ASSERT_EQ(mdb_dbi_open(txn, "packages", MDB_CREATE, &pkgs), 0);
+    for (const auto& [nevra, content] : packages) {
+        const Bytes digest = raw_sha256(content);
+        const std::uint32_t index = 0;
+        Bytes key = sha256_key(content);
+        key.insert(key.end(), nevra.begin(), nevra.end());
+        key.insert(key.end(), {0, 0, 0, 0});   // file index 0, big-endian
+        ByteWriter value;
+        value.u32(0100644);
+        value.bytes(as_bytes("/opt/" + nevra + "/file"));
+        MDB_val k = {key.size(), key.data()}, v = {value.data().size(), const_cast<std::uint8_t*>(value.data().data())};
+        ASSERT_EQ(mdb_put(txn, files, &k, &v, 0), 0);
+        ByteWriter rec;   // signer 1, header sha256 2, added 3 (u64), algo 4 (u32), entry 5 ([index u32][digest])
+        rec.record(1, as_bytes(std::string("OLDSIGNER")));
+        rec.record(2, as_bytes(std::string(64, '0')));
+        auto at = rec.begin_record(3);
+        rec.u64(1700000000);
+        rec.end_record(at);
+        at = rec.begin_record(4);
+        rec.u32(digest_algo::sha256);
+        rec.end_record(at);
+        at = rec.begin_record(5);
+        rec.u32(index);
+        rec.bytes(digest);
+        rec.end_record(at);
+        MDB_val pk = {nevra.size(), const_cast<char*>(nevra.data())}, pv = {rec.data().size(), const_cast<std::uint8_t*>(rec.data().data())};
+        ASSERT_EQ(mdb_put(txn, pkgs, &pk, &pv, 0), 0);
+    }
+    ASSERT_EQ(mdb_txn_commit(txn), 0);
+}
+
+TEST_F(TrustDbTest, DatabaseWithoutIndexIsAnsweredReadOnlyAndMigratedOnWritableOpen)
+{
+    ASSERT_NO_FATAL_FAILURE(write_old_format(db(), {{"one-1-1.noarch", "shared\n"}, {"two-1-1.noarch", "shared\n"}, {"three-1-1.noarch", "three\n"}}));
+    const IndexState before = read_index_state(db());
+    ASSERT_FALSE(before.index);
+    ASSERT_FALSE(before.format);
+
+    // Read-only: answered from the files tree; the database is left as it is.
+    auto ro = TrustDb::open(db(), {.read_only = true});
+    ASSERT_TRUE(ro) << ro.error().message;
+    EXPECT_TRUE(*ro->contains(digest_algo::sha256, raw_sha256("shared\n")));
+    EXPECT_TRUE(*ro->contains(digest_algo::sha256, raw_sha256("three\n")));
+    EXPECT_FALSE(*ro->contains(digest_algo::sha256, raw_sha256("absent\n")));
+    Bytes next = raw_sha256("three\n");
+    ++next.back();
+    EXPECT_FALSE(*ro->contains(digest_algo::sha256, next));
+    EXPECT_EQ(ro->lookup(digest_algo::sha256, raw_sha256("shared\n"))->size(), 2u);
+    EXPECT_EQ(ro->list()->size(), 3u);
+    EXPECT_FALSE(read_index_state(db()).index);
+
+    // Writable: the index is built from files in the open transaction.
+    {
+        auto rw = TrustDb::open(db());
+        ASSERT_TRUE(rw) << rw.error().message;
+        EXPECT_TRUE(*rw->contains(digest_algo::sha256, raw_sha256("shared\n")));
+        EXPECT_FALSE(*rw->contains(digest_algo::sha256, raw_sha256("absent\n")));
+    }
+    expect_index_agrees(db(), {{sha256_key("shared\n"), 2}, {sha256_key("three\n"), 1}});
+
+    // Packages written before the migration are removed exactly, index included;
+    // the read-only handle opened before the migration still answers right (from files).
+    {
+        auto rw = TrustDb::open(db());
+        ASSERT_TRUE(rw->remove("one-1-1.noarch"));
+        EXPECT_TRUE(*rw->contains(digest_algo::sha256, raw_sha256("shared\n")));
+        EXPECT_TRUE(*ro->contains(digest_algo::sha256, raw_sha256("shared\n")));
+        ASSERT_TRUE(rw->remove("two-1-1.noarch"));
+        EXPECT_FALSE(*rw->contains(digest_algo::sha256, raw_sha256("shared\n")));
+        EXPECT_FALSE(*ro->contains(digest_algo::sha256, raw_sha256("shared\n")));
+        EXPECT_TRUE(*ro->contains(digest_algo::sha256, raw_sha256("three\n")));
+        ASSERT_TRUE(rw->add(make_package("four", "four\n")));
+    }
+    expect_index_agrees(db(), {{sha256_key("three\n"), 1}, {sha256_key("four\n"), 1}});
+    // A second writable open finds the index and leaves it alone.
+    ASSERT_TRUE(TrustDb::open(db()));
+    expect_index_agrees(db(), {{sha256_key("three\n"), 1}, {sha256_key("four\n"), 1}});
+}
+
+TEST_F(TrustDbTest, NewerFormatIsRefusedForWriting)
+{
+    {
+        RawEnv env(db(), false);
+        MDB_txn* txn = nullptr;
+        ASSERT_EQ(mdb_txn_begin(env.env, nullptr, 0, &txn), 0);
+        MDB_dbi meta = 0;
+        ASSERT_EQ(mdb_dbi_open(txn, "meta", MDB_CREATE, &meta), 0);
+        std::string key = "format";
+        std::uint8_t three[4] = {3, 0, 0, 0};
+        MDB_val k = {key.size(), key.data()}, v = {4, three};
+        ASSERT_EQ(mdb_put(txn, meta, &k, &v, 0), 0);
+        ASSERT_EQ(mdb_txn_commit(txn), 0);
+    }
+    auto rw = TrustDb::open(db());
+    ASSERT_FALSE(rw);
+    EXPECT_NE(rw.error().message.find("newer"), std::string::npos) << rw.error().message;
 }
 
 }  // namespace

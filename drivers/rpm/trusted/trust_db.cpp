@@ -20,6 +20,11 @@ namespace {
 
 constexpr std::size_t max_nevra = 400;   // keeps files keys under LMDB's 511-byte limit
 
+/// The layout version kept in meta["format"]: 2 added the digests index. A
+/// database written before it has no meta (version 1).
+constexpr std::uint32_t format_version = 2;
+constexpr std::string_view format_key = "format";
+
 // Records of a packages value.
 enum : std::uint16_t { rec_signer = 1, rec_header_sha256 = 2, rec_added = 3, rec_algo = 4, rec_entry = 5 };
 
@@ -97,18 +102,43 @@ Result<DigestPrefix> digest_prefix(std::uint32_t algo, ByteView digest)
     return p;
 }
 
+/// How many entries vouch for a digest: the digests index value, u32 LE. A value
+/// that is not 4 bytes is read as 0 (never as "many"), so decrementing it deletes it.
+std::uint32_t vouch_count(const MDB_val& v)
+{
+    if (v.mv_size != 4) return 0;
+    return *ByteReader(view(v)).u32();
+}
+
+/// The digests index key of a files key: its [algo u8][digest] prefix. Fails on
+/// a key too short for its algorithm (a corrupt files tree: fail closed).
+Result<ByteView> index_key_of(const MDB_val& files_key)
+{
+    ByteView k = view(files_key);
+    const std::size_t size = k.empty() ? 0 : digest_size(k[0]);
+    if (size == 0 || k.size() < 1 + size + 4) return fail(Errc::internal, "trust db: corrupt file entry key of {} bytes", k.size());
+    return k.first(1 + size);
+}
+
 }  // namespace
 
 struct TrustDb::Env {
     std::unique_ptr<MDB_env, EnvClose> env;
     MDB_dbi files = 0;
     MDB_dbi packages = 0;
+    MDB_dbi digests = 0;   // valid when has_index
+    /// False only on a read-only handle of a database written before the index
+    /// existed (a writable open builds it): contains() then falls back to a range
+    /// query on `files`, which gives the same answers, only slower.
+    bool has_index = false;
 
-    /// A read transaction with a cursor on `files`; the transaction is reset while idle.
-    /// (Members in this order: the cursor closes first.)
+    /// A read transaction with a cursor on `files`; the transaction is reset while
+    /// idle. (Members in this order: the cursor closes first.) The cursor is only
+    /// renewed when a query needs it: contains() on the index reads with mdb_get.
     struct Reader {
         Txn txn;
         Cursor cursor;
+        bool cursor_current = false;   // bound to the current snapshot of txn
     };
     /// A borrowed reader, given back (reset) when it goes out of scope.
     class Lease {
@@ -120,7 +150,16 @@ struct TrustDb::Env {
         {
             if (r_.txn) env_->give_back(std::move(r_));
         }
-        MDB_cursor* cursor() const { return r_.cursor.get(); }
+        MDB_txn* txn() const { return r_.txn.get(); }
+        /// The files cursor, renewed to this lease's snapshot on first use.
+        Result<MDB_cursor*> files_cursor()
+        {
+            if (!r_.cursor_current) {
+                if (int rc = mdb_cursor_renew(r_.txn.get(), r_.cursor.get())) return lmdb_fail(rc, "renew cursor");
+                r_.cursor_current = true;
+            }
+            return r_.cursor.get();
+        }
 
     private:
         const Env* env_;
@@ -149,9 +188,8 @@ struct TrustDb::Env {
             }
         }
         if (r.txn) {
-            int rc = mdb_txn_renew(r.txn.get());
-            if (!rc) rc = mdb_cursor_renew(r.txn.get(), r.cursor.get());
-            if (rc) return lmdb_fail(rc, "renew read transaction");   // r closes
+            if (int rc = mdb_txn_renew(r.txn.get())) return lmdb_fail(rc, "renew read transaction");   // r closes
+            r.cursor_current = false;
             return Lease(*this, std::move(r));
         }
         MDB_txn* txn = nullptr;
@@ -160,6 +198,7 @@ struct TrustDb::Env {
         MDB_cursor* cursor = nullptr;
         if (int rc = mdb_cursor_open(txn, files, &cursor)) return lmdb_fail(rc, "cursor");
         r.cursor.reset(cursor);
+        r.cursor_current = true;
         return Lease(*this, std::move(r));
     }
 
@@ -170,6 +209,80 @@ struct TrustDb::Env {
         std::lock_guard lock(pool_mutex);
         if (idle.size() < max_idle_readers) idle.push_back(std::move(r));
     }
+
+    /// One more entry vouches for the digest `key` ([algo][digest]) — inside the
+    /// transaction that writes the entry, so index and files never disagree.
+    Status index_add(MDB_txn* txn, ByteView key) const
+    {
+        std::uint8_t one[4] = {1, 0, 0, 0};
+        MDB_val k = val(key), v = val(ByteView(one));
+        int rc = mdb_put(txn, digests, &k, &v, MDB_NOOVERWRITE);
+        if (rc == MDB_KEYEXIST) {   // v now holds the present count
+            ByteWriter w;
+            w.u32(vouch_count(v) + 1);
+            MDB_val nv = val(ByteView(w.data()));
+            rc = mdb_put(txn, digests, &k, &nv, 0);
+        }
+        return rc ? lmdb_fail(rc, "write digest index") : Status{};
+    }
+
+    /// One entry fewer vouches for `key`; the key goes at 0.
+    Status index_remove(MDB_txn* txn, ByteView key) const
+    {
+        MDB_val k = val(key), v;
+        int rc = mdb_get(txn, digests, &k, &v);
+        // Absent: nothing to take away (the index cannot claim more than files holds).
+        if (rc == MDB_NOTFOUND) return {};
+        if (rc) return lmdb_fail(rc, "read digest index");
+        if (std::uint32_t n = vouch_count(v); n > 1) {
+            ByteWriter w;
+            w.u32(n - 1);
+            MDB_val nv = val(ByteView(w.data()));
+            rc = mdb_put(txn, digests, &k, &nv, 0);
+        } else {
+            rc = mdb_del(txn, digests, &k, nullptr);
+        }
+        return rc ? lmdb_fail(rc, "write digest index") : Status{};
+    }
+
+    /// Fills the (empty) digests index from `files` inside `txn`: one key per
+    /// distinct [algo][digest] prefix, counting its entries. Files keys are sorted,
+    /// so a digest's entries are adjacent and the index is appended in order.
+    Status build_index(MDB_txn* txn) const
+    {
+        MDB_cursor* raw = nullptr;
+        if (int rc = mdb_cursor_open(txn, files, &raw)) return lmdb_fail(rc, "cursor");
+        Cursor cursor(raw);
+        std::array<std::uint8_t, 1 + 64> current{};
+        std::size_t current_size = 0;
+        std::uint32_t count = 0;
+        auto flush = [&]() -> Status {
+            if (count == 0) return {};
+            ByteWriter w;
+            w.u32(count);
+            MDB_val k = {current_size, current.data()}, v = val(ByteView(w.data()));
+            if (int rc = mdb_put(txn, digests, &k, &v, MDB_APPEND)) return lmdb_fail(rc, "build digest index");
+            return {};
+        };
+        MDB_val k, v;
+        int rc = mdb_cursor_get(raw, &k, &v, MDB_FIRST);
+        for (; rc == 0; rc = mdb_cursor_get(raw, &k, &v, MDB_NEXT)) {
+            auto prefix = index_key_of(k);
+            if (!prefix) return std::unexpected(prefix.error());
+            if (count > 0 && prefix->size() == current_size && std::memcmp(prefix->data(), current.data(), current_size) == 0) {
+                ++count;
+                continue;
+            }
+            if (auto s = flush(); !s) return s;
+            std::memcpy(current.data(), prefix->data(), prefix->size());
+            current_size = prefix->size();
+            count = 1;
+        }
+        if (rc != MDB_NOTFOUND) return lmdb_fail(rc, "read file entry");
+        return flush();
+    }
+
+    Status open_index(MDB_txn* txn, bool read_only);
 
     Result<Txn> begin(bool write) const
     {
@@ -199,7 +312,11 @@ struct TrustDb::Env {
             Bytes key = file_key(algo, *e.bytes(e.remaining()), nevra, *index);
             MDB_val fk = val(ByteView(key));
             rc = mdb_del(txn, files, &fk, nullptr);
-            if (rc && rc != MDB_NOTFOUND) return lmdb_fail(rc, "delete file entry");
+            if (rc == MDB_NOTFOUND) continue;   // not there: the index never counted it
+            if (rc) return lmdb_fail(rc, "delete file entry");
+            auto prefix = index_key_of(fk);
+            if (!prefix) return std::unexpected(prefix.error());
+            if (auto s = index_remove(txn, *prefix); !s) return std::unexpected(s.error());
         }
         if ((rc = mdb_del(txn, packages, &k, nullptr))) return lmdb_fail(rc, "delete package");
         return true;
@@ -232,7 +349,16 @@ struct TrustDb::Env {
             value.u32(f.mode);
             value.bytes(as_bytes(f.path));
             MDB_val k = val(ByteView(key)), v = val(ByteView(value.data()));
-            if (int rc = mdb_put(txn, files, &k, &v, 0)) return lmdb_fail(rc, "write file entry");
+            // Only a new entry counts in the index; an existing one (never after
+            // erase above, but the count must stay exact) is overwritten in place.
+            int rc = mdb_put(txn, files, &k, &v, MDB_NOOVERWRITE);
+            if (rc == MDB_KEYEXIST) {
+                v = val(ByteView(value.data()));
+                rc = mdb_put(txn, files, &k, &v, 0);
+            } else if (rc == 0) {
+                if (auto s = index_add(txn, ByteView(key).first(1 + digest.size())); !s) return s;
+            }
+            if (rc) return lmdb_fail(rc, "write file entry");
             at = rec.begin_record(rec_entry);
             rec.u32(static_cast<std::uint32_t>(i));
             rec.bytes(digest);
@@ -261,7 +387,7 @@ Result<TrustDb> TrustDb::open(const std::string& path, TrustDbOptions options)
     MDB_env* raw = nullptr;
     if (int rc = mdb_env_create(&raw)) return lmdb_fail(rc, "create environment");
     env->env.reset(raw);
-    if (int rc = mdb_env_set_maxdbs(raw, 4)) return lmdb_fail(rc, "set max dbs");
+    if (int rc = mdb_env_set_maxdbs(raw, 8)) return lmdb_fail(rc, "set max dbs");
     if (int rc = mdb_env_set_mapsize(raw, options.map_size)) return lmdb_fail(rc, "set map size");
     // MDB_NOTLS: read transactions are not tied to threads, so readers in any thread never block.
     unsigned flags = MDB_NOTLS | (options.read_only ? MDB_RDONLY : 0u);
@@ -277,8 +403,57 @@ Result<TrustDb> TrustDb::open(const std::string& path, TrustDbOptions options)
     unsigned dbflags = options.read_only ? 0u : MDB_CREATE;
     if (int rc = mdb_dbi_open(txn->get(), "files", dbflags, &env->files)) return lmdb_fail(rc, "open files db");
     if (int rc = mdb_dbi_open(txn->get(), "packages", dbflags, &env->packages)) return lmdb_fail(rc, "open packages db");
+    if (auto s = env->open_index(txn->get(), options.read_only); !s) return std::unexpected(s.error());
     if (int rc = mdb_txn_commit(txn->release())) return lmdb_fail(rc, "commit");
     return TrustDb(std::move(env));
+}
+
+/// Opens the digests index and the meta database inside the open transaction. A
+/// writable open of a database without the index (format 1) builds it from files
+/// and records the format, in that same transaction: either both exist after the
+/// commit or neither does. A read-only open leaves such a database as it is.
+Status TrustDb::Env::open_index(MDB_txn* txn, bool read_only)
+{
+    MDB_dbi meta = 0;
+    std::uint32_t version = 1;
+    int rc = mdb_dbi_open(txn, "meta", 0, &meta);
+    if (rc == 0) {
+        MDB_val k = val(format_key), v;
+        rc = mdb_get(txn, meta, &k, &v);
+        if (rc == 0) {
+            if (v.mv_size != 4) return fail(Errc::internal, "trust db: corrupt format version");
+            version = *ByteReader(view(v)).u32();
+        } else if (rc != MDB_NOTFOUND) {
+            return lmdb_fail(rc, "read format version");
+        }
+    } else if (rc != MDB_NOTFOUND) {
+        return lmdb_fail(rc, "open meta db");
+    }
+    // A newer layout may index or store entries differently: writing it as this
+    // version would leave it inconsistent, so refuse (reading still works if the
+    // files tree is as we know it, but that is not guaranteed either).
+    if (version > format_version) return fail(Errc::io, "trust db: format {} is newer than this program's ({})", version, format_version);
+
+    rc = mdb_dbi_open(txn, "digests", 0, &digests);
+    if (rc == 0) {
+        has_index = true;
+    } else if (rc != MDB_NOTFOUND) {
+        return lmdb_fail(rc, "open digests db");
+    }
+    if (read_only) return {};   // without the index, contains() falls back to files
+    if (!has_index) {
+        if ((rc = mdb_dbi_open(txn, "digests", MDB_CREATE, &digests))) return lmdb_fail(rc, "create digests db");
+        if (auto s = build_index(txn); !s) return s;
+        has_index = true;
+    }
+    if (version < format_version) {
+        if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &meta))) return lmdb_fail(rc, "create meta db");
+        ByteWriter w;
+        w.u32(format_version);
+        MDB_val k = val(format_key), v = val(ByteView(w.data()));
+        if ((rc = mdb_put(txn, meta, &k, &v, 0))) return lmdb_fail(rc, "write format version");
+    }
+    return {};
 }
 
 Status TrustDb::add(const VerifiedPackage& package)
@@ -347,9 +522,21 @@ Result<bool> TrustDb::contains(std::uint32_t algo, ByteView digest) const
     if (!prefix) return std::unexpected(prefix.error());
     auto reader = env_->borrow();
     if (!reader) return std::unexpected(reader.error());
-    // The entries of a digest are the keys that start with its prefix; the first key at or after the prefix decides.
+    if (env_->has_index) {
+        // One exact lookup in the compact index: a present key has a count of at least 1.
+        MDB_val k = prefix->val(), v;
+        int rc = mdb_get(reader->txn(), env_->digests, &k, &v);
+        if (rc == MDB_NOTFOUND) return false;
+        if (rc) return lmdb_fail(rc, "read digest index");
+        return vouch_count(v) > 0;
+    }
+    // Fallback for a read-only handle on a database not yet indexed: the entries
+    // of a digest are the files keys that start with its prefix; the first key at
+    // or after the prefix decides.
+    auto cursor = reader->files_cursor();
+    if (!cursor) return std::unexpected(cursor.error());
     MDB_val k = prefix->val(), v;
-    int rc = mdb_cursor_get(reader->cursor(), &k, &v, MDB_SET_RANGE);
+    int rc = mdb_cursor_get(*cursor, &k, &v, MDB_SET_RANGE);
     if (rc == MDB_NOTFOUND) return false;
     if (rc) return lmdb_fail(rc, "read file entry");
     return prefix->starts(k);
@@ -361,7 +548,9 @@ Result<std::vector<Vouch>> TrustDb::lookup(std::uint32_t algo, ByteView digest) 
     if (!prefix) return std::unexpected(prefix.error());
     auto reader = env_->borrow();
     if (!reader) return std::unexpected(reader.error());
-    MDB_cursor* cursor = reader->cursor();
+    auto files_cursor = reader->files_cursor();
+    if (!files_cursor) return std::unexpected(files_cursor.error());
+    MDB_cursor* cursor = *files_cursor;
     std::vector<Vouch> out;
     MDB_val k = prefix->val(), v;
     int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
