@@ -81,6 +81,10 @@ TEST(KernelSupport, ProbedOnceAndConsistent)
 // When the settings say the namespaces work, a real trial must agree.
 TEST(KernelSupport, SettingsAgreeWithATrial)
 {
+#if defined(__SANITIZE_THREAD__)
+    // The trial forks from a forked child; ThreadSanitizer's runtime does not survive that.
+    GTEST_SKIP() << "the trial's double fork is not supported under ThreadSanitizer";
+#endif
     const KernelSupport& judged = kernel_support();
     KernelSupport tried = probe_by_trial();
     EXPECT_TRUE(tried.namespaces_tried);
