@@ -681,6 +681,33 @@ TEST_F(TrustDbTest, DatabaseWithoutIndexIsAnsweredReadOnlyAndMigratedOnWritableO
     expect_index_agrees(db(), {{sha256_key("three\n"), 1}, {sha256_key("four\n"), 1}});
 }
 
+TEST_F(TrustDbTest, CorruptIndexCountFailsClosed)
+{
+    {
+        auto db = TrustDb::open(this->db());
+        ASSERT_TRUE(db->add(make_package("alpha", "alpha\n")));
+    }
+    {
+        // A count that is not 4 bytes reads as 0: not trusted (never as "many").
+        RawEnv env(db(), false);
+        MDB_txn* txn = nullptr;
+        ASSERT_EQ(mdb_txn_begin(env.env, nullptr, 0, &txn), 0);
+        MDB_dbi digests = 0;
+        ASSERT_EQ(mdb_dbi_open(txn, "digests", 0, &digests), 0);
+        Bytes key = sha256_key("alpha\n");
+        std::uint8_t two[2] = {1, 0};
+        MDB_val k = {key.size(), key.data()}, v = {2, two};
+        ASSERT_EQ(mdb_put(txn, digests, &k, &v, 0), 0);
+        ASSERT_EQ(mdb_txn_commit(txn), 0);
+    }
+    auto db = TrustDb::open(this->db());
+    ASSERT_TRUE(db);
+    EXPECT_FALSE(*db->contains(digest_algo::sha256, raw_sha256("alpha\n")));
+    ASSERT_TRUE(db->remove("alpha-1-1.noarch"));   // and removal still works, deleting the key
+    ASSERT_TRUE(db->add(make_package("alpha", "alpha\n")));
+    EXPECT_TRUE(*db->contains(digest_algo::sha256, raw_sha256("alpha\n")));
+}
+
 TEST_F(TrustDbTest, NewerFormatIsRefusedForWriting)
 {
     {
