@@ -3,11 +3,14 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <vector>
+
+#include "backing_file.h"
 
 namespace umd {
 namespace {
@@ -28,6 +31,19 @@ Status write_fully(int fd, const std::uint8_t* data, std::size_t size)
     return {};
 }
 
+/// Lets the kernel copy `size` bytes at `offset` of `from` into `to` (page cache to
+/// page cache). False when it cannot (then the caller copies through user space).
+bool copy_in_kernel(int from, off_t offset, int to, std::size_t size)
+{
+    while (size > 0) {
+        ssize_t n = ::sendfile(to, from, &offset, size);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        size -= static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
 }  // namespace
 
 Result<Blob> Blob::load(std::span<const std::uint8_t> image, std::string name)
@@ -38,7 +54,14 @@ Result<Blob> Blob::load(std::span<const std::uint8_t> image, std::string name)
     // MFD_CLOEXEC: execveat(AT_EMPTY_PATH) of an ELF image does not need the fd after exec.
     UniqueFd fd(::memfd_create(name.c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING));
     if (!fd) return fail_errno(errno, "memfd_create for handler '{}'", name);
-    if (auto s = write_fully(fd.get(), image.data(), image.size()); !s) return std::unexpected(s.error());
+    // An image embedded in a module is copied from the module's file by the kernel, so
+    // the Manager never faults it in; anything else (or a failed attempt) through write().
+    auto source = detail::backing_file_of(image);
+    if (!source || !copy_in_kernel(source->fd.get(), source->offset, fd.get(), image.size())) {
+        if (::ftruncate(fd.get(), 0) != 0 || ::lseek(fd.get(), 0, SEEK_SET) != 0)
+            return fail_errno(errno, "resetting handler memfd '{}'", name);
+        if (auto s = write_fully(fd.get(), image.data(), image.size()); !s) return std::unexpected(s.error());
+    }
     // Sealed, so the mode only says who may execute it: also a handler run as another user.
     if (::fchmod(fd.get(), 0555) != 0) return fail_errno(errno, "fchmod of handler memfd '{}'", name);
     // Seal: the executed image can never change after this point.

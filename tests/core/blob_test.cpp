@@ -7,6 +7,8 @@
 #include <umd/blob.h>
 
 #include "core/test_util.h"
+#include "src/backing_file.h"
+#include "trusted/sample.h"
 
 namespace umd {
 namespace {
@@ -46,6 +48,51 @@ TEST(Blob, ClosesItsDescriptor)
     int before = test::count_fds();
     { auto blob = Blob::load(test::hostile_image(), "test"); ASSERT_TRUE(blob); }
     EXPECT_EQ(test::count_fds(), before);
+}
+
+}  // namespace
+}  // namespace umd
+
+namespace umd {
+namespace {
+
+Bytes read_back(const Blob& blob)
+{
+    Bytes out(blob.size());
+    std::size_t got = 0;
+    while (got < out.size()) {
+        ssize_t n = ::pread(blob.fd(), out.data() + got, out.size() - got, static_cast<off_t>(got));
+        if (n <= 0) break;
+        got += static_cast<std::size_t>(n);
+    }
+    out.resize(got);
+    return out;
+}
+
+// An embedded handler is copied by the kernel from the module's file: the bytes must be
+// exactly the embedded ones.
+TEST(Blob, AnEmbeddedImageIsFoundInItsFileAndCopiedExactly)
+{
+    auto image = sample::loader_module().blob();
+    auto source = detail::backing_file_of(image);
+    ASSERT_TRUE(source.has_value()) << "the sample blob lies in this test's read-only data";
+    EXPECT_GE(source->offset, 0);
+
+    auto blob = Blob::load(image, "embedded");
+    ASSERT_TRUE(blob) << blob.error().message;
+    Bytes copy = read_back(*blob);
+    ASSERT_EQ(copy.size(), image.size());
+    EXPECT_TRUE(std::equal(copy.begin(), copy.end(), image.begin()));
+}
+
+TEST(Blob, HeapBytesAreNotMistakenForAFile)
+{
+    Bytes heap(100000, 0x5a);
+    EXPECT_FALSE(detail::backing_file_of(heap).has_value());
+    EXPECT_FALSE(detail::backing_file_of({}).has_value());
+    auto blob = Blob::load(heap, "heap");
+    ASSERT_TRUE(blob);
+    EXPECT_EQ(read_back(*blob), heap);
 }
 
 }  // namespace
