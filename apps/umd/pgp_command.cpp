@@ -216,11 +216,16 @@ nlohmann::json key_json(const pgp::ValidatedKey& k)
 nlohmann::json signature_json(const pgp::Signature& s)
 {
     nlohmann::json j{{"version", s.version}, {"type", s.type}, {"pk_algorithm", s.pk_algorithm},
-                     {"hash_algorithm", s.hash_algorithm}};
+                     {"hash_algorithm", s.hash_algorithm}, {"hash_prefix", fmt::format("{:04X}", s.left16)}};
     auto facts = pgp::walk_hashed_area(s.hashed_area);
     if (!facts) j["hashed_area_error"] = facts.error().message;
     else {
         if (facts->created) j["created"] = *facts->created;
+        // Seconds after creation (of the signature, of the key); 0 = never.
+        if (facts->expires_after) j["expires_after"] = *facts->expires_after;
+        if (facts->key_expires_after) j["key_expires_after"] = *facts->key_expires_after;
+        if (facts->key_flags) j["key_flags"] = *facts->key_flags;
+        if (facts->revocation_reason) j["revocation_reason"] = *facts->revocation_reason;
         nlohmann::json issuers = nlohmann::json::array();
         for (const auto& f : facts->issuer_fingerprints) issuers.push_back(pgp::hex_upper(f));
         for (const auto& id : facts->issuer_key_ids) issuers.push_back(pgp::hex_upper(id));

@@ -156,6 +156,10 @@ FileFacts from_show_json(const nlohmann::json& json)
             s.pk_algorithm = j.at("pk_algorithm").get<int>();
             s.hash_algorithm = j.at("hash_algorithm").get<int>();
             if (j.contains("created")) s.created = j["created"].get<std::int64_t>();
+            if (j.contains("expires_after")) s.expires_after = j["expires_after"].get<std::int64_t>();
+            if (j.contains("key_expires_after")) s.key_expires_after = j["key_expires_after"].get<std::int64_t>();
+            if (j.contains("key_flags")) s.key_flags = j["key_flags"].get<int>();
+            if (j.contains("hash_prefix")) s.left16 = std::stoi(j["hash_prefix"].get<std::string>(), nullptr, 16);
             if (j.contains("issuers")) {
                 // The CLI prints the hashed area's issuer fingerprints, then its issuer key IDs.
                 s.hashed_issuer_fingerprints.emplace();
