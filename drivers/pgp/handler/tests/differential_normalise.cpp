@@ -1,5 +1,6 @@
 // drivers/pgp/handler/tests/differential_normalise.cpp — the peers' spellings as numbers (test-only).
 #include "differential_normalise.h"
+#include "peer.h"
 
 #include <ctime>
 #include <map>
@@ -149,7 +150,7 @@ std::optional<std::string> sq_curve_oid(const std::string& name)
         std::stringstream in(m[1].str());
         std::string byte;
         while (std::getline(in, byte, ',')) body.push_back(static_cast<std::uint8_t>(std::stoi(byte)));
-        return dotted_oid(body);
+        return testing::dotted_oid(body);
     }
     return std::nullopt;
 }
@@ -181,25 +182,6 @@ std::optional<char> pgpdump_literal_format(const std::string& word)
     return lookup(table, word);
 }
 
-std::string dotted_oid(const std::vector<std::uint8_t>& body)
-{
-    std::string out;
-    std::uint64_t value = 0;
-    bool first = true;
-    for (auto b : body) {
-        value = (value << 7) | (b & 0x7f);
-        if (b & 0x80) continue;
-        if (first) {
-            out = std::to_string(value < 80 ? value / 40 : 2) + "." + std::to_string(value < 80 ? value % 40 : value - 80);
-            first = false;
-        } else {
-            out += "." + std::to_string(value);
-        }
-        value = 0;
-    }
-    return out;
-}
-
 std::optional<std::string> dotted_oid_from_hex(const std::string& hex_bytes)
 {
     std::vector<std::uint8_t> body;
@@ -212,7 +194,7 @@ std::optional<std::string> dotted_oid_from_hex(const std::string& hex_bytes)
         body.push_back(static_cast<std::uint8_t>(std::stoi(word, nullptr, 16)));
     }
     if (body.empty()) return std::nullopt;
-    return dotted_oid(body);
+    return testing::dotted_oid(body);
 }
 
 std::optional<int> curve_bits(const std::string& dotted)

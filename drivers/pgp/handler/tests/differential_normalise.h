@@ -37,8 +37,6 @@ std::optional<int> pgpdump_key_flag(const std::string& sentence);
 /// pgpdump's literal data format word ("binary", "text", "UTF-8 text") to the format octet.
 std::optional<char> pgpdump_literal_format(const std::string& word);
 
-/// The dotted form of a DER OID body (without tag and length octets).
-std::string dotted_oid(const std::vector<std::uint8_t>& body);
 /// "0x2A 86 48 CE 3D 03 01 07" (pgpdump's curve OID bytes) to the dotted form.
 std::optional<std::string> dotted_oid_from_hex(const std::string& hex_bytes);
 /// The size in bits of the named curve (dotted OID), as sq's "Pk size" reports it.

@@ -87,11 +87,11 @@ KeyFacts key_facts(const Key& key)
         if (!key.fields.empty()) k.bits = static_cast<int>(bit_count(key.fields[0]));
         break;
     case 19: case 22:   // oid, point
-        if (!key.fields.empty()) k.curve = dotted_oid(key.fields[0]);
+        if (!key.fields.empty()) k.curve = testing::dotted_oid(key.fields[0]);
         break;
     case 18:   // ECDH is passed raw: one length octet, the OID, then the point and KDF parameters
         if (!key.fields.empty() && !key.fields[0].empty() && key.fields[0][0] < key.fields[0].size())
-            k.curve = dotted_oid(Bytes(key.fields[0].begin() + 1, key.fields[0].begin() + 1 + key.fields[0][0]));
+            k.curve = testing::dotted_oid(Bytes(key.fields[0].begin() + 1, key.fields[0].begin() + 1 + key.fields[0][0]));
         break;
     default:
         break;

@@ -50,26 +50,6 @@ std::string v4_fingerprint(const Key& key)
     return hex(ByteView(md, len));
 }
 
-/// Dotted form of a DER OID body, to compare with gpg's "(1.3.6...)".
-std::string dotted_oid(const Bytes& oid)
-{
-    std::string out;
-    std::uint64_t value = 0;
-    bool first = true;
-    for (auto b : oid) {
-        value = (value << 7) | (b & 0x7f);
-        if (b & 0x80) continue;
-        if (first) {
-            out = std::to_string(value < 80 ? value / 40 : 2) + "." + std::to_string(value < 80 ? value % 40 : value - 80);
-            first = false;
-        } else {
-            out += "." + std::to_string(value);
-        }
-        value = 0;
-    }
-    return out;
-}
-
 void expect_key_matches(const Key& key, const ListedPacket& listed)
 {
     std::smatch m;

@@ -182,4 +182,23 @@ std::string hex(ByteView bytes)
     return out;
 }
 
+std::string dotted_oid(ByteView body)
+{
+    std::string out;
+    std::uint64_t value = 0;
+    bool first = true;
+    for (auto b : body) {
+        value = (value << 7) | (b & 0x7f);
+        if (b & 0x80) continue;
+        if (first) {
+            out = std::to_string(value < 80 ? value / 40 : 2) + "." + std::to_string(value < 80 ? value % 40 : value - 80);
+            first = false;
+        } else {
+            out += "." + std::to_string(value);
+        }
+        value = 0;
+    }
+    return out;
+}
+
 }  // namespace umd::pgp::testing

@@ -85,4 +85,8 @@ std::size_t bit_count(ByteView value);
 /// Upper-case hex.
 std::string hex(ByteView bytes);
 
+/// The dotted form of a DER OID body (without tag and length octets), as gpg, pgpdump
+/// and sq print curve OIDs ("1.3.6...").
+std::string dotted_oid(ByteView body);
+
 }  // namespace umd::pgp::testing
