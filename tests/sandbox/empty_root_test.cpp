@@ -71,6 +71,11 @@ Findings explore()
 
 TEST(SandboxEmptyRoot, IsEmptyReadOnlyAndInescapableByDotDot)
 {
+#if defined(__SANITIZE_THREAD__)
+    // Observed: under ThreadSanitizer the forked child's unshare and empty-root steps do
+    // not complete (the handlers' own clone3 path works and is covered by the escape tests).
+    GTEST_SKIP() << "the forked explorer does not run under ThreadSanitizer";
+#endif
     if (!kernel_support().other_namespaces || !kernel_support().empty_root) GTEST_SKIP() << kernel_support().notes;
     Findings f = explore();
     ASSERT_EQ(f.enter_error, 0) << std::strerror(f.enter_error);
