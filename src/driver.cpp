@@ -55,6 +55,10 @@ void Driver::unload()
     std::lock_guard guard(lock_);
     spare_->discard();
     process_.reset();
+    if (retired_any_) {
+        detail::wait_for_background_work();  // handlers recycle() handed to the spawn thread are reaped
+        retired_any_ = false;
+    }
     blob_.reset();
     stats_.state = DriverState::unloaded;
     stats_.pid = -1;
@@ -79,6 +83,7 @@ void Driver::prestart()
 void Driver::recycle()
 {
     std::lock_guard guard(lock_);
+    if (process_) retired_any_ = true;
     detail::retire_in_background(std::move(process_));
     if (stats_.state == DriverState::running) stats_.state = DriverState::loaded;
     stats_.pid = -1;

@@ -63,6 +63,11 @@ void retire_in_background(std::unique_ptr<HandlerProcess> process)
     post_to_spawn_thread([retired]() mutable { retired.reset(); });  // the destructor reaps
 }
 
+void wait_for_background_work()
+{
+    run_on_spawn_thread_erased([] {});  // the spawn thread runs its jobs in order
+}
+
 pid_t SpareHandler::ready_pid() const
 {
     if (!pending_) return -1;

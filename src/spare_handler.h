@@ -46,4 +46,8 @@ private:
 /// wait for the kernel to tear down its namespaces (a millisecond or more).
 void retire_in_background(std::unique_ptr<HandlerProcess> process);
 
+/// Returns once every handler retired (and every spare start queued) before this call is
+/// done, so a driver that goes away leaves no process and no descriptor behind.
+void wait_for_background_work();
+
 }  // namespace umd::detail

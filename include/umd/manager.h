@@ -135,6 +135,7 @@ private:
     std::optional<Blob> blob_;
     std::unique_ptr<HandlerProcess> process_;
     std::unique_ptr<detail::SpareHandler> spare_;  ///< holds references to blob_ and options_.spawn
+    bool retired_any_ = false;                      ///< recycle() left a handler to be reaped in the background
     std::uint32_t next_request_id_ = 1;
     DriverStatus stats_;
     std::vector<std::chrono::steady_clock::time_point> recent_failures_;
