@@ -357,9 +357,12 @@ struct ReaderCheck {
     }
 };
 
-TEST_F(TrustDbTest, ContainsFromManyThreadsWhileAWriterThreadCommits)
+/// Reader threads check snapshots while the test's thread adds and removes
+/// packages through the same handle (with the memory index: each commit also
+/// replaces the in-memory set under the readers' feet).
+void check_readers_while_a_writer_thread_commits(const std::string& path, TrustDbOptions options)
 {
-    auto db = TrustDb::open(this->db());
+    auto db = TrustDb::open(path, options);
     ASSERT_TRUE(db);
     std::vector<Bytes> stable, added;
     for (int i = 0; i < 10; ++i) {
@@ -402,6 +405,19 @@ TEST_F(TrustDbTest, ContainsFromManyThreadsWhileAWriterThreadCommits)
         });
     for (auto& t : finals) t.join();
     EXPECT_EQ(wrong.load(), 0u);
+    if (options.memory_index) {
+        EXPECT_TRUE(db->memory_index_info()->current);
+    }
+}
+
+TEST_F(TrustDbTest, ContainsFromManyThreadsWhileAWriterThreadCommits)
+{
+    check_readers_while_a_writer_thread_commits(db(), {});
+}
+
+TEST_F(TrustDbTest, MemoryIndexFromManyThreadsWhileAWriterThreadCommits)
+{
+    check_readers_while_a_writer_thread_commits(db(), {.memory_index = true});
 }
 
 TEST_F(TrustDbTest, ContainsFromManyThreadsWhileAnotherProcessCommits)
@@ -725,6 +741,91 @@ TEST_F(TrustDbTest, NewerFormatIsRefusedForWriting)
     auto rw = TrustDb::open(db());
     ASSERT_FALSE(rw);
     EXPECT_NE(rw.error().message.find("newer"), std::string::npos) << rw.error().message;
+}
+
+}  // namespace
+}  // namespace umd::rpm
+
+namespace umd::rpm {
+namespace {
+
+// --- The in-memory digest set (TrustDbOptions::memory_index) --------------------
+
+TEST_F(TrustDbTest, MemoryIndexIsUsedOnlyWhileTheDatabaseIsUnchanged)
+{
+    auto writer = TrustDb::open(db());
+    ASSERT_TRUE(writer);
+    ASSERT_TRUE(writer->add(make_package("alpha", "alpha content\n")));
+    ASSERT_TRUE(writer->add(make_package("beta", "beta content\n")));
+    EXPECT_FALSE(writer->memory_index_info().has_value());
+    EXPECT_EQ(writer->refresh_memory_index().error().code, Errc::invalid_argument);
+
+    auto daemon = TrustDb::open(db(), {.read_only = true, .memory_index = true});
+    ASSERT_TRUE(daemon);
+    auto info = daemon->memory_index_info();
+    ASSERT_TRUE(info);
+    EXPECT_TRUE(info->current);
+    EXPECT_EQ(info->digests, 2u);
+    EXPECT_GT(info->memory_bytes, 0u);
+    EXPECT_TRUE(*daemon->contains(digest_algo::sha256, raw_sha256("alpha content\n")));
+    EXPECT_FALSE(*daemon->contains(digest_algo::sha256, raw_sha256("gamma content\n")));
+    EXPECT_EQ(*daemon->refresh_memory_index(), false);   // nothing changed
+
+    // Another handle commits: the set is stale, and the answers follow the database at once.
+    ASSERT_TRUE(writer->add(make_package("gamma", "gamma content\n")));
+    ASSERT_TRUE(writer->remove("alpha-1-1.noarch"));
+    EXPECT_FALSE(daemon->memory_index_info()->current);
+    EXPECT_TRUE(*daemon->contains(digest_algo::sha256, raw_sha256("gamma content\n")));
+    EXPECT_FALSE(*daemon->contains(digest_algo::sha256, raw_sha256("alpha content\n")));   // never trusted from the old copy
+
+    EXPECT_EQ(*daemon->refresh_memory_index(), true);
+    info = daemon->memory_index_info();
+    EXPECT_TRUE(info->current);
+    EXPECT_EQ(info->digests, 2u);
+    EXPECT_TRUE(*daemon->contains(digest_algo::sha256, raw_sha256("gamma content\n")));
+    EXPECT_FALSE(*daemon->contains(digest_algo::sha256, raw_sha256("alpha content\n")));
+    EXPECT_TRUE(*daemon->contains(digest_algo::sha256, raw_sha256("beta content\n")));
+    // Sizes are still checked before the set is asked.
+    EXPECT_EQ(daemon->contains(digest_algo::sha256, Bytes(31, 1)).error().code, Errc::bad_input);
+}
+
+TEST_F(TrustDbTest, MemoryIndexFollowsTheHandlesOwnWrites)
+{
+    auto db = TrustDb::open(this->db(), {.memory_index = true});
+    ASSERT_TRUE(db);
+    EXPECT_EQ(db->memory_index_info()->digests, 0u);
+    EXPECT_FALSE(*db->contains(digest_algo::sha256, raw_sha256("alpha content\n")));
+    ASSERT_TRUE(db->add(make_package("alpha", "alpha content\n")));
+    EXPECT_TRUE(db->memory_index_info()->current);
+    EXPECT_EQ(db->memory_index_info()->digests, 1u);
+    EXPECT_TRUE(*db->contains(digest_algo::sha256, raw_sha256("alpha content\n")));
+    ASSERT_TRUE(db->remove("alpha-1-1.noarch"));
+    EXPECT_TRUE(db->memory_index_info()->current);
+    EXPECT_FALSE(*db->contains(digest_algo::sha256, raw_sha256("alpha content\n")));
+}
+
+TEST_F(TrustDbTest, MemoryIndexAllocatesNothingOnceWarm)
+{
+    auto db = TrustDb::open(this->db(), {.memory_index = true});
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->add(make_package("alpha", "alpha content\n")));
+    const Bytes present = raw_sha256("alpha content\n"), absent = raw_sha256("nope");
+    ASSERT_TRUE(*db->contains(digest_algo::sha256, present));
+    const std::size_t before = allocations_here;
+    std::size_t hits = 0;
+    for (int i = 0; i < 1000; ++i) hits += *db->contains(digest_algo::sha256, present) + *db->contains(digest_algo::sha256, absent);
+    EXPECT_EQ(allocations_here - before, 0u);
+    EXPECT_EQ(hits, 1000u);
+}
+
+TEST_F(TrustDbTest, MemoryIndexOfADatabaseWithoutTheDigestsIndex)
+{
+    write_old_format(db(), {{"alpha", "alpha content\n"}, {"beta", "beta content\n"}});
+    auto daemon = TrustDb::open(db(), {.read_only = true, .memory_index = true});
+    ASSERT_TRUE(daemon);
+    EXPECT_EQ(daemon->memory_index_info()->digests, 2u);
+    EXPECT_TRUE(*daemon->contains(digest_algo::sha256, raw_sha256("beta content\n")));
+    EXPECT_FALSE(*daemon->contains(digest_algo::sha256, raw_sha256("gamma content\n")));
 }
 
 }  // namespace

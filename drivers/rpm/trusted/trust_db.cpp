@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <utility>
 
+#include "drivers/rpm/trusted/digest_set.h"
 #include "drivers/rpm/trusted/header_digest.h"
 
 namespace umd::rpm {
@@ -166,6 +168,15 @@ struct TrustDb::Env {
         Reader r_;
     };
 
+    /// The in-memory digest set and the snapshot it was built from.
+    struct MemoryIndex {
+        DigestSet set;
+        std::size_t txn_id = 0;   // mdb_txn_id() of that snapshot
+    };
+    bool memory_index_enabled = false;
+    /// Replaced whole by a rebuild; a query holds the one it loaded until it ends.
+    std::atomic<std::shared_ptr<const MemoryIndex>> memory;
+
     // MDB_NOTLS (set in open) is what lets a reader move between threads: its
     // reader slot belongs to the transaction, not to the thread that began it.
     // Declared after `env`, so idle readers end before the environment closes.
@@ -283,6 +294,7 @@ struct TrustDb::Env {
     }
 
     Status open_index(MDB_txn* txn, bool read_only);
+    Status build_memory_index();
 
     Result<Txn> begin(bool write) const
     {
@@ -405,6 +417,10 @@ Result<TrustDb> TrustDb::open(const std::string& path, TrustDbOptions options)
     if (int rc = mdb_dbi_open(txn->get(), "packages", dbflags, &env->packages)) return lmdb_fail(rc, "open packages db");
     if (auto s = env->open_index(txn->get(), options.read_only); !s) return std::unexpected(s.error());
     if (int rc = mdb_txn_commit(txn->release())) return lmdb_fail(rc, "commit");
+    if (options.memory_index) {
+        env->memory_index_enabled = true;
+        if (auto s = env->build_memory_index(); !s) return std::unexpected(s.error());
+    }
     return TrustDb(std::move(env));
 }
 
@@ -471,7 +487,7 @@ Status TrustDb::add_batch(std::span<const VerifiedPackage* const> packages, cons
         if (progress) progress(i);
     }
     if (int rc = mdb_txn_commit(txn->release())) return lmdb_fail(rc, "commit");
-    return {};
+    return after_commit();
 }
 
 Status TrustDb::remove(const std::string& nevra)
@@ -482,7 +498,72 @@ Status TrustDb::remove(const std::string& nevra)
     if (!gone) return std::unexpected(gone.error());
     if (!*gone) return fail(Errc::not_found, "trust db: no package {}", nevra);
     if (int rc = mdb_txn_commit(txn->release())) return lmdb_fail(rc, "commit");
+    return after_commit();
+}
+
+Status TrustDb::after_commit()
+{
+    // The commit stands either way; a set that could not be rebuilt stays stale,
+    // and a stale set is never used, so the queries stay right (only slower).
+    if (env_->memory_index_enabled) (void)env_->build_memory_index();
     return {};
+}
+
+/// Builds the digest set from the latest snapshot: the digests index, or on a
+/// read-only handle of a database without it, the distinct prefixes of `files`.
+Status TrustDb::Env::build_memory_index()
+{
+    auto reader = borrow();
+    if (!reader) return std::unexpected(reader.error());
+    MDB_cursor* raw = nullptr;
+    if (int rc = mdb_cursor_open(reader->txn(), has_index ? digests : files, &raw)) return lmdb_fail(rc, "cursor");
+    Cursor cursor(raw);
+    // Views into the map: valid while the reader's snapshot is held, i.e. until the set is built.
+    std::vector<ByteView> keys;
+    MDB_stat stat{};
+    if (mdb_stat(reader->txn(), has_index ? digests : files, &stat) == 0) keys.reserve(stat.ms_entries);
+    MDB_val k, v;
+    int rc = mdb_cursor_get(raw, &k, &v, MDB_FIRST);
+    for (; rc == 0; rc = mdb_cursor_get(raw, &k, &v, MDB_NEXT)) {
+        if (has_index) {
+            if (vouch_count(v) > 0) keys.push_back(view(k));
+            continue;
+        }
+        auto prefix = index_key_of(k);
+        if (!prefix) return std::unexpected(prefix.error());
+        if (keys.empty() || keys.back().size() != prefix->size() || std::memcmp(keys.back().data(), prefix->data(), prefix->size()) != 0)
+            keys.push_back(*prefix);
+    }
+    if (rc != MDB_NOTFOUND) return lmdb_fail(rc, "read digest index");
+    auto set = DigestSet::build(keys);
+    if (!set) return std::unexpected(set.error());
+    auto built = std::make_shared<MemoryIndex>();
+    built->set = std::move(*set);
+    built->txn_id = mdb_txn_id(reader->txn());
+    memory.store(std::move(built), std::memory_order_release);
+    return {};
+}
+
+Result<bool> TrustDb::refresh_memory_index()
+{
+    if (!env_->memory_index_enabled) return fail(Errc::invalid_argument, "trust db: opened without the memory index");
+    auto info = memory_index_info();
+    if (info && info->current) return false;
+    if (auto s = env_->build_memory_index(); !s) return std::unexpected(s.error());
+    return true;
+}
+
+std::optional<MemoryIndexInfo> TrustDb::memory_index_info() const
+{
+    if (!env_->memory_index_enabled) return std::nullopt;
+    MemoryIndexInfo info;
+    auto memory = env_->memory.load(std::memory_order_acquire);
+    if (!memory) return info;
+    info.digests = memory->set.size();
+    info.memory_bytes = memory->set.memory_bytes();
+    info.built_at_txn = memory->txn_id;
+    if (auto reader = env_->borrow()) info.current = memory->txn_id == mdb_txn_id(reader->txn());
+    return info;
 }
 
 Result<std::vector<TrustedPackage>> TrustDb::list() const
@@ -522,6 +603,13 @@ Result<bool> TrustDb::contains(std::uint32_t algo, ByteView digest) const
     if (!prefix) return std::unexpected(prefix.error());
     auto reader = env_->borrow();
     if (!reader) return std::unexpected(reader.error());
+    if (env_->memory_index_enabled) {
+        // The set answers only for the very snapshot it was built from; after a
+        // commit it is stale and LMDB answers instead (fail closed: a removed
+        // package must not stay trusted through an old copy).
+        auto memory = env_->memory.load(std::memory_order_acquire);
+        if (memory && memory->txn_id == mdb_txn_id(reader->txn())) return memory->set.contains(algo, digest);
+    }
     if (env_->has_index) {
         // One exact lookup in the compact index: a present key has a count of at least 1.
         MDB_val k = prefix->val(), v;
