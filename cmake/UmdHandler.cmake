@@ -8,10 +8,29 @@
 #         extern "C" const unsigned char umd_blob_<name>_start[], umd_blob_<name>_end[];
 #       with the handler's bytes included by `.incbin` (no file on disk at run time).
 
+# fmt used header-only formats with std::locale unless told a fixed thousands
+# separator: that one reference links libstdc++'s whole locale machinery (every
+# facet, money/time parsing, wide strings) into the static image, ~640 KB of a
+# 1.5 MB handler that is copied into a memfd and exec'd at every start. Handlers
+# never format with the 'L' specifier, so a fixed separator changes no output.
+# Every translation unit of a handler must agree (one definition of each inline
+# fmt function), so the definition is put on the runtime (PUBLIC) and on each
+# library a handler lists.
+set(UMD_HANDLER_FMT_DEFINITIONS "FMT_STATIC_THOUSANDS_SEPARATOR=','")
+
 function(umd_add_handler target)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
   add_executable(${target} ${ARG_SOURCES})
   target_link_libraries(${target} PRIVATE umd_handler_runtime ${ARG_LIBS})
+  foreach(lib IN LISTS ARG_LIBS)
+    if(TARGET ${lib})
+      get_target_property(imported ${lib} IMPORTED)
+      get_target_property(type ${lib} TYPE)
+      if(NOT imported AND type MATCHES "STATIC_LIBRARY|OBJECT_LIBRARY")
+        target_compile_definitions(${lib} PUBLIC ${UMD_HANDLER_FMT_DEFINITIONS})
+      endif()
+    endif()
+  endforeach()
   target_compile_options(${target} PRIVATE -ffunction-sections -fdata-sections)
   if(COMMAND umd_untrusted_target)
     umd_untrusted_target(${target})
