@@ -23,6 +23,24 @@ namespace {
 
 constexpr std::uint64_t namespace_flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS;
 
+/// System calls that make a socket (io_uring can, with IORING_OP_SOCKET).
+constexpr std::string_view socket_makers[] = {"socket", "socketpair", "socketcall", "io_uring_setup"};
+
+/// Whether the handler needs a network namespace of its own. Creating one is the
+/// dearest step of a spawn (0.5-0.8 ms; docs/decisions/0006-network-namespace-when-sockets-are-allowed.md).
+/// It isolates nothing a handler without a socket can reach: under the strict profile
+/// the seccomp filter kills any call that makes a socket, and the handler inherits
+/// none (only three pipes). It stays whenever a socket can be made: the log profile
+/// (violations run), or an allowlist widened with a socket-making call.
+bool needs_network_namespace(Profile profile, const std::vector<std::string>& extra_syscalls)
+{
+    if (profile != Profile::strict) return true;
+    for (const auto& name : extra_syscalls)
+        for (std::string_view maker : socket_makers)
+            if (name == maker) return true;
+    return false;
+}
+
 /// Landlock rights by ABI (the kernel header may be older than the kernel).
 constexpr std::uint64_t landlock_fs_rights(int abi)
 {
@@ -192,7 +210,10 @@ Result<std::shared_ptr<const Sandbox>> SandboxPolicy::build() const
     plan->program = {static_cast<unsigned short>(plan->filter.size()), plan->filter.data()};
 
     if (k.user_namespace) plan->clone_flags |= CLONE_NEWUSER;
-    if (k.other_namespaces) plan->clone_flags |= namespace_flags;
+    if (k.other_namespaces) {
+        plan->clone_flags |= namespace_flags;
+        if (!needs_network_namespace(profile_, extra_syscalls_)) plan->clone_flags &= ~static_cast<std::uint64_t>(CLONE_NEWNET);
+    }
     plan->empty_root = k.other_namespaces && k.empty_root;
     plan->drop_bounding = k.user_namespace || k.root;  // CAP_SETPCAP is needed to drop
     // Default: the Manager's uid, unmapped (nobody) in the handler's own user namespace.
@@ -220,10 +241,15 @@ Result<std::shared_ptr<const Sandbox>> SandboxPolicy::build() const
 
     std::string& d = plan->description;
     d = fmt::format("profile {}:\n", profile_name(profile_));
-    d += fmt::format("  namespaces: {}{}\n", k.user_namespace && k.other_namespaces ? "user, pid, net, ipc, uts, mount (all new)"
-                                           : k.other_namespaces                 ? "pid, net, ipc, uts, mount (no user namespace)"
-                                           : k.user_namespace                   ? "user only"
-                                                                                : "NONE (fallback: unavailable)",
+    const bool own_net = plan->clone_flags & CLONE_NEWNET;
+    d += fmt::format("  namespaces: {}{}\n",
+                     k.user_namespace && k.other_namespaces
+                         ? (own_net ? "user, pid, net, ipc, uts, mount (all new)"
+                                    : "user, pid, ipc, uts, mount (new); net shared, no socket can be made (seccomp)")
+                     : k.other_namespaces ? (own_net ? "pid, net, ipc, uts, mount (no user namespace)"
+                                                     : "pid, ipc, uts, mount (no user namespace); net shared, no socket can be made (seccomp)")
+                     : k.user_namespace ? "user only"
+                                        : "NONE (fallback: unavailable)",
                      k.namespaces_tried ? " (tried in a child)" : " (judged from the kernel's settings)");
     d += fmt::format("  file system root: {}\n", plan->empty_root ? "empty read-only tmpfs (chroot in a private mount namespace)"
                                                                 : "the Manager's (fallback)");

@@ -232,6 +232,18 @@ TEST_F(EscapeTest, LogProfileLogsInsteadOfKilling)
     EXPECT_EQ(open.reply.rfind("blocked", 0), 0u) << "Landlock still denies files: " << open.reply;
 }
 
+// A driver that widens the strict allowlist with socket calls gets its own network
+// namespace back: the loopback listener of the test is out of reach (no interface up).
+TEST_F(EscapeTest, WidenedAllowlistStillHasNoNetwork)
+{
+    if (!kernel_support().other_namespaces) GTEST_SKIP() << "no namespaces on this kernel";
+    auto widened = SandboxPolicy::strict().cpu_time(std::chrono::seconds(1)).allow_syscall("socket").allow_syscall("connect").build();
+    ASSERT_TRUE(widened) << widened.error().message;
+    auto out = run_once(*blob_, widened->get(), world_->request("connect_loopback"));
+    ASSERT_TRUE(out.ended_by_itself) << out.stderr_text;
+    EXPECT_EQ(out.reply.rfind("blocked", 0), 0u) << "reached the host's loopback: " << out.reply;
+}
+
 TEST_F(EscapeTest, EndlessReplyIsCutByTheDriver)
 {
     DriverOptions options;

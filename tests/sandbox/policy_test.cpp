@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <thread>
 
+#include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
 
@@ -45,6 +46,29 @@ TEST(SandboxPolicy, NoneIsLoud)
     EXPECT_EQ((*sandbox)->clone_flags(), 0u);
     const char* step = nullptr;
     EXPECT_EQ((*sandbox)->apply_in_child(&step), 0);
+}
+
+// A network namespace is made only where a socket can be (docs/decisions/0006): under
+// strict the seccomp filter kills every socket-making call, so the namespace (the
+// dearest step of a spawn) would isolate nothing; it stays for the log profile and for
+// an allowlist widened with a socket-making call.
+TEST(SandboxPolicy, NetworkNamespaceOnlyWhereASocketCanBeMade)
+{
+    if (!kernel_support().other_namespaces) GTEST_SKIP() << "no namespaces on this kernel";
+    auto net = [](const Result<std::shared_ptr<const Sandbox>>& sandbox) {
+        EXPECT_TRUE(sandbox) << sandbox.error().message;
+        return sandbox && ((*sandbox)->clone_flags() & CLONE_NEWNET) != 0;
+    };
+    EXPECT_FALSE(net(SandboxPolicy::strict().build()));
+    EXPECT_FALSE(net(SandboxPolicy::strict().allow_syscall("getcpu").build()));
+    for (const char* maker : {"socket", "socketpair", "io_uring_setup"})
+        EXPECT_TRUE(net(SandboxPolicy::strict().allow_syscall(maker).build())) << maker;
+    EXPECT_TRUE(net(SandboxPolicy::log().build()));
+    auto strict = SandboxPolicy::strict().build();
+    ASSERT_TRUE(strict);
+    EXPECT_NE((*strict)->describe().find("no socket can be made"), std::string::npos) << (*strict)->describe();
+    for (auto flag : {CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNS})
+        EXPECT_NE((*strict)->clone_flags() & static_cast<std::uint64_t>(flag), 0u) << flag;
 }
 
 TEST(SandboxPolicy, RejectsWhatCannotBeRight)
