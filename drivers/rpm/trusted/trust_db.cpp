@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 
 #include <array>
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -134,6 +133,13 @@ struct TrustDb::Env {
     /// query on `files`, which gives the same answers, only slower.
     bool has_index = false;
 
+    /// The in-memory digest set and the snapshot it was built from.
+    struct MemoryIndex {
+        DigestSet set;
+        std::size_t txn_id = 0;   // mdb_txn_id() of that snapshot
+    };
+    bool memory_index_enabled = false;
+
     /// A read transaction with a cursor on `files`; the transaction is reset while
     /// idle. (Members in this order: the cursor closes first.) The cursor is only
     /// renewed when a query needs it: contains() on the index reads with mdb_get.
@@ -141,6 +147,10 @@ struct TrustDb::Env {
         Txn txn;
         Cursor cursor;
         bool cursor_current = false;   // bound to the current snapshot of txn
+        /// The digest set current when the reader was borrowed: each reader holds
+        /// its own reference, taken under the pool's lock only when the set was
+        /// replaced, so queries share no reference count.
+        std::shared_ptr<const MemoryIndex> memory;
     };
     /// A borrowed reader, given back (reset) when it goes out of scope.
     class Lease {
@@ -153,6 +163,12 @@ struct TrustDb::Env {
             if (r_.txn) env_->give_back(std::move(r_));
         }
         MDB_txn* txn() const { return r_.txn.get(); }
+        /// The digest set, when there is one and it was built from this lease's snapshot.
+        const DigestSet* current_set() const
+        {
+            const MemoryIndex* m = r_.memory.get();
+            return m && m->txn_id == mdb_txn_id(r_.txn.get()) ? &m->set : nullptr;
+        }
         /// The files cursor, renewed to this lease's snapshot on first use.
         Result<MDB_cursor*> files_cursor()
         {
@@ -168,20 +184,13 @@ struct TrustDb::Env {
         Reader r_;
     };
 
-    /// The in-memory digest set and the snapshot it was built from.
-    struct MemoryIndex {
-        DigestSet set;
-        std::size_t txn_id = 0;   // mdb_txn_id() of that snapshot
-    };
-    bool memory_index_enabled = false;
-    /// Replaced whole by a rebuild; a query holds the one it loaded until it ends.
-    std::atomic<std::shared_ptr<const MemoryIndex>> memory;
-
     // MDB_NOTLS (set in open) is what lets a reader move between threads: its
     // reader slot belongs to the transaction, not to the thread that began it.
     // Declared after `env`, so idle readers end before the environment closes.
     mutable std::mutex pool_mutex;
     mutable std::vector<Reader> idle;   // capacity reserved at open: no allocation on return
+    /// The newest digest set (guarded by pool_mutex); replaced whole by a rebuild.
+    std::shared_ptr<const MemoryIndex> memory;
 
     Env() { idle.reserve(max_idle_readers); }
     Env(const Env&) = delete;
@@ -197,6 +206,7 @@ struct TrustDb::Env {
                 r = std::move(idle.back());
                 idle.pop_back();
             }
+            if (r.memory != memory) r.memory = memory;   // new readers too; the old set, if any, was swapped out on rebuild
         }
         if (r.txn) {
             if (int rc = mdb_txn_renew(r.txn.get())) return lmdb_fail(rc, "renew read transaction");   // r closes
@@ -217,8 +227,30 @@ struct TrustDb::Env {
     void give_back(Reader r) const
     {
         mdb_txn_reset(r.txn.get());
+        std::shared_ptr<const MemoryIndex> old;   // a replaced set is unmapped after the lock is released
         std::lock_guard lock(pool_mutex);
+        if (r.memory != memory) old = std::exchange(r.memory, memory);
         if (idle.size() < max_idle_readers) idle.push_back(std::move(r));
+    }
+
+    /// Makes `built` the set every reader uses from its next borrow (unless a set
+    /// from a newer snapshot is already in place); idle readers
+    /// drop the old one now, so it is freed when the last query using it ends.
+    void install_memory_index(std::shared_ptr<const MemoryIndex> built)
+    {
+        std::vector<std::shared_ptr<const MemoryIndex>> old;
+        old.reserve(max_idle_readers + 1);
+        std::lock_guard lock(pool_mutex);
+        // Two rebuilds may race (a refresh and a handle's own write): keep the newer.
+        if (memory && memory->txn_id > built->txn_id) return;
+        old.push_back(std::exchange(memory, std::move(built)));
+        for (Reader& r : idle) old.push_back(std::exchange(r.memory, memory));
+    }
+
+    std::shared_ptr<const MemoryIndex> newest_memory_index() const
+    {
+        std::lock_guard lock(pool_mutex);
+        return memory;
     }
 
     /// One more entry vouches for the digest `key` ([algo][digest]) — inside the
@@ -540,7 +572,7 @@ Status TrustDb::Env::build_memory_index()
     auto built = std::make_shared<MemoryIndex>();
     built->set = std::move(*set);
     built->txn_id = mdb_txn_id(reader->txn());
-    memory.store(std::move(built), std::memory_order_release);
+    install_memory_index(std::move(built));
     return {};
 }
 
@@ -557,7 +589,7 @@ std::optional<MemoryIndexInfo> TrustDb::memory_index_info() const
 {
     if (!env_->memory_index_enabled) return std::nullopt;
     MemoryIndexInfo info;
-    auto memory = env_->memory.load(std::memory_order_acquire);
+    auto memory = env_->newest_memory_index();
     if (!memory) return info;
     info.digests = memory->set.size();
     info.memory_bytes = memory->set.memory_bytes();
@@ -607,8 +639,7 @@ Result<bool> TrustDb::contains(std::uint32_t algo, ByteView digest) const
         // The set answers only for the very snapshot it was built from; after a
         // commit it is stale and LMDB answers instead (fail closed: a removed
         // package must not stay trusted through an old copy).
-        auto memory = env_->memory.load(std::memory_order_acquire);
-        if (memory && memory->txn_id == mdb_txn_id(reader->txn())) return memory->set.contains(algo, digest);
+        if (const DigestSet* set = reader->current_set()) return set->contains(algo, digest);
     }
     if (env_->has_index) {
         // One exact lookup in the compact index: a present key has a count of at least 1.
