@@ -2,8 +2,8 @@
 # slowly must not creep back (docs/decisions/0006-one-shot-start-up.md).
 #
 #   -DCHECK=handler-image -DIMAGE=<handler>   no libstdc++ locale machinery in the image
-#   -DCHECK=cli -DPROGRAM=<umd> -DREADELF=<readelf>
-#                                             no shared libstdc++, libgcc_s or libfmt
+#   -DCHECK=cli -DPROGRAM=<umd> -DREADELF=<readelf> [-DSTATIC_TOO=libseccomp;liblmdb]
+#                                             no shared libstdc++, libgcc_s, libfmt (nor those)
 if(CHECK STREQUAL "handler-image")
   # Facet type names survive stripping (RTTI): one means std::locale was linked in.
   file(STRINGS "${IMAGE}" facets REGEX "moneypunct|money_get|time_get" LIMIT_COUNT 1)
@@ -18,7 +18,7 @@ elseif(CHECK STREQUAL "cli")
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "readelf -d ${PROGRAM} failed")
   endif()
-  foreach(lib libstdc\\+\\+ libgcc_s libfmt)
+  foreach(lib libstdc\\+\\+ libgcc_s libfmt ${STATIC_TOO})
     if(dynamic MATCHES "NEEDED[^\n]*${lib}")
       message(FATAL_ERROR "${PROGRAM} needs ${lib} at run time:\n${dynamic}")
     endif()

@@ -233,7 +233,7 @@ TEST_F(EscapeTest, LogProfileLogsInsteadOfKilling)
 }
 
 // A driver that widens the strict allowlist with socket calls gets its own network
-// namespace back: the loopback listener of the test is out of reach (no interface up).
+// namespace back (with Landlock's TCP rule: two layers): the test's loopback listener is out of reach.
 TEST_F(EscapeTest, WidenedAllowlistStillHasNoNetwork)
 {
     if (!kernel_support().other_namespaces) GTEST_SKIP() << "no namespaces on this kernel";
