@@ -84,9 +84,11 @@ void print(const std::vector<Row>& rows, bool json)
         for (const auto& r : rows) {
             nlohmann::json j = {{"case", r.case_name}, {"name", r.name}, {"baseline", r.baseline},
                                 {"measured_ns", r.measured_ns}, {"baseline_ns", r.baseline_ns},
-                                {"ratio", r.ratio()}, {"bar", r.bar}, {"bar_kind", r.bar_kind}, {"meets_bar", r.meets_bar()},
+                                {"ratio", r.ratio()}, {"bar_kind", r.bar_kind},
                                 {"unit", r.unit}, {"notes", r.notes}};
             j["size"] = r.size ? nlohmann::json(*r.size) : nlohmann::json(nullptr);
+            j["bar"] = r.has_bar() ? nlohmann::json(r.bar) : nlohmann::json(nullptr);
+            j["meets_bar"] = r.has_bar() ? nlohmann::json(r.meets_bar()) : nlohmann::json(nullptr);
             for (const auto& [k, v] : r.extra.items()) j[k] = v;
             out.push_back(std::move(j));
         }
@@ -98,7 +100,7 @@ void print(const std::vector<Row>& rows, bool json)
     for (const auto& r : rows) {
         std::printf("%-8s %-30s %9s %12s %12s %7.3f %7.3f %-4s %s\n", r.case_name.c_str(), r.name.c_str(),
                     r.size ? human_size(*r.size).c_str() : "-", human_ns(r.measured_ns).c_str(),
-                    human_ns(r.baseline_ns).c_str(), r.ratio(), r.bar, r.meets_bar() ? "yes" : "NO",
+                    human_ns(r.baseline_ns).c_str(), r.ratio(), r.bar, !r.has_bar() ? "-" : r.meets_bar() ? "yes" : "NO",
                     r.baseline.c_str());
         for (const auto& [k, v] : r.extra.items()) std::printf("%8s   %s: %s\n", "", k.c_str(), v.dump().c_str());
         if (!r.notes.empty()) std::printf("%8s   note: %s\n", "", r.notes.c_str());

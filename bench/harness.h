@@ -28,12 +28,13 @@ struct Row {
     double measured_ns = 0;
     double baseline_ns = 0;
     double bar = 0;                     ///< the ratio (or, per bar_kind, measured_ns) must be at most this
-    std::string bar_kind = "ratio";     ///< "ratio", or "measured_ns" for an absolute bar
+    std::string bar_kind = "ratio";     ///< "ratio", "measured_ns" for an absolute bar, "none" for a figure without one
     std::string unit = "ns/op";
     std::string notes;
     nlohmann::json extra = nlohmann::json::object();   ///< case-specific figures (RSS, p99, ...)
 
     double ratio() const { return baseline_ns > 0 ? measured_ns / baseline_ns : 0; }
+    bool has_bar() const { return bar_kind != "none"; }
     bool meets_bar() const { return bar_kind == "measured_ns" ? measured_ns <= bar : baseline_ns > 0 && ratio() <= bar; }
 };
 

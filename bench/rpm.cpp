@@ -6,7 +6,8 @@
 // DISTINCT: one spec with N subpackages, each owning one distinct file, built by
 // one rpmbuild run and signed with RSA 4096 by one rpmsign call. So every
 // package has its own header, digests and signature, and no cache on either
-// side sees the same bytes twice. That setup is not timed (about 2 minutes for
+// side sees the same bytes twice. A second row times `umd trust add` of the
+// same packages (throughput, database size). That setup is not timed (about 2 minutes for
 // 1000 packages on the development VM; its time is reported).
 #include <algorithm>
 #include <chrono>
@@ -80,7 +81,43 @@ Result<std::vector<Row>> run_rpm(const Settings& settings)
     row.extra["corpus_setup_s"] = setup_s;
     row.notes = "distinct packages: one rpmbuild of N subpackages (one distinct file each), one rpmsign (RSA 4096); "
                 "each verified once per round; size is the mean package size; setup (not timed) is keys, build and signing";
-    return std::vector<Row>{std::move(row)};
+
+    // `umd trust add` of the same packages into a new database each round, beside
+    // `umd rpm verify` of them: the ratio is what recording the digests adds to verifying.
+    const std::string db = dir->path() + "/trust.mdb";
+    std::vector<std::string> add_argv{settings.umd_path, "trust", "--db", db, "add", "--keyring", fixtures + "/rsa4096.asc"};
+    add_argv.insert(add_argv.end(), packages.begin(), packages.end());
+    long add_rss = 0;
+    std::uint64_t db_bytes = 0;
+    Op add = [&]() -> Status {
+        std::error_code ec;
+        fs::remove_all(db, ec);
+        auto r = run_process(add_argv);
+        if (!r) return std::unexpected(r.error());
+        if (r->exit_code != 0) return fail(Errc::rejected, "umd trust add exited with status {}", r->exit_code);
+        add_rss = std::max(add_rss, r->max_rss_kib);
+        db_bytes = 0;
+        for (const auto& f : fs::directory_iterator(db)) db_bytes += f.file_size();
+        return {};
+    };
+    auto add_pair = interleave(rounds, add, measured);
+    if (!add_pair) return std::unexpected(with_context(add_pair.error(), "umd trust add"));
+    Row add_row;
+    add_row.case_name = "rpm";
+    add_row.name = fmt::format("umd trust add, {} distinct packages", packages.size());
+    add_row.baseline = "umd rpm verify of the same packages";
+    add_row.size = row.size;
+    add_row.measured_ns = add_pair->measured_ns;
+    add_row.baseline_ns = add_pair->baseline_ns;
+    add_row.bar_kind = "none";
+    add_row.unit = "ns/batch";
+    add_row.extra["packages_per_s"] = static_cast<double>(packages.size()) / (add_pair->measured_ns / 1e9);
+    add_row.extra["measured_ns_per_package"] = add_pair->measured_ns / static_cast<double>(packages.size());
+    add_row.extra["umd_max_rss_kib"] = add_rss;
+    add_row.extra["db_bytes"] = db_bytes;
+    add_row.notes = "a new database each round (one write transaction for the batch); the throughput figure is "
+                    "packages_per_s; the ratio is the cost of recording the digests on top of verifying";
+    return std::vector<Row>{std::move(row), std::move(add_row)};
 }
 
 }  // namespace umd::bench
