@@ -254,6 +254,7 @@ Result<nlohmann::json> describe(const pgp::Parsed& parsed)
     for (const auto& s : parsed.signatures) sigs.push_back(signature_json(s));
     if (!parsed.signatures.empty()) j["signatures"] = sigs;
     if (parsed.text) j["text_bytes"] = parsed.text->size();
+    if (parsed.text_lines) j["text_bytes"] = pgp::joined_text_size(*parsed.text_lines);
     return j;
 }
 

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <umd/error.h>
@@ -34,6 +35,19 @@ struct Limits {
     static constexpr std::size_t max_subpacket_area = 65535;  ///< v4 limit; v6 areas are capped here too
     static constexpr std::size_t max_salt = 32;
     static constexpr std::size_t max_text = 256u << 20;       ///< cleartext / literal data bytes
+    static constexpr std::size_t max_text_lines = 1u << 22;   ///< lines of a cleartext message's signed text
+};
+
+/// One line of a cleartext message's signed text, as a range of the input bytes
+/// the Manager sent: the line after removing its dash escape ("- ") and its
+/// trailing spaces, tabs and CR, without its line ending. Lines are ascending
+/// and separated (each one starts after the previous one's end); the Manager
+/// checks that against its own copy of the input and builds the text itself
+/// (docs/protocol-pgp.md, "Text lines").
+struct TextLine {
+    std::uint32_t offset = 0;
+    std::uint32_t length = 0;
+    friend bool operator==(const TextLine&, const TextLine&) = default;
 };
 
 /// Where a signature stands, so the Manager knows what it signs.
@@ -113,10 +127,15 @@ struct Parsed {
     bool armored = false;
     std::vector<Certificate> certificates;
     std::vector<Signature> signatures;   ///< standalone signatures (detached, cleartext, inline)
-    /// For cleartext: the signed text after dash-unescaping, lines joined with "\n"
-    /// exactly as they will be output (the Manager canonicalises it for hashing).
     /// For inline messages: the literal data bytes.
     std::optional<Bytes> text;
+    /// For cleartext: the lines of the signed text, as ranges of the input (no copy
+    /// of the text crosses the pipe). The text is these lines joined with "\n"; the
+    /// hashed form joins them with CR LF (RFC 9580 §7.2).
+    std::optional<std::vector<TextLine>> text_lines;
+    /// Trusted side only (never encoded): the input bytes the Manager sent, which
+    /// `text_lines` point into. decode(payload, input) keeps them for cleartext.
+    Bytes input;
     std::vector<std::uint8_t> cleartext_hash_headers;  ///< hash algorithms named by "Hash:" headers
     std::uint8_t literal_format = 0;     ///< literal data format octet ('b', 't', 'u', ...)
 };
@@ -129,12 +148,13 @@ enum : std::uint16_t {
     tag_signature = 0x0003,
     tag_text = 0x0004,
     tag_hash_headers = 0x0005,
+    tag_text_lines = 0x0006,
     tag_primary_key = 0x0101,
     tag_user_id = 0x0102,
     tag_subkey = 0x0103,
     tag_bound_signature = 0x0104,
 };
-inline constexpr std::uint8_t format_version = 1;
+inline constexpr std::uint8_t format_version = 2;
 }  // namespace wire
 
 /// Serialises a parse result into the reply payload (handler side).
@@ -142,7 +162,25 @@ Bytes encode(const Parsed& parsed);
 
 /// Decodes and bounds-checks a reply payload (trusted side). Every count and
 /// length is checked against Limits before it is used; any violation is
-/// Errc::protocol (the handler broke the protocol).
+/// Errc::protocol (the handler broke the protocol). `input` is the Manager's own
+/// copy of the bytes it sent: cleartext text lines are checked against it (inside
+/// it, ascending, separated, no line ending inside a line, no trailing blank) and
+/// it is kept in Parsed::input; for other kinds it is dropped.
+Result<Parsed> decode(ByteView payload, Bytes input);
+/// Same, without the input (a cleartext reply's lines then cannot fit and are refused).
 Result<Parsed> decode(ByteView payload);
+
+/// Checks claimed text lines against `input`: each inside it and starting after
+/// the previous one's end (ascending, separated), at most Limits::max_text_lines.
+/// With `content`, also that no line holds a line feed or ends in a blank (space,
+/// tab, CR). Errc::protocol otherwise. decode() checks both; the verifier checks
+/// the bounds again before it reads (a Parsed may not come from decode()).
+Status check_text_lines(ByteView input, const std::vector<TextLine>& lines, bool content);
+
+/// The signed text of a cleartext message: `lines` of `input` joined with `eol`.
+/// The lines must have been checked by decode() against this input.
+Bytes join_text_lines(ByteView input, const std::vector<TextLine>& lines, std::string_view eol);
+/// Its size when joined with "\n".
+std::size_t joined_text_size(const std::vector<TextLine>& lines);
 
 }  // namespace umd::pgp

@@ -8,6 +8,7 @@
 // This is shape validation only; whether the records tell the truth is decided
 // later, by rebuilding hashed bytes from them (drivers/pgp/trusted/).
 #include <algorithm>
+#include <cstring>
 
 #include "drivers/pgp/protocol.h"
 
@@ -248,10 +249,30 @@ Result<Certificate> read_certificate(ByteView value, Budget& budget)
     return cert;
 }
 
+bool trailing_blank(std::uint8_t c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+/// Reads the text lines record; decode() then checks them against the input.
+Result<std::vector<TextLine>> read_text_lines(ByteView value)
+{
+    if (value.size() % 8 != 0) return fail(Errc::protocol, "text lines record of {} bytes", value.size());
+    const std::size_t count = value.size() / 8;
+    if (count > Limits::max_text_lines) return fail(Errc::protocol, "{} text lines", count);
+    std::vector<TextLine> lines(count);
+    ByteReader in(value, "text lines");
+    for (TextLine& line : lines) {
+        UMD_TRY(offset, in.u32());
+        UMD_TRY(length, in.u32());
+        line = {offset, length};
+    }
+    return lines;
+}
+
 Status check_kind(const Parsed& p)
 {
     bool certs = !p.certificates.empty(), sigs = !p.signatures.empty(), text = p.text.has_value();
+    bool lines = p.text_lines.has_value();
     bool headers = !p.cleartext_hash_headers.empty();
+    if (lines && p.kind != InputKind::cleartext) return fail(Errc::protocol, "text lines outside a cleartext message");
     switch (p.kind) {
     case InputKind::certificates:
         if (certs && !sigs && !text && !headers && p.literal_format == 0) return {};
@@ -260,7 +281,7 @@ Status check_kind(const Parsed& p)
         if (!certs && sigs && !text && !headers && p.literal_format == 0) return {};
         break;
     case InputKind::cleartext:
-        if (!certs && sigs && text && p.literal_format == 0) return {};
+        if (!certs && sigs && !text && lines && p.literal_format == 0) return {};
         break;
     case InputKind::inline_message:
         if (!certs && sigs && text && !headers) return {};
@@ -271,7 +292,9 @@ Status check_kind(const Parsed& p)
 
 }  // namespace
 
-Result<Parsed> decode(ByteView payload)
+Result<Parsed> decode(ByteView payload) { return decode(payload, Bytes{}); }
+
+Result<Parsed> decode(ByteView payload, Bytes input)
 {
     ByteReader in(payload, "reply");
     Parsed parsed;
@@ -319,6 +342,15 @@ Result<Parsed> decode(ByteView payload)
             parsed.text.emplace(rec.value.begin(), rec.value.end());
             phase = after_text;
             break;
+        case tag_text_lines: {
+            if (phase != in_certificates && phase != in_signatures) return fail(Errc::protocol, "text lines out of order");
+            auto lines = read_text_lines(rec.value);
+            if (!lines) return std::unexpected(lines.error());
+            if (auto ok = check_text_lines(input, *lines, true); !ok) return std::unexpected(ok.error());
+            parsed.text_lines = std::move(*lines);
+            phase = after_text;
+            break;
+        }
         case tag_hash_headers:
             if (phase == want_header || phase == after_headers) return fail(Errc::protocol, "hash headers out of order");
             if (rec.value.empty() || rec.value.size() > max_hash_headers)
@@ -334,7 +366,57 @@ Result<Parsed> decode(ByteView payload)
     }
     if (phase == want_header) return fail(Errc::protocol, "empty reply");
     if (auto ok = check_kind(parsed); !ok) return std::unexpected(ok.error());
+    if (parsed.text_lines) parsed.input = std::move(input);
     return parsed;
+}
+
+/// Which lines make up the text is the handler's claim, checked here only for
+/// its shape against the bytes the Manager sent: inside them, after the previous
+/// line's end (so ascending and never overlapping or touching), no line feed
+/// inside a line (the lines are the only thing joined by line ends) and no
+/// trailing blank (never signed). The signature decides whether the text they
+/// make is the signed one.
+Status check_text_lines(ByteView input, const std::vector<TextLine>& lines, bool content)
+{
+    if (lines.size() > Limits::max_text_lines) return fail(Errc::protocol, "{} text lines", lines.size());
+    std::uint64_t next_free = 0;   // the first byte a line may start at
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const TextLine line = lines[i];
+        const std::uint64_t end = std::uint64_t{line.offset} + line.length;
+        if (line.offset < next_free)
+            return fail(Errc::protocol, "text line {} at {} overlaps or precedes the previous one", i, line.offset);
+        if (end > input.size())
+            return fail(Errc::protocol, "text line {} ({}+{}) is outside the input of {} bytes", i, line.offset, line.length,
+                        input.size());
+        next_free = end + 1;
+        if (!content || line.length == 0) continue;
+        const std::uint8_t* p = input.data() + line.offset;
+        if (trailing_blank(p[line.length - 1])) return fail(Errc::protocol, "text line {} ends in a blank", i);
+        if (std::memchr(p, '\n', line.length)) return fail(Errc::protocol, "text line {} holds a line feed", i);
+    }
+    return {};
+}
+
+Bytes join_text_lines(ByteView input, const std::vector<TextLine>& lines, std::string_view eol)
+{
+    std::size_t size = 0;
+    for (const TextLine& line : lines) size += line.length;
+    if (!lines.empty()) size += (lines.size() - 1) * eol.size();
+    Bytes out(size);
+    std::uint8_t* o = out.data();
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        if (i > 0) o = std::copy(eol.begin(), eol.end(), o);
+        if (lines[i].length) std::memcpy(o, input.data() + lines[i].offset, lines[i].length);
+        o += lines[i].length;
+    }
+    return out;
+}
+
+std::size_t joined_text_size(const std::vector<TextLine>& lines)
+{
+    std::size_t size = lines.empty() ? 0 : lines.size() - 1;
+    for (const TextLine& line : lines) size += line.length;
+    return size;
 }
 
 }  // namespace umd::pgp

@@ -72,6 +72,14 @@ Bytes encode(const Parsed& parsed)
         out.end_record(at);
     }
     if (parsed.text) out.record(tag_text, *parsed.text);
+    if (parsed.text_lines) {
+        std::size_t at = out.begin_record(tag_text_lines);
+        for (const TextLine& line : *parsed.text_lines) {
+            out.u32(line.offset);
+            out.u32(line.length);
+        }
+        out.end_record(at);
+    }
     if (!parsed.cleartext_hash_headers.empty()) out.record(tag_hash_headers, parsed.cleartext_hash_headers);
     return std::move(out).take();
 }

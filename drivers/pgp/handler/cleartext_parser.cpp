@@ -83,6 +83,7 @@ bool looks_cleartext(std::string_view text)
 
 Result<Parsed> parse_cleartext(std::string_view input)
 {
+    if (input.size() > UINT32_MAX) return fail(Errc::bad_input, "cleartext: input of {} bytes is too large", input.size());
     Parsed out;
     out.kind = InputKind::cleartext;
     out.armored = true;
@@ -107,10 +108,9 @@ Result<Parsed> parse_cleartext(std::string_view input)
         if (auto s = parse_hash_header(header.substr(6), lines.number, out.cleartext_hash_headers); !s)
             return std::unexpected(s.error());
     }
-    // The dash-escaped text, up to the signature block.
-    Bytes text;
-    text.reserve(input.size());   // the text is never longer than the input
-    bool first = true;
+    // The dash-escaped text, up to the signature block: sent as ranges of the
+    // input (the Manager holds the input and joins the lines itself).
+    std::vector<TextLine> text;
     std::size_t signature_at = 0;
     for (;;) {
         const std::size_t line_start = lines.pos;
@@ -125,14 +125,12 @@ Result<Parsed> parse_cleartext(std::string_view input)
             line.remove_prefix(2);
         }
         line = trim_space(line);
-        // The line break before the signature line belongs to it: join with "\n" between lines.
-        if (!first) text.push_back('\n');
-        first = false;
-        if (text.size() + line.size() > Limits::max_text)
-            return fail(Errc::bad_input, "cleartext: signed text exceeds {} bytes", Limits::max_text);
-        text.insert(text.end(), line.begin(), line.end());
+        if (text.size() >= Limits::max_text_lines)
+            return fail(Errc::bad_input, "cleartext: signed text has more than {} lines", Limits::max_text_lines);
+        // The input is at most max_request bytes (< 4 GiB), so offsets fit 32 bits.
+        text.push_back({static_cast<std::uint32_t>(line.data() - input.data()), static_cast<std::uint32_t>(line.size())});
     }
-    out.text = std::move(text);
+    out.text_lines = std::move(text);
 
     std::size_t consumed = 0;
     std::string_view rest = input.substr(signature_at);

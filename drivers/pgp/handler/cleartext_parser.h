@@ -1,8 +1,9 @@
 // drivers/pgp/handler/cleartext_parser.h — the Cleartext Signature Framework (RFC 9580 §7).
 //
 // Untrusted side (handler). Splits "-----BEGIN PGP SIGNED MESSAGE-----" input
-// into its Hash: headers, the dash-unescaped text (docs/protocol-pgp.md says
-// exactly which bytes) and the armored signature block that follows.
+// into its Hash: headers, the lines of the dash-unescaped text as ranges of the
+// input (docs/protocol-pgp.md says exactly which bytes) and the armored
+// signature block that follows.
 #pragma once
 
 #include <string_view>

@@ -85,7 +85,7 @@ Status parse_binary(ByteView stream, const ParseLimits& limits, Parsed& out)
 
 std::size_t count_records(const Parsed& parsed)
 {
-    std::size_t n = 1 + parsed.signatures.size() + (parsed.text ? 1 : 0) + (parsed.cleartext_hash_headers.empty() ? 0 : 1);
+    std::size_t n = 1 + parsed.signatures.size() + (parsed.text ? 1 : 0) + (parsed.text_lines ? 1 : 0) + (parsed.cleartext_hash_headers.empty() ? 0 : 1);
     for (const Certificate& c : parsed.certificates)
         n += 2 + c.user_ids.size() + c.subkeys.size() + c.signatures.size();
     return n;

@@ -70,6 +70,32 @@ Bytes join_lines(ByteView text, std::string_view eol)
 }  // namespace
 
 Bytes cleartext_output(ByteView text) { return join_lines(text, "\n"); }
+
+void feed_cleartext_hashed(ByteView input, const std::vector<TextLine>& lines, const std::function<void(ByteView)>& sink)
+{
+    constexpr std::size_t chunk = 32 * 1024;   // stays in L1/L2 between the copy and the hash
+    Bytes buffer(chunk);
+    std::size_t used = 0;
+    auto flush = [&] {
+        if (used) sink(ByteView(buffer.data(), used));
+        used = 0;
+    };
+    auto put = [&](const std::uint8_t* p, std::size_t n) {
+        if (used + n > chunk) flush();
+        if (n > chunk) {   // a long line goes to the hash straight from the input
+            sink(ByteView(p, n));
+            return;
+        }
+        std::memcpy(buffer.data() + used, p, n);
+        used += n;
+    };
+    static constexpr std::uint8_t crlf[] = {'\r', '\n'};
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        if (i > 0) put(crlf, 2);
+        if (lines[i].length) put(input.data() + lines[i].offset, lines[i].length);
+    }
+    flush();
+}
 Bytes cleartext_hashed(ByteView text) { return join_lines(text, "\r\n"); }
 
 }  // namespace umd::pgp

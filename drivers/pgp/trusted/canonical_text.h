@@ -6,7 +6,12 @@
 // every line, and without the line ending before the armor header line.
 #pragma once
 
+#include <functional>
+#include <vector>
+
 #include <umd/wire.h>
+
+#include "drivers/pgp/protocol.h"
 
 namespace umd::pgp {
 
@@ -28,5 +33,12 @@ private:
 Bytes cleartext_output(ByteView text);
 /// The bytes hashed for that text: the same lines joined by CR LF.
 Bytes cleartext_hashed(ByteView text);
+
+/// The hashed form of a cleartext message whose text is `lines` of `input` (the
+/// Manager's own bytes; lines checked by check_text_lines): the lines joined by
+/// CR LF, given to `sink` in pieces of at most a few tens of KiB gathered in one
+/// small buffer, so the whole text is never copied and the hash is updated in
+/// large steps rather than twice per line.
+void feed_cleartext_hashed(ByteView input, const std::vector<TextLine>& lines, const std::function<void(ByteView)>& sink);
 
 }  // namespace umd::pgp

@@ -20,12 +20,14 @@ namespace umd::pgp {
 
 const LoaderModule& loader_module() { return umd_pgp_loader_module; }
 
-Result<Parsed> parse(Driver& driver, ByteView input)
+Result<Parsed> parse(Driver& driver, Bytes input)
 {
     auto reply = driver.send_recv(static_cast<std::uint8_t>(Request::parse), input);
     if (!reply) return std::unexpected(reply.error());
-    return decode(reply->payload);
+    return decode(reply->payload, std::move(input));
 }
+
+Result<Parsed> parse(Driver& driver, ByteView input) { return parse(driver, Bytes(input.begin(), input.end())); }
 
 Result<Parsed> parse_file(Driver& driver, const std::string& path)
 {
@@ -47,7 +49,7 @@ Result<Parsed> parse_file(Driver& driver, const std::string& path)
         done += static_cast<std::size_t>(n);
     }
     bytes.resize(done);
-    auto parsed = parse(driver, bytes);
+    auto parsed = parse(driver, std::move(bytes));
     if (!parsed) return std::unexpected(with_context(parsed.error(), path));
     return parsed;
 }

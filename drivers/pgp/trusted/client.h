@@ -19,7 +19,9 @@ namespace umd::pgp {
 /// Largest input file sent to the handler (the handler's own request limit).
 inline constexpr std::uint64_t max_input_file = 256ull << 20;
 
-/// One input → decoded, bounds-checked records.
+/// One input → decoded, bounds-checked records. For a cleartext message the
+/// Manager's copy of the input is kept in Parsed::input (its text lines point into it).
+Result<Parsed> parse(Driver& driver, Bytes input);
 Result<Parsed> parse(Driver& driver, ByteView input);
 /// Reads `path` (at most max_input_file bytes) and parses it.
 Result<Parsed> parse_file(Driver& driver, const std::string& path);

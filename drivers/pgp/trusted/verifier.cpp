@@ -244,8 +244,8 @@ Result<Verdict> verify_message(const Keyring& keyring, const Parsed& message, co
 {
     if (message.kind != InputKind::cleartext && message.kind != InputKind::inline_message)
         return fail(Errc::bad_input, "not a signed message");
-    if (!message.text) return fail(Errc::bad_input, "the message carries no signed text");
     if (message.kind == InputKind::inline_message) {
+        if (!message.text) return fail(Errc::bad_input, "the message carries no signed text");
         auto verdict = verify_with(keyring, message.signatures, policy, false, [&](const auto& sink) -> Status {
             sink(*message.text);
             return {};
@@ -253,9 +253,12 @@ Result<Verdict> verify_message(const Keyring& keyring, const Parsed& message, co
         if (verdict && verdict->valid() && verified) *verified = *message.text;
         return verdict;
     }
+    if (!message.text_lines) return fail(Errc::bad_input, "the message carries no signed text");
+    // decode() has checked the lines against these bytes; a Parsed may come from
+    // elsewhere, so the bounds are checked again before anything reads them.
+    if (auto ok = check_text_lines(message.input, *message.text_lines, false); !ok) return std::unexpected(ok.error());
     // Cleartext: only text signatures, hashed over the canonical form (no trailing whitespace, CR LF).
-    std::vector<Signature> sigs = message.signatures;
-    Bytes hashed = cleartext_hashed(*message.text);
+    const std::vector<Signature>& sigs = message.signatures;
     Verdict early;
     std::vector<Signature> usable;
     for (const Signature& sig : sigs) {
@@ -270,13 +273,13 @@ Result<Verdict> verify_message(const Keyring& keyring, const Parsed& message, co
     Result<Verdict> verdict = Verdict{{}, {}, policy.signatures};
     if (!usable.empty()) {
         verdict = verify_with(keyring, usable, policy, true, [&](const auto& sink) -> Status {
-            sink(hashed);
+            feed_cleartext_hashed(message.input, *message.text_lines, sink);
             return {};
         });
         if (!verdict) return verdict;
     }
     verdict->bad.insert(verdict->bad.begin(), early.bad.begin(), early.bad.end());
-    if (verdict->valid() && verified) *verified = cleartext_output(*message.text);
+    if (verdict->valid() && verified) *verified = join_text_lines(message.input, *message.text_lines, "\n");
     return verdict;
 }
 

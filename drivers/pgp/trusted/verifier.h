@@ -3,7 +3,8 @@
 // Trusted side. Inputs are decoded parse results (protocol.h) and data the
 // Manager reads itself; nothing here parses OpenPGP. For each signature the
 // verifier walks the hashed area, applies the policy, hashes the signed data
-// itself (file bytes, or the text the handler returned in canonical form),
+// itself (file bytes, literal data, or a cleartext text it joins from its own
+// copy of the input at the lines the handler named),
 // rebuilds the trailer, and verifies with a key from the Keyring.
 //
 //   auto ring = Keyring::from(certs, policy);

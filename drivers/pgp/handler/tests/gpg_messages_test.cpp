@@ -100,8 +100,10 @@ TEST_F(GpgMessages, Cleartext)
         ASSERT_TRUE(parsed) << parsed.error().message;
         EXPECT_EQ(parsed->kind, InputKind::cleartext);
         EXPECT_TRUE(parsed->armored);
-        ASSERT_TRUE(parsed->text);
-        EXPECT_EQ(as_string(*parsed->text), c.expected);
+        ASSERT_TRUE(parsed->text_lines);
+        EXPECT_FALSE(parsed->text);
+        EXPECT_TRUE(check_text_lines(input, *parsed->text_lines, true));
+        EXPECT_EQ(as_string(join_text_lines(input, *parsed->text_lines, "\n")), c.expected);
         EXPECT_EQ(parsed->cleartext_hash_headers, std::vector<std::uint8_t>{10});
         EXPECT_EQ(parsed->signatures.at(0).type, 0x01);
         EXPECT_EQ(parsed->signatures.at(0).hash_algorithm, 10);
@@ -202,10 +204,12 @@ TEST(SqMessages, Cv25519KeyAndSignatures)
     auto detached = parser::parse(read_file(dir.file("d.sig")));
     ASSERT_TRUE(detached) << detached.error().message;
     EXPECT_EQ(detached->kind, InputKind::detached_signature);
-    auto clear = parser::parse(read_file(dir.file("c.asc")));
+    const Bytes clear_input = read_file(dir.file("c.asc"));
+    auto clear = parser::parse(clear_input);
     ASSERT_TRUE(clear) << clear.error().message;
     EXPECT_EQ(clear->kind, InputKind::cleartext);
-    EXPECT_EQ(as_string(*clear->text), "sq signed text");   // the final line break belongs to the delimiter
+    ASSERT_TRUE(clear->text_lines);
+    EXPECT_EQ(as_string(join_text_lines(clear_input, *clear->text_lines, "\n")), "sq signed text");   // the final line break belongs to the delimiter
     auto inl = parser::parse(read_file(dir.file("i.pgp")));
     ASSERT_TRUE(inl) << inl.error().message;
     EXPECT_EQ(inl->kind, InputKind::inline_message);

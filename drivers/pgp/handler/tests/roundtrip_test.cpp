@@ -36,14 +36,15 @@ void expect_same(const Key& a, const Key& b)
     EXPECT_EQ(a.fields, b.fields);
 }
 
-void expect_roundtrip(const Parsed& p)
+void expect_roundtrip(const Parsed& p, ByteView input = {})
 {
     Bytes wire = encode(p);
-    auto d = decode(wire);
+    auto d = decode(wire, Bytes(input.begin(), input.end()));
     ASSERT_TRUE(d) << d.error().message;
     EXPECT_EQ(d->kind, p.kind);
     EXPECT_EQ(d->armored, p.armored);
     EXPECT_EQ(d->text, p.text);
+    EXPECT_EQ(d->text_lines, p.text_lines);
     EXPECT_EQ(d->cleartext_hash_headers, p.cleartext_hash_headers);
     EXPECT_EQ(d->literal_format, p.literal_format);
     ASSERT_EQ(d->signatures.size(), p.signatures.size());
@@ -77,9 +78,10 @@ TEST(Roundtrip, GpgAndSqInputsDecodeToTheSameRecords)
     gpg("--output " + gpg.file("i.gpg") + " --sign " + gpg.file("data"));
     for (const char* name : {"cert.pgp", "d.sig", "c.asc", "i.gpg"}) {
         SCOPED_TRACE(name);
-        auto parsed = parser::parse(read_file(gpg.file(name)));
+        const Bytes input = read_file(gpg.file(name));
+        auto parsed = parser::parse(input);
         ASSERT_TRUE(parsed) << parsed.error().message;
-        expect_roundtrip(*parsed);
+        expect_roundtrip(*parsed, input);
     }
     TempDir dir;
     ASSERT_EQ(run("sq key generate --userid '<rt@example.org>' --export " + quote(dir.file("k")) +
@@ -95,7 +97,7 @@ TEST(Roundtrip, HeaderRecordLayout)
     Parsed p;
     p.kind = InputKind::cleartext;
     p.armored = true;
-    p.text = Bytes{'h', 'i'};
+    p.text_lines = std::vector<TextLine>{{0, 2}};
     p.cleartext_hash_headers = {8};
     Signature s;
     s.version = 4;
@@ -106,8 +108,8 @@ TEST(Roundtrip, HeaderRecordLayout)
     s.fields = {Bytes(64, 1)};
     p.signatures.push_back(s);
     Bytes wire = encode(p);
-    // docs/protocol-pgp.md: tag 0x0001, length 4, format 1, kind, armored, literal format.
-    const Bytes header{0x01, 0x00, 0x04, 0x00, 0x00, 0x00, 0x01, 0x03, 0x01, 0x00};
+    // docs/protocol-pgp.md: tag 0x0001, length 4, format 2, kind, armored, literal format.
+    const Bytes header{0x01, 0x00, 0x04, 0x00, 0x00, 0x00, 0x02, 0x03, 0x01, 0x00};
     ASSERT_GE(wire.size(), header.size());
     EXPECT_EQ(Bytes(wire.begin(), wire.begin() + 10), header);
     // Then the signature record (tag 0x0003): context 0, version 4, type 1, pk 27, hash 8, left16 LE.
@@ -115,7 +117,12 @@ TEST(Roundtrip, HeaderRecordLayout)
     EXPECT_EQ(wire[11], 0x00);
     const Bytes body_start{0, 4, 1, 27, 8, 0xCD, 0xAB};
     EXPECT_EQ(Bytes(wire.begin() + 16, wire.begin() + 23), body_start);
-    expect_roundtrip(p);
+    // The text lines record (tag 0x0006): u32 offset, u32 length per line.
+    const Bytes lines{0x06, 0x00, 0x08, 0x00, 0x00, 0x00, 0, 0, 0, 0, 2, 0, 0, 0};
+    ASSERT_GE(wire.size(), lines.size());
+    const std::size_t at = wire.size() - lines.size() - 7;   // the hash headers record (7 bytes) follows
+    EXPECT_EQ(Bytes(wire.begin() + static_cast<std::ptrdiff_t>(at), wire.begin() + static_cast<std::ptrdiff_t>(at + lines.size())), lines);
+    expect_roundtrip(p, as_bytes(std::string_view("hi")));
 }
 
 }  // namespace

@@ -69,7 +69,9 @@ TEST(SystemFiles, AptInReleaseFiles)
         RunResult text = run("gpg --homedir " + quote(gpg.file("")) + " --batch --quiet --skip-verify --decrypt " +
                              quote(file) + " 2>/dev/null");
         ASSERT_EQ(text.status, 0);
-        std::string ours(parsed->text->begin(), parsed->text->end());
+        ASSERT_TRUE(parsed->text_lines);
+        Bytes joined = join_text_lines(input, *parsed->text_lines, "\n");
+        std::string ours(joined.begin(), joined.end());
         // gpg ends the output with the line break that belongs to the delimiter.
         EXPECT_EQ(ours + "\n", text.out);
         // The signature block alone: gpg does not list the packets of a cleartext message.

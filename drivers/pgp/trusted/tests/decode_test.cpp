@@ -57,25 +57,28 @@ Parsed detached()
     return p;
 }
 
+/// The input the cleartext() records point into.
+const Bytes hi_input{'h', 'i'};
+
 Parsed cleartext()
 {
     Parsed p;
     p.kind = InputKind::cleartext;
     p.signatures = {rsa_sig()};
-    p.text = Bytes{'h', 'i'};
+    p.text_lines = std::vector<TextLine>{{0, 2}};
     p.cleartext_hash_headers = {8, 10};
     return p;
 }
 
 Errc decode_error(const Parsed& p)
 {
-    auto r = decode(encode(p));
+    auto r = decode(encode(p), hi_input);
     return r ? Errc::internal : r.error().code;
 }
 
 Errc decode_error(ByteView bytes)
 {
-    auto r = decode(bytes);
+    auto r = decode(bytes, hi_input);
     return r ? Errc::internal : r.error().code;
 }
 
@@ -96,15 +99,19 @@ TEST(Decode, RoundTripsEveryKind)
     EXPECT_EQ(d->signatures[0].hashed_area, rsa_sig().hashed_area);
     EXPECT_EQ(d->signatures[0].issuer_hints, rsa_sig().issuer_hints);
 
-    auto c = decode(encode(cleartext()));
+    auto c = decode(encode(cleartext()), hi_input);
     ASSERT_TRUE(c) << c.error().message;
-    EXPECT_EQ(*c->text, (Bytes{'h', 'i'}));
+    EXPECT_FALSE(c->text);
+    EXPECT_EQ(*c->text_lines, (std::vector<TextLine>{{0, 2}}));
+    EXPECT_EQ(c->input, hi_input);
+    EXPECT_EQ(join_text_lines(c->input, *c->text_lines, "\n"), hi_input);
     EXPECT_EQ(c->cleartext_hash_headers, (Bytes{8, 10}));
 
     Parsed m = cleartext();
     m.kind = InputKind::inline_message;
     m.cleartext_hash_headers.clear();
     m.literal_format = 'b';
+    m.text_lines.reset();
     m.text = Bytes{};
     auto i = decode(encode(m));
     ASSERT_TRUE(i) << i.error().message;
@@ -122,7 +129,13 @@ TEST(Decode, KindMustMatchRecords)
     p.kind = InputKind::detached_signature;
     EXPECT_EQ(decode_error(p), Errc::protocol);
     p = cleartext();
-    p.text.reset();
+    p.text_lines.reset();
+    EXPECT_EQ(decode_error(p), Errc::protocol);
+    p = cleartext();
+    p.text = Bytes{'h', 'i'};   // cleartext text travels as lines only
+    EXPECT_EQ(decode_error(p), Errc::protocol);
+    p = detached();
+    p.text_lines = std::vector<TextLine>{};   // lines only in a cleartext message
     EXPECT_EQ(decode_error(p), Errc::protocol);
     p = detached();
     p.signatures.clear();
@@ -236,7 +249,7 @@ TEST(Decode, FramingAndOrder)
     EXPECT_EQ(decode_error(c), Errc::protocol);
 
     Bytes bad_header = good;
-    bad_header[6] = 2;   // format version
+    bad_header[6] = 1;   // format version (1 sent the text itself)
     EXPECT_EQ(decode_error(bad_header), Errc::protocol);
     bad_header = good;
     bad_header[7] = 9;   // kind
@@ -259,6 +272,45 @@ TEST(Decode, RecordCountIsBounded)
     EXPECT_EQ(decode_error(p), Errc::protocol);
     p.certificates[0].user_ids.resize(Limits::max_records - 3);   // header + certificate + primary key
     EXPECT_EQ(decode_error(p), Errc::internal);
+}
+
+/// A cleartext reply whose lines point into `input`, decoded against it.
+Errc lines_error(const std::vector<TextLine>& lines, std::string_view input)
+{
+    Parsed p = cleartext();
+    p.text_lines = lines;
+    auto r = decode(encode(p), Bytes(input.begin(), input.end()));
+    return r ? Errc::internal : r.error().code;
+}
+
+TEST(Decode, TextLinesAreCheckedAgainstTheInput)
+{
+    const std::string_view input = "ab\n- cd\n\nef";
+    EXPECT_EQ(lines_error({{0, 2}, {5, 2}, {8, 0}, {9, 2}}, input), Errc::internal);   // the honest lines
+    EXPECT_EQ(lines_error({}, input), Errc::internal);                                 // an empty text
+    EXPECT_EQ(lines_error({{0, 2}, {9, 3}}, input), Errc::protocol);                   // past the end
+    EXPECT_EQ(lines_error({{11, 0}, {12, 0}}, input), Errc::protocol);                 // starts past the end
+    EXPECT_EQ(lines_error({{0xFFFFFFFF, 2}}, input), Errc::protocol);                  // offset + length wraps 32 bits
+    EXPECT_EQ(lines_error({{5, 2}, {0, 2}}, input), Errc::protocol);                   // out of order
+    EXPECT_EQ(lines_error({{0, 2}, {1, 1}}, input), Errc::protocol);                   // overlapping
+    EXPECT_EQ(lines_error({{0, 2}, {2, 0}}, input), Errc::protocol);                   // touching: no line end between
+    EXPECT_EQ(lines_error({{0, 2}, {0, 2}}, input), Errc::protocol);                   // the same line twice
+    EXPECT_EQ(lines_error({{0, 4}}, input), Errc::protocol);                           // holds a line feed
+    EXPECT_EQ(lines_error({{3, 4}}, "ab\n- cd"), Errc::internal);                      // "- cd" as a whole line: the claim decides
+    EXPECT_EQ(lines_error({{0, 3}}, "ab \n"), Errc::protocol);                         // ends in a space
+    EXPECT_EQ(lines_error({{0, 3}}, "ab\t\n"), Errc::protocol);                        // ends in a tab
+    EXPECT_EQ(lines_error({{0, 3}}, "ab\r\n"), Errc::protocol);                        // ends in a CR
+    // Too many lines: refused from the record's size, before anything is allocated.
+    Bytes many((Limits::max_text_lines + 1) * 8, 0);
+    EXPECT_EQ(decode_error(with_record(detached(), 0x0006, many)), Errc::protocol);
+    // A record that is not a whole number of lines.
+    Parsed p = cleartext();
+    p.text_lines.reset();
+    p.cleartext_hash_headers.clear();
+    EXPECT_EQ(decode_error(with_record(p, 0x0006, Bytes(8, 0))), Errc::internal);   // one empty line at 0: fine
+    EXPECT_EQ(decode_error(with_record(p, 0x0006, Bytes(7, 0))), Errc::protocol);
+    // Without the input, no line can fit.
+    EXPECT_FALSE(decode(encode(cleartext())));
 }
 
 }  // namespace

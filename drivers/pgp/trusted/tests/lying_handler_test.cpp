@@ -19,7 +19,8 @@ Parsed parse_text(std::string_view text)
 {
     auto parsed = parser::parse(as_bytes(text));
     if (!parsed) throw std::runtime_error(parsed.error().message);
-    auto decoded = decode(encode(*parsed));
+    ByteView input = as_bytes(text);
+    auto decoded = decode(encode(*parsed), Bytes(input.begin(), input.end()));
     if (!decoded) throw std::runtime_error(decoded.error().message);
     return *decoded;
 }
@@ -65,8 +66,7 @@ TEST(LyingHandler, V6MessageRecords)
     expect_refused(*ring, good, [](Parsed& p) { p.signatures[0].salt[0] ^= 1; }, "altered salt");
     expect_refused(*ring, good, [](Parsed& p) { std::reverse(p.signatures[0].salt.begin(), p.signatures[0].salt.end()); }, "swapped salt");
     expect_refused(*ring, good, [](Parsed& p) { p.signatures[0].salt.resize(16); }, "short salt");
-    expect_refused(*ring, good, [](Parsed& p) { p.text->push_back('!'); }, "other text");
-    expect_refused(*ring, good, [](Parsed& p) { (*p.text)[0] = 'w'; }, "other text");
+    expect_refused(*ring, good, [](Parsed& p) { p.input[p.text_lines->front().offset] = 'w'; }, "other text");
     expect_refused(*ring, good, [](Parsed& p) { p.signatures[0].hashed_area.back() ^= 1; }, "altered hashed area");
     expect_refused(*ring, good, [](Parsed& p) { p.signatures[0].type = 0x00; }, "binary type");
     expect_refused(*ring, good, [](Parsed& p) { p.signatures[0].hash_algorithm = 8; }, "other hash");
@@ -79,6 +79,65 @@ TEST(LyingHandler, V6MessageRecords)
     Parsed no_hints = good;
     no_hints.signatures[0].issuer_hints.clear();
     EXPECT_TRUE(verify_message(*ring, no_hints, {}, nullptr)->valid());
+}
+
+/// Text lines are claims about the Manager's own bytes: whatever lines a handler
+/// names, the Manager reads only inside its input and hashes exactly the text it
+/// outputs, so no other choice of lines may verify.
+TEST(LyingHandler, CleartextTextLines)
+{
+    auto ring = Keyring::from({parse_text(rfc9580_a3_certificate)}, {});
+    ASSERT_TRUE(ring);
+    Parsed good = parse_text(rfc9580_a6_cleartext);
+    ASSERT_TRUE(good.text_lines);
+    const std::vector<TextLine> lines = *good.text_lines;
+    ASSERT_GE(lines.size(), 3u);
+    const auto size = static_cast<std::uint32_t>(good.input.size());
+    Bytes out;
+    ASSERT_TRUE(verify_message(*ring, good, {}, &out)->valid());
+    EXPECT_EQ(as_chars(out), "What we need from the grocery store:\n\n- tofu\n- vegetables\n- noodles\n");
+    // Each lie, straight into the verifier (as if decode() had been bypassed) and
+    // through the wire (decode() must refuse the shape ones as a protocol error).
+    auto lie = [&](const std::function<void(std::vector<TextLine>&)>& change, const char* what, bool shape) {
+        Parsed bad = good;
+        change(*bad.text_lines);
+        Bytes text;
+        auto verdict = verify_message(*ring, bad, {}, &text);
+        EXPECT_TRUE(!verdict || !verdict->valid()) << what;
+        EXPECT_TRUE(text.empty()) << what;
+        auto decoded = decode(encode(bad), good.input);
+        if (shape) {
+            ASSERT_FALSE(decoded) << what;
+            EXPECT_EQ(decoded.error().code, Errc::protocol) << what;
+        } else if (decoded) {
+            auto again = verify_message(*ring, *decoded, {}, nullptr);
+            EXPECT_TRUE(!again || !again->valid()) << what;
+        }
+    };
+    lie([&](auto& l) { l.back().length = size; }, "past the end of the input", true);
+    lie([&](auto& l) { l.back().offset = size; l.back().length = 1; }, "starts at the end", true);
+    lie([&](auto& l) { l.back().offset = 0xFFFFFFFFu; }, "offset wraps", true);
+    lie([&](auto& l) { std::swap(l[0], l[1]); }, "out of order", true);
+    lie([&](auto& l) { l[1].offset = l[0].offset + 1; }, "overlapping", true);
+    lie([&](auto& l) { l.insert(l.begin() + 1, l[0]); }, "a line twice", true);
+    lie([&](auto& l) { l[0].length += 1; }, "a line and its line end", true);
+    lie([&](auto& l) { l.resize(Limits::max_text_lines + 1, TextLine{size, 0}); }, "too many lines", true);
+    lie([&](auto& l) { l.pop_back(); }, "a line dropped", false);
+    lie([&](auto& l) { l.erase(l.begin() + 1); }, "a middle line dropped", false);
+    lie([&](auto& l) { l.push_back({size - 2, 1}); }, "a line added from the signature block", false);
+    lie([&](auto& l) { l[0].offset = 0; }, "the header line instead of the first", false);
+    lie([&](auto& l) { l[0].length -= 1; }, "a shorter line", false);
+    lie([&](auto& l) { l.clear(); }, "no text", false);
+    lie([&](auto& l) {
+        for (auto& line : l) line.offset += 1, line.length = line.length ? line.length - 1 : 0;
+    }, "every line shifted", false);
+    // Lines pointing at the text of another file the same key signed: never this file's verdict.
+    Parsed other = good;
+    other.input.assign(good.input.size(), 'x');
+    Bytes none;
+    auto verdict = verify_message(*ring, other, {}, &none);
+    EXPECT_TRUE(!verdict || !verdict->valid());
+    EXPECT_TRUE(none.empty());
 }
 
 TEST(LyingHandler, V6CertificateRecords)

@@ -118,7 +118,8 @@ Result<Parsed> parse_file(const std::string& path)
     std::string bytes = read_file(path);
     auto parsed = parser::parse(as_bytes(bytes));
     if (!parsed) return std::unexpected(parsed.error());
-    return decode(encode(*parsed));
+    ByteView input = as_bytes(bytes);
+    return decode(encode(*parsed), Bytes(input.begin(), input.end()));
 }
 
 Result<Keyring> keyring_from(const std::vector<std::string>& paths, const Policy& policy)
