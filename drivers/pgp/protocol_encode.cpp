@@ -73,12 +73,17 @@ Bytes encode(const Parsed& parsed)
     }
     if (parsed.text) out.record(tag_text, *parsed.text);
     if (parsed.text_lines) {
-        std::size_t at = out.begin_record(tag_text_lines);
+        // Filled in place: a writer call per byte costs more than parsing the text.
+        Bytes lines(parsed.text_lines->size() * 8);
+        std::uint8_t* p = lines.data();
+        auto le32 = [&p](std::uint32_t v) {
+            for (int i = 0; i < 4; ++i) *p++ = static_cast<std::uint8_t>(v >> (8 * i));
+        };
         for (const TextLine& line : *parsed.text_lines) {
-            out.u32(line.offset);
-            out.u32(line.length);
+            le32(line.offset);
+            le32(line.length);
         }
-        out.end_record(at);
+        out.record(tag_text_lines, lines);
     }
     if (!parsed.cleartext_hash_headers.empty()) out.record(tag_hash_headers, parsed.cleartext_hash_headers);
     return std::move(out).take();
