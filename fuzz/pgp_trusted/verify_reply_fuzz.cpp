@@ -5,6 +5,7 @@
 // signature or message reply. Real replies (encode() of gpg/sq output) make
 // good seeds, so the fuzzer mutates records that verify. When the keyring
 // reply is empty or fails to decode, nothing can be valid: that is asserted.
+// The whole input doubles as the Manager's copy of the message bytes.
 // Trusted side.
 #include <cstdint>
 #include <cstdlib>
@@ -30,7 +31,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto ring = Keyring::from(certs, policy);
     if (!ring) return 0;
     (void)ring->certificates();   // verifies every self-signature
-    auto parsed = decode(rest.subspan(split));
+    // A cleartext reply names its text lines in the input the Manager sent; here
+    // the whole fuzz input stands for it, so mutated line ranges reach the hashing.
+    auto parsed = decode(rest.subspan(split), umd::Bytes(data, data + size));
     if (!parsed) return 0;
     static const std::uint8_t fixed[] = "fuzzed data\n";
     umd::Result<Verdict> verdict = std::unexpected(umd::Error{umd::Errc::bad_input, ""});
