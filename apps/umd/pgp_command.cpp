@@ -115,12 +115,17 @@ Result<pgp::Verdict> run_verify(Context& ctx, const VerifyArgs& args, Bytes& ver
     }
     auto driver = pgp_driver(ctx);
     if (!driver) return std::unexpected(driver.error());
+    // The handler starts on the spawn thread while this one reads the keyring files.
+    (*driver)->prestart();
     auto ring = pgp::load_keyring(**driver, args.keyrings, policy);
     if (!ring) return std::unexpected(ring.error());
 
     if (!args.signature.empty()) {
         auto sig = pgp::parse_file(**driver, args.signature);
         if (!sig) return std::unexpected(sig.error());
+        // Parsing is over: the handler is killed now and reaped in the background
+        // while the data is hashed and verified here.
+        (*driver)->recycle();
         if (sig->kind != pgp::InputKind::detached_signature)
             return fail(Errc::bad_input, "{}: not a detached signature", args.signature);
         int fd = ::open(args.file.c_str(), O_RDONLY | O_CLOEXEC);
@@ -130,6 +135,7 @@ Result<pgp::Verdict> run_verify(Context& ctx, const VerifyArgs& args, Bytes& ver
     }
     auto msg = pgp::parse_file(**driver, args.file);
     if (!msg) return std::unexpected(msg.error());
+    (*driver)->recycle();   // as above: its end overlaps the verification
     if (msg->kind != pgp::InputKind::cleartext && msg->kind != pgp::InputKind::inline_message)
         return fail(Errc::bad_input, "{}: not a signed message (give --signature for a detached signature)", args.file);
     // The verified text is only kept when it is written out (one pass over the text fewer).
