@@ -70,7 +70,7 @@ struct TrustDbOptions {
     bool read_only = false;
     bool create = true;                              ///< create the directory when missing
     /// Keep an in-memory copy of the digests for contains() (about 64 bytes per
-    /// SHA-256 digest, on huge pages; built at open, ~0.2 s per million digests).
+    /// SHA-256 digest, on huge pages; built at open, 0.4–0.6 s per million digests).
     bool memory_index = false;
 };
 
