@@ -7,13 +7,10 @@ namespace umd::bench {
 
 Result<DriverOptions> driver_options(std::string_view profile)
 {
-    auto built = sandbox::make_profile(profile);
-    if (!built) return std::unexpected(built.error());
-    DriverOptions options;
-    options.sandbox = std::move(built->setup);
-    options.sandbox_description = std::move(built->description);
+    auto options = sandbox::driver_options(profile);
+    if (!options) return std::unexpected(options.error());
     // The 16 MiB echo must not hit the default per-request deadline on a loaded machine.
-    options.deadline = std::chrono::milliseconds(60000);
+    options->deadline = std::chrono::milliseconds(60000);
     return options;
 }
 

@@ -11,17 +11,13 @@ namespace umd::cli {
 
 Result<DriverOptions> Context::driver_options(const std::string& profile_name) const
 {
-    DriverOptions options;
 #if defined(UMD_HAVE_SANDBOX)
-    auto sandbox = sandbox::make_profile(profile_name);
-    if (!sandbox) return std::unexpected(sandbox.error());
-    options.sandbox = std::move(sandbox->setup);
-    options.sandbox_description = std::move(sandbox->description);
+    return sandbox::driver_options(profile_name);
 #else
     if (profile_name != "none")
         return fail(Errc::invalid_argument, "this build of umd has no sandbox; only --profile none is available");
+    return DriverOptions{};
 #endif
-    return options;
 }
 
 Result<Manager*> Context::manager()

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include <umd/error.h>
+#include <umd/manager.h>
 #include <umd/process.h>
 
 namespace umd::sandbox {
@@ -147,6 +148,10 @@ struct BuiltProfile {
 };
 /// make_profile("strict"): invalid_argument for an unknown name, or build()'s errors.
 Result<BuiltProfile> make_profile(std::string_view name);
+/// Default DriverOptions with the named profile's sandbox and its description:
+///   manager.set_default_options(*umd::sandbox::driver_options("strict"));
+/// (A Manager's own defaults run handlers unconfined.) Same errors as make_profile.
+Result<DriverOptions> driver_options(std::string_view profile);
 
 /// The system call a sandboxed handler reported, on stderr, as the one that
 /// violated its policy ("umd-sandbox: syscall N"). The text is untrusted: only

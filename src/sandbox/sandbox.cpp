@@ -301,4 +301,14 @@ Result<BuiltProfile> make_profile(std::string_view name)
     return built;
 }
 
+Result<DriverOptions> driver_options(std::string_view profile)
+{
+    auto built = make_profile(profile);
+    if (!built) return std::unexpected(built.error());
+    DriverOptions options;
+    options.sandbox = std::move(built->setup);
+    options.sandbox_description = std::move(built->description);
+    return options;
+}
+
 }  // namespace umd::sandbox

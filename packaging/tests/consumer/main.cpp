@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <memory>
 #include <string_view>
+#include <utility>
 
 #include <umd/blob.h>
 #include <umd/error.h>
@@ -35,15 +36,12 @@ int round_trip()
     registry->add_builtin(module);
     umd::Manager manager(registry);
 
-    auto profile = umd::sandbox::make_profile("strict");
-    if (!profile) {
-        std::printf("FAILED: strict sandbox: %s\n", profile.error().message.c_str());
+    auto options = umd::sandbox::driver_options("strict");
+    if (!options) {
+        std::printf("FAILED: strict sandbox: %s\n", options.error().message.c_str());
         return 1;
     }
-    umd::DriverOptions options;
-    options.sandbox = profile->setup;
-    options.sandbox_description = profile->description;
-    manager.set_default_options(options);
+    manager.set_default_options(std::move(*options));
 
     auto driver = manager.driver("consumer");
     if (!driver) {

@@ -24,13 +24,10 @@ protected:
         auto registry = std::make_shared<LoaderRegistry>();
         registry->add_builtin(loader_module());
         manager_ = std::make_unique<Manager>(registry);
-        auto profile = sandbox::make_profile("strict");
-        ASSERT_TRUE(profile) << profile.error().message;
-        DriverOptions options;
-        options.sandbox = profile->setup;
-        options.sandbox_description = profile->description;
-        options.max_reply = loader_module().max_reply;
-        manager_->set_default_options(options);
+        auto options = sandbox::driver_options("strict");
+        ASSERT_TRUE(options) << options.error().message;
+        options->max_reply = loader_module().max_reply;
+        manager_->set_default_options(std::move(*options));
         auto driver = manager_->driver("pgp");
         ASSERT_TRUE(driver) << driver.error().message;
         driver_ = *driver;
