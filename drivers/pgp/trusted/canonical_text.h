@@ -3,7 +3,9 @@
 // Trusted side. RFC 9580 §5.2.1.2: a text signature (type 0x01) hashes the
 // document with line endings converted to CR LF. §7.2: a cleartext signed
 // message is hashed the same way, with trailing spaces and tabs removed from
-// every line, and without the line ending before the armor header line.
+// every line, and without the line ending before the armor header line: the
+// handler names those lines in the input (protocol.h TextLine, already without
+// dash escapes and trailing blanks) and feed_cleartext_hashed joins them.
 #pragma once
 
 #include <functional>
@@ -26,13 +28,6 @@ public:
 private:
     bool pending_cr_ = false;
 };
-
-/// Cleartext framework (type 0x01 over the dash-unescaped text, lines joined by
-/// LF): each line stripped of trailing spaces and tabs. Returns the text as it
-/// is verified and output (lines joined by LF).
-Bytes cleartext_output(ByteView text);
-/// The bytes hashed for that text: the same lines joined by CR LF.
-Bytes cleartext_hashed(ByteView text);
 
 /// The hashed form of a cleartext message whose text is `lines` of `input` (the
 /// Manager's own bytes; lines checked by check_text_lines): the lines joined by
