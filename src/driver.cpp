@@ -64,6 +64,17 @@ void Driver::unload()
     stats_.pid = -1;
 }
 
+void Driver::unload_in_background()
+{
+    std::lock_guard guard(lock_);
+    spare_->discard();
+    if (process_) retired_any_ = true;
+    detail::retire_in_background(std::move(process_));
+    blob_.reset();
+    stats_.state = DriverState::unloaded;
+    stats_.pid = -1;
+}
+
 void Driver::stop(std::chrono::milliseconds grace)
 {
     std::lock_guard guard(lock_);

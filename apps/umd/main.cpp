@@ -21,8 +21,11 @@ int main(int argc, char** argv)
     // load other providers or change default properties). umd fetches every
     // algorithm by name from the default provider and never looks up the legacy
     // EVP_get_*byname tables, so registering every cipher and digest there is
-    // work for nothing: together about 0.7 ms of each run.
-    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS,
+    // work for nothing: together about 0.7 ms of each run. Nor is OpenSSL's state
+    // freed at exit (OPENSSL_cleanup): the process ends right after, and the kernel
+    // frees it faster (about 0.1 ms of each run).
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS |
+                            OPENSSL_INIT_NO_ATEXIT,
                         nullptr);
     umd::cli::Context ctx;
     ctx.registry->add_builtin(umd::sample::loader_module());

@@ -124,8 +124,8 @@ Result<pgp::Verdict> run_verify(Context& ctx, const VerifyArgs& args, Bytes& ver
         auto sig = pgp::parse_file(**driver, args.signature);
         if (!sig) return std::unexpected(sig.error());
         // Parsing is over: the handler is killed now and reaped in the background
-        // while the data is hashed and verified here.
-        (*driver)->recycle();
+        // while the data is hashed and verified here; its image is freed by its exit.
+        (*driver)->unload_in_background();
         if (sig->kind != pgp::InputKind::detached_signature)
             return fail(Errc::bad_input, "{}: not a detached signature", args.signature);
         int fd = ::open(args.file.c_str(), O_RDONLY | O_CLOEXEC);
@@ -135,7 +135,7 @@ Result<pgp::Verdict> run_verify(Context& ctx, const VerifyArgs& args, Bytes& ver
     }
     auto msg = pgp::parse_file(**driver, args.file);
     if (!msg) return std::unexpected(msg.error());
-    (*driver)->recycle();   // as above: its end overlaps the verification
+    (*driver)->unload_in_background();   // as above: its end overlaps the verification
     if (msg->kind != pgp::InputKind::cleartext && msg->kind != pgp::InputKind::inline_message)
         return fail(Errc::bad_input, "{}: not a signed message (give --signature for a detached signature)", args.file);
     // The verified text is only kept when it is written out (one pass over the text fewer).

@@ -88,6 +88,11 @@ public:
     Status load(std::span<const std::uint8_t> blob);
     /// umd_mgmt_unload: stops the handler and drops the image.
     void unload();
+    /// unload() without waiting, for a caller that sends no more requests (a one-shot
+    /// command once its last parse is in): the handler is killed now and reaped on the
+    /// spawn thread, and the image is dropped while the dying handler still maps it, so
+    /// the image's pages are freed by that handler's exit rather than on the caller's path.
+    void unload_in_background();
 
     /// Starts the handler in the background and returns at once; the first request
     /// takes it over (waiting only for what is left of its start). For callers with

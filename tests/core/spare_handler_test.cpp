@@ -137,6 +137,35 @@ TEST(SpareHandler, StopUnloadAndDestructionLeaveNothingBehind)
     EXPECT_EQ(test::count_fds(), fds);
 }
 
+TEST(SpareHandler, UnloadInBackgroundEndsEverythingWithoutWaiting)
+{
+    int fds = test::count_fds();
+    int children = test::count_children();
+    {
+        auto driver = driver_with_spare();
+        ASSERT_TRUE(sample::write(*driver, 1));
+        pid_t running = driver->status().pid;
+        ASSERT_GT(wait_for_spare(*driver), 0);
+
+        driver->unload_in_background();
+        EXPECT_EQ(driver->status().state, DriverState::unloaded);
+        EXPECT_EQ(driver->status().pid, -1);
+        EXPECT_EQ(driver->status().spare_pid, -1);
+        auto after = sample::write(*driver, 2);
+        ASSERT_FALSE(after) << "no image: nothing can be started";
+        EXPECT_EQ(after.error().code, Errc::not_found);
+        for (int i = 0; i < 1000 && ::kill(running, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        EXPECT_NE(::kill(running, 0), 0) << "the handler is killed and reaped in the background";
+
+        ASSERT_TRUE(driver->load(sample::loader_module().blob())) << "loading again works as after unload()";
+        ASSERT_TRUE(sample::write(*driver, 3));
+        driver->unload_in_background();
+        // Destroyed at once: the destructor waits for the background reaping.
+    }
+    EXPECT_EQ(test::count_children(), children);
+    EXPECT_EQ(test::count_fds(), fds) << "the image's memfd and the pipes are closed";
+}
+
 TEST(SpareHandler, PrestartStartsTheFirstHandlerInTheBackground)
 {
     auto driver = std::make_unique<Driver>("sample", DriverOptions{});
