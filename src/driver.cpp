@@ -37,14 +37,21 @@ Driver::Driver(std::string name, DriverOptions options)
 
 Driver::~Driver() { unload(); }
 
+std::string Driver::image_name(std::string_view driver) { return fmt::format("umd-{}", driver); }
+
 Status Driver::load(std::span<const std::uint8_t> blob)
 {
-    auto loaded = Blob::load(blob, "umd-" + name_);
+    auto loaded = Blob::load(blob, image_name(name_));
     if (!loaded) return std::unexpected(loaded.error());
+    return load(std::move(*loaded));
+}
+
+Status Driver::load(Blob image)
+{
     std::lock_guard guard(lock_);
     spare_->discard();  // it runs the old image and refers to blob_
     process_.reset();
-    blob_ = std::move(*loaded);
+    blob_ = std::move(image);
     stats_.state = DriverState::loaded;
     stats_.pid = -1;
     return {};

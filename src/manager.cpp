@@ -2,6 +2,8 @@
 // first use (trusted side; the kernel's umd_mgmt_load on demand).
 #include <umd/manager.h>
 
+#include <umd/another_cpu.h>
+
 namespace umd {
 
 Manager::Manager(std::shared_ptr<LoaderRegistry> registry) : registry_(std::move(registry)) {}
@@ -26,10 +28,31 @@ Result<Driver*> Manager::driver(const std::string& name, const DriverOptions* ov
         options.max_reply = (*module)->max_reply;
     }
     auto driver = std::make_unique<Driver>(name, std::move(options));
-    if (auto s = driver->load((*module)->blob()); !s) return std::unexpected(with_context(s.error(), fmt::format("loading driver '{}'", name)));
+    Status loaded;
+    if (auto preloaded = preloads_.extract(name)) {
+        Result<Blob> image = preloaded.mapped().image.get();
+        loaded = image ? driver->load(std::move(*image)) : Status(std::unexpected(image.error()));
+    } else {
+        loaded = driver->load((*module)->blob());
+    }
+    if (!loaded) return std::unexpected(with_context(loaded.error(), fmt::format("loading driver '{}'", name)));
     Driver* raw = driver.get();
     drivers_.emplace(name, std::move(driver));
     return raw;
+}
+
+void Manager::preload(const std::string& name)
+{
+    std::lock_guard guard(lock_);
+    if (drivers_.contains(name) || preloads_.contains(name)) return;
+    auto module = registry_->find(name);
+    if (!module) return;
+    // The module's bytes live as long as registry_, which outlives preloads_.
+    std::packaged_task<Result<Blob>()> copy(
+        [image = (*module)->blob(), memfd_name = Driver::image_name(name)] { return Blob::load(image, memfd_name); });
+    Preload preload{copy.get_future(), {}};
+    preload.copier = start_on_another_cpu([copy = std::move(copy)]() mutable { copy(); });
+    preloads_.emplace(name, std::move(preload));
 }
 
 std::vector<DriverStatus> Manager::status() const

@@ -24,8 +24,9 @@ struct Context {
     bool quiet = false;              ///< --quiet: no progress output
     int exit_code = 0;
 
-    /// The Manager, created on first use with the chosen sandbox profile.
-    Result<Manager*> manager();
+    /// The Manager, created on first use with the chosen sandbox profile. The images of
+    /// the drivers in `preload` are copied meanwhile (Manager::preload), when it is created.
+    Result<Manager*> manager(const std::vector<std::string>& preload = {});
     /// The driver `name` from the Manager (loaded on first use).
     Result<Driver*> driver(const std::string& name);
     /// Prints "umd: <message>" to stderr and returns the exit code for the error's kind.

@@ -22,6 +22,8 @@
 #include "drivers/pgp/trusted/pgp_loader.h"
 #include "drivers/pgp/trusted/subpackets.h"
 #include "drivers/pgp/trusted/verifier.h"
+#include "drivers/pgp/trusted/warm_up.h"
+#include <umd/another_cpu.h>
 #include <umd/unique_fd.h>
 
 namespace umd::cli {
@@ -115,8 +117,10 @@ Result<pgp::Verdict> run_verify(Context& ctx, const VerifyArgs& args, Bytes& ver
     }
     auto driver = pgp_driver(ctx);
     if (!driver) return std::unexpected(driver.error());
-    // The handler starts on the spawn thread while this one reads the keyring files.
+    // The handler starts on the spawn thread while this one reads the keyring files,
+    // and OpenSSL builds what the verification will need on another CPU meanwhile.
     (*driver)->prestart();
+    std::jthread warm_up = start_on_another_cpu(pgp::warm_up);
     auto ring = pgp::load_keyring(**driver, args.keyrings, policy);
     if (!ring) return std::unexpected(ring.error());
 

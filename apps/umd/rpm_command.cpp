@@ -24,9 +24,9 @@ struct RpmArgs {
 template <class Each>
 int for_each_verified(Context& ctx, const RpmArgs& args, Each each)
 {
-    auto manager = ctx.manager();
-    if (!manager) return ctx.report(manager.error());
     rpm::register_loaders(*ctx.registry);
+    auto manager = ctx.manager({"rpm", "pgp"});
+    if (!manager) return ctx.report(manager.error());
     auto session = rpm::RpmSession::open(**manager, args.keyrings);
     if (!session) return ctx.report(session.error());
     int worst = 0;

@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <future>
+#include <thread>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -86,6 +88,10 @@ public:
 
     /// umd_mgmt_load: takes the handler image (copied into a sealed memfd).
     Status load(std::span<const std::uint8_t> blob);
+    /// Takes an image already in its memfd (see Manager::preload).
+    Status load(Blob image);
+    /// The memfd name of driver `driver`'s image (/proc shows memfd:umd-<driver>).
+    static std::string image_name(std::string_view driver);
     /// umd_mgmt_unload: stops the handler and drops the image.
     void unload();
     /// unload() without waiting, for a caller that sends no more requests (a one-shot
@@ -158,6 +164,12 @@ public:
     /// The driver `name`, loading it from its module on first use. With `overrides`,
     /// those options are used as they are.
     Result<Driver*> driver(const std::string& name, const DriverOptions* overrides = nullptr);
+    /// Starts copying driver `name`'s handler image into its memfd on another thread,
+    /// for a caller with other start-up work to do meanwhile (a one-shot command builds
+    /// its sandbox profile); driver(name) then takes the copy, waiting for what is left
+    /// of it. Does nothing for a driver already created or an unknown name (driver(name)
+    /// reports that). A failed copy is reported by driver(name).
+    void preload(const std::string& name);
     std::vector<DriverStatus> status() const;
 
 private:
@@ -165,6 +177,11 @@ private:
     mutable std::mutex lock_;
     DriverOptions defaults_;
     std::map<std::string, std::unique_ptr<Driver>, std::less<>> drivers_;
+    struct Preload {
+        std::future<Result<Blob>> image;
+        std::jthread copier;   ///< destroyed (joined) first
+    };
+    std::map<std::string, Preload, std::less<>> preloads_;   ///< joined before registry_ goes
 };
 
 }  // namespace umd
