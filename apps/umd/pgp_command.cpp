@@ -135,7 +135,7 @@ Result<pgp::Verdict> run_verify(Context& ctx, const VerifyArgs& args, Bytes& ver
         int fd = ::open(args.file.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) return fail(Errc::io, "{}: {}", args.file, std::strerror(errno));
         UniqueFd data(fd);
-        return pgp::verify_detached(*ring, *sig, data.get(), policy);
+        return pgp::verify_detached(*ring, *sig, data.get(), policy, pgp::Checking::also_on_another_cpu);
     }
     auto msg = pgp::parse_file(**driver, args.file);
     if (!msg) return std::unexpected(msg.error());
@@ -143,7 +143,8 @@ Result<pgp::Verdict> run_verify(Context& ctx, const VerifyArgs& args, Bytes& ver
     if (msg->kind != pgp::InputKind::cleartext && msg->kind != pgp::InputKind::inline_message)
         return fail(Errc::bad_input, "{}: not a signed message (give --signature for a detached signature)", args.file);
     // The verified text is only kept when it is written out (one pass over the text fewer).
-    return pgp::verify_message(*ring, *msg, policy, args.output.empty() ? nullptr : &verified);
+    return pgp::verify_message(*ring, *msg, policy, args.output.empty() ? nullptr : &verified,
+                               pgp::Checking::also_on_another_cpu);
 }
 
 nlohmann::json verdict_json(const pgp::Verdict& v)

@@ -317,6 +317,7 @@ Result<Keyring> Keyring::from(std::vector<Parsed> parsed, const Policy& policy)
     ring.policy_ = policy;
     for (const Certificate& cert : merged) ring.certs_.push_back(identify_keys(cert));
     ring.depth_.assign(merged.size(), Depth::none);
+    ring.locks_ = std::make_unique<std::mutex[]>(merged.size());
     ring.deferred_.resize(merged.size());
     ring.uid_valid_.resize(merged.size());
     ring.sources_ = std::move(merged);
@@ -383,8 +384,10 @@ void Keyring::settle_primary(std::size_t index, std::int64_t t, bool primary_sig
 
 const std::vector<ValidatedCertificate>& Keyring::certificates() const
 {
-    std::lock_guard guard(*lock_);
-    for (std::size_t i = 0; i < certs_.size(); ++i) prepare(i, Depth::complete);
+    for (std::size_t i = 0; i < certs_.size(); ++i) {
+        std::lock_guard guard(locks_[i]);
+        prepare(i, Depth::complete);
+    }
     return certs_;
 }
 
@@ -406,7 +409,7 @@ std::vector<Keyring::Candidate> Keyring::find(const std::vector<Bytes>& issuers)
             bool seen = std::ranges::any_of(out, [&](const Candidate& c) { return c.key == key; });
             if (seen) continue;
             {
-                std::lock_guard guard(*lock_);
+                std::lock_guard guard(locks_[it->second.first]);
                 prepare(it->second.first, Depth::signing);
             }
             out.push_back({&cert, key});
@@ -417,9 +420,10 @@ std::vector<Keyring::Candidate> Keyring::find(const std::vector<Bytes>& issuers)
 
 Status Keyring::usable_for_signing(const Candidate& candidate, std::int64_t t) const
 {
-    std::lock_guard guard(*lock_);
     auto index = static_cast<std::size_t>(candidate.cert - certs_.data());
-    if (index >= certs_.size() || depth_[index] == Depth::none) return fail(Errc::rejected, "key not from this keyring");
+    if (index >= certs_.size()) return fail(Errc::rejected, "key not from this keyring");
+    std::lock_guard guard(locks_[index]);
+    if (depth_[index] == Depth::none) return fail(Errc::rejected, "key not from this keyring");
     settle_primary(index, t, candidate.key == &candidate.cert->primary);
     const ValidatedCertificate& cert = *candidate.cert;
     const ValidatedKey& key = *candidate.key;

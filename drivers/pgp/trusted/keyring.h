@@ -99,10 +99,10 @@ public:
 
 private:
     enum class Depth : std::uint8_t { none, signing, complete };
-    void prepare(std::size_t index, Depth depth) const;   ///< caller holds lock_
+    void prepare(std::size_t index, Depth depth) const;   ///< caller holds locks_[index]
     /// Verifies the deferred primary-key bindings that can decide usable_for_signing()
     /// at t (`primary_signs`: the primary key itself made the signature, so its key
-    /// flags count). Caller holds lock_.
+    /// flags count). Caller holds locks_[index].
     void settle_primary(std::size_t index, std::int64_t t, bool primary_signs) const;
 
     Policy policy_;
@@ -111,7 +111,9 @@ private:
     mutable std::vector<Depth> depth_;
     mutable std::vector<std::vector<Deferred>> deferred_;   ///< newest first
     mutable std::vector<std::vector<bool>> uid_valid_;
-    std::unique_ptr<std::mutex> lock_ = std::make_unique<std::mutex>();
+    /// One lock per certificate: its lazily verified state. Signatures by different
+    /// certificates are checked at the same time (verify_message on two CPUs).
+    std::unique_ptr<std::mutex[]> locks_;
     std::multimap<Bytes, std::pair<std::size_t, std::ptrdiff_t>> by_key_id_;   ///< → (cert, subkey or -1)
 };
 

@@ -6,10 +6,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <functional>
 #include <optional>
+
+#include <umd/another_cpu.h>
 
 #include "drivers/pgp/trusted/canonical_text.h"
 #include "drivers/pgp/trusted/signature_check.h"
@@ -116,25 +119,26 @@ void feed(Pending& p, ByteView data, Bytes& scratch)
     }
 }
 
-/// Finishes the hash and tries every candidate key; records a good signer or the reason.
-void judge(Pending& p, const Keyring& keyring, const Policy&, Verdict& verdict)
+/// What judge() found for one signature: the good signer, or why it is bad.
+struct Outcome {
+    std::string good_signer;   ///< empty when bad
+    Verdict::Bad bad;
+};
+
+/// Finishes the hash and tries every candidate key. Touches only `p` and the
+/// keyring (locked per certificate): signatures may be judged on several threads.
+Outcome judge(Pending& p, const Keyring& keyring)
 {
     const Signature& sig = *p.sig;
     std::string issuer = first_issuer(sig, p.hasher ? &p.facts : nullptr);
-    if (!p.hasher) {
-        verdict.bad.push_back({issuer, p.reason});
-        return;
-    }
+    if (!p.hasher) return {{}, {issuer, p.reason}};
     if (p.text) {
         Bytes tail;
         p.text->finish(tail);
         p.hasher->update(tail);
     }
     auto digest = p.hasher->finish(sig);
-    if (!digest) {
-        verdict.bad.push_back({issuer, digest.error().message});
-        return;
-    }
+    if (!digest) return {{}, {issuer, digest.error().message}};
     // Issuers from the hashed area are signed facts; the handler's hints only widen the search.
     std::vector<Bytes> issuers = p.facts.issuer_fingerprints;
     issuers.insert(issuers.end(), p.facts.issuer_key_ids.begin(), p.facts.issuer_key_ids.end());
@@ -148,10 +152,7 @@ void judge(Pending& p, const Keyring& keyring, const Policy&, Verdict& verdict)
     } else {
         candidates = keyring.find(issuers);
     }
-    if (candidates.empty()) {
-        verdict.bad.push_back({issuer, "no matching key in the keyring"});
-        return;
-    }
+    if (candidates.empty()) return {{}, {issuer, "no matching key in the keyring"}};
     std::string reason;
     for (const auto& c : candidates) {
         Status ok = [&]() -> Status {
@@ -160,21 +161,41 @@ void judge(Pending& p, const Keyring& keyring, const Policy&, Verdict& verdict)
             if (auto u = keyring.usable_for_signing(c, *p.facts.created); !u) return u;
             return check_signature_values(*c.key->public_key, sig, p.hasher->algorithm(), *digest);
         }();
-        if (ok) {
-            std::string signer = hex_upper(c.cert->primary.fingerprint);
-            if (std::ranges::find(verdict.good_signers, signer) == verdict.good_signers.end())
-                verdict.good_signers.push_back(std::move(signer));
-            return;
-        }
+        if (ok) return {hex_upper(c.cert->primary.fingerprint), {}};
         if (reason.empty()) reason = ok.error().message;
     }
-    verdict.bad.push_back({issuer, reason});
+    return {{}, {issuer, reason}};
+}
+
+/// Judges every signature, here or also on another CPU, and adds the outcomes to
+/// the verdict in signature order (so both ways give the same verdict).
+void judge_all(std::vector<Pending>& pending, const Keyring& keyring, Checking checking, Verdict& verdict)
+{
+    std::vector<Outcome> outcomes(pending.size());
+    std::size_t to_check = std::ranges::count_if(pending, [](const Pending& p) { return p.hasher.has_value(); });
+    if (checking == Checking::also_on_another_cpu && to_check > 1) {
+        // Both threads take the next signature until none is left: costs differ
+        // (a certificate's bindings are verified with its first signature).
+        std::atomic<std::size_t> next = 0;
+        auto work = [&] {
+            for (std::size_t i; (i = next.fetch_add(1)) < pending.size();) outcomes[i] = judge(pending[i], keyring);
+        };
+        std::jthread helper = start_on_another_cpu(work);
+        work();
+    } else {
+        for (std::size_t i = 0; i < pending.size(); ++i) outcomes[i] = judge(pending[i], keyring);
+    }
+    for (Outcome& o : outcomes) {
+        if (o.good_signer.empty()) verdict.bad.push_back(std::move(o.bad));
+        else if (std::ranges::find(verdict.good_signers, o.good_signer) == verdict.good_signers.end())
+            verdict.good_signers.push_back(std::move(o.good_signer));
+    }
 }
 
 /// `source` calls its sink with the signed data, chunk by chunk. `data_is_canonical`:
 /// the data is already canonical text (cleartext), so text signatures hash it as is.
 Result<Verdict> verify_with(const Keyring& keyring, const std::vector<Signature>& sigs, const Policy& policy,
-                            bool data_is_canonical,
+                            Checking checking, bool data_is_canonical,
                             const std::function<Status(const std::function<void(ByteView)>&)>& source)
 {
     Verdict verdict;
@@ -210,16 +231,17 @@ Result<Verdict> verify_with(const Keyring& keyring, const std::vector<Signature>
         p.hasher.emplace(std::move(*copy));
         if (leader.text) p.text = leader.text;   // same pending CR state
     }
-    for (Pending& p : pending) judge(p, keyring, policy, verdict);
+    judge_all(pending, keyring, checking, verdict);
     return verdict;
 }
 
 }  // namespace
 
-Result<Verdict> verify_detached(const Keyring& keyring, const Parsed& signature, int data_fd, const Policy& policy)
+Result<Verdict> verify_detached(const Keyring& keyring, const Parsed& signature, int data_fd, const Policy& policy,
+                                Checking checking)
 {
     if (signature.kind != InputKind::detached_signature) return fail(Errc::bad_input, "not a detached signature");
-    return verify_with(keyring, signature.signatures, policy, false, [&](const auto& sink) -> Status {
+    return verify_with(keyring, signature.signatures, policy, checking, false, [&](const auto& sink) -> Status {
         Bytes buffer(256 * 1024);
         for (;;) {
             ssize_t n = ::read(data_fd, buffer.data(), buffer.size());
@@ -234,19 +256,20 @@ Result<Verdict> verify_detached(const Keyring& keyring, const Parsed& signature,
 Result<Verdict> verify_detached(const Keyring& keyring, const Parsed& signature, ByteView data, const Policy& policy)
 {
     if (signature.kind != InputKind::detached_signature) return fail(Errc::bad_input, "not a detached signature");
-    return verify_with(keyring, signature.signatures, policy, false, [&](const auto& sink) -> Status {
+    return verify_with(keyring, signature.signatures, policy, Checking::on_this_thread, false, [&](const auto& sink) -> Status {
         sink(data);
         return {};
     });
 }
 
-Result<Verdict> verify_message(const Keyring& keyring, const Parsed& message, const Policy& policy, Bytes* verified)
+Result<Verdict> verify_message(const Keyring& keyring, const Parsed& message, const Policy& policy, Bytes* verified,
+                               Checking checking)
 {
     if (message.kind != InputKind::cleartext && message.kind != InputKind::inline_message)
         return fail(Errc::bad_input, "not a signed message");
     if (message.kind == InputKind::inline_message) {
         if (!message.text) return fail(Errc::bad_input, "the message carries no signed text");
-        auto verdict = verify_with(keyring, message.signatures, policy, false, [&](const auto& sink) -> Status {
+        auto verdict = verify_with(keyring, message.signatures, policy, checking, false, [&](const auto& sink) -> Status {
             sink(*message.text);
             return {};
         });
@@ -272,7 +295,7 @@ Result<Verdict> verify_message(const Keyring& keyring, const Parsed& message, co
     if (sigs.empty()) return fail(Errc::bad_input, "the input holds no signature");
     Result<Verdict> verdict = Verdict{{}, {}, policy.signatures};
     if (!usable.empty()) {
-        verdict = verify_with(keyring, usable, policy, true, [&](const auto& sink) -> Status {
+        verdict = verify_with(keyring, usable, policy, checking, true, [&](const auto& sink) -> Status {
             feed_cleartext_hashed(message.input, *message.text_lines, sink);
             return {};
         });

@@ -41,8 +41,18 @@ struct Verdict {
     Status status() const;
 };
 
+/// Where the signatures of one input are checked once their data is hashed: one
+/// after another on the calling thread, or shared with one more thread kept on
+/// another CPU (start_on_another_cpu). The second shortens a lone verification
+/// (three RSA-4096 signatures and their certificates' bindings: ~1.6 → ~1.0 ms
+/// here) and is worth it where that latency counts, as in a one-shot command; a
+/// caller that already keeps every CPU busy, like a batch, gains nothing. Both give
+/// the same verdict.
+enum class Checking { on_this_thread, also_on_another_cpu };
+
 /// Verifies detached signatures (kind detached_signature) over the bytes read from data_fd to its end.
-Result<Verdict> verify_detached(const Keyring& keyring, const Parsed& signature, int data_fd, const Policy& policy);
+Result<Verdict> verify_detached(const Keyring& keyring, const Parsed& signature, int data_fd, const Policy& policy,
+                                Checking checking = Checking::on_this_thread);
 /// Same, over a buffer (e.g. an RPM header).
 Result<Verdict> verify_detached(const Keyring& keyring, const Parsed& signature, ByteView data, const Policy& policy);
 
@@ -50,6 +60,7 @@ Result<Verdict> verify_detached(const Keyring& keyring, const Parsed& signature,
 /// valid and `verified` is not null, it receives exactly the bytes that were
 /// verified (cleartext: the text, lines without trailing whitespace, LF ends;
 /// inline: the literal data).
-Result<Verdict> verify_message(const Keyring& keyring, const Parsed& message, const Policy& policy, Bytes* verified);
+Result<Verdict> verify_message(const Keyring& keyring, const Parsed& message, const Policy& policy, Bytes* verified,
+                               Checking checking = Checking::on_this_thread);
 
 }  // namespace umd::pgp
