@@ -24,9 +24,14 @@ struct Context {
     bool quiet = false;              ///< --quiet: no progress output
     int exit_code = 0;
 
-    /// The Manager, created on first use with the chosen sandbox profile. The images of
-    /// the drivers in `preload` are copied meanwhile (Manager::preload), when it is created.
+    /// The Manager, set up on first use with the chosen sandbox profile. The images of
+    /// the drivers in `preload` are copied meanwhile (Manager::preload).
     Result<Manager*> manager(const std::vector<std::string>& preload = {});
+    /// Before the command line is parsed: starts copying the images of the built-in
+    /// drivers that the command named in argv will use (a guess from the first words;
+    /// a wrong guess costs only the copy, on another CPU). For a one-shot command the
+    /// copy then overlaps the parsing and the sandbox set-up instead of following them.
+    void preload_for(int argc, char** argv);
     /// The driver `name` from the Manager (loaded on first use).
     Result<Driver*> driver(const std::string& name);
     /// Prints "umd: <message>" to stderr and returns the exit code for the error's kind.
@@ -36,6 +41,7 @@ struct Context {
 
 private:
     std::unique_ptr<Manager> manager_;
+    bool configured_ = false;   ///< manager_ has the profile's options
 };
 
 void register_sample(CLI::App& app, Context& ctx);

@@ -35,6 +35,7 @@ int main(int argc, char** argv)
 #if defined(UMD_HAVE_RPM)
     ctx.registry->add_builtin(umd::rpm::loader_module());
 #endif
+    ctx.preload_for(argc, argv);
 
     CLI::App app{"umd — run risky work, above all the parsing of hostile data, in sandboxed user mode drivers"};
     app.set_version_flag("--version", std::string("umd ") + UMD_VERSION);
