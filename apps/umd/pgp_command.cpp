@@ -121,29 +121,36 @@ Result<pgp::Verdict> run_verify(Context& ctx, const VerifyArgs& args, Bytes& ver
     // and OpenSSL builds what the verification will need on another CPU meanwhile.
     (*driver)->prestart();
     std::jthread warm_up = start_on_another_cpu(pgp::warm_up);
-    auto ring = pgp::load_keyring(**driver, args.keyrings, policy);
-    if (!ring) return std::unexpected(ring.error());
+    // The signature or message is read and parsed on another CPU too: requests to the
+    // one handler take turns, but the decoding of each reply and the building of the
+    // keyring overlap the other request's round trip.
+    const std::string& input_path = args.signature.empty() ? args.file : args.signature;
+    std::optional<Result<pgp::Parsed>> input;
+    std::optional<Result<pgp::Keyring>> ring;
+    {
+        std::jthread parse_input = start_on_another_cpu([&] { input.emplace(pgp::parse_file(**driver, input_path)); });
+        ring.emplace(pgp::load_keyring(**driver, args.keyrings, policy));
+    }
+    // Parsing is over: the handler is killed now and reaped in the background while
+    // the data is hashed and verified here; its image is freed by its exit.
+    (*driver)->unload_in_background();
+    if (!*ring) return std::unexpected(ring->error());
+    if (!*input) return std::unexpected(input->error());
 
     if (!args.signature.empty()) {
-        auto sig = pgp::parse_file(**driver, args.signature);
-        if (!sig) return std::unexpected(sig.error());
-        // Parsing is over: the handler is killed now and reaped in the background
-        // while the data is hashed and verified here; its image is freed by its exit.
-        (*driver)->unload_in_background();
+        const pgp::Parsed* sig = &**input;
         if (sig->kind != pgp::InputKind::detached_signature)
             return fail(Errc::bad_input, "{}: not a detached signature", args.signature);
         int fd = ::open(args.file.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) return fail(Errc::io, "{}: {}", args.file, std::strerror(errno));
         UniqueFd data(fd);
-        return pgp::verify_detached(*ring, *sig, data.get(), policy, pgp::Checking::also_on_another_cpu);
+        return pgp::verify_detached(**ring, *sig, data.get(), policy, pgp::Checking::also_on_another_cpu);
     }
-    auto msg = pgp::parse_file(**driver, args.file);
-    if (!msg) return std::unexpected(msg.error());
-    (*driver)->unload_in_background();   // as above: its end overlaps the verification
+    const pgp::Parsed* msg = &**input;
     if (msg->kind != pgp::InputKind::cleartext && msg->kind != pgp::InputKind::inline_message)
         return fail(Errc::bad_input, "{}: not a signed message (give --signature for a detached signature)", args.file);
     // The verified text is only kept when it is written out (one pass over the text fewer).
-    return pgp::verify_message(*ring, *msg, policy, args.output.empty() ? nullptr : &verified,
+    return pgp::verify_message(**ring, *msg, policy, args.output.empty() ? nullptr : &verified,
                                pgp::Checking::also_on_another_cpu);
 }
 
