@@ -32,6 +32,8 @@ struct Context {
     /// a wrong guess costs only the copy, on another CPU). For a one-shot command the
     /// copy then overlaps the parsing and the sandbox set-up instead of following them.
     void preload_for(int argc, char** argv);
+    /// Ends every handler this process started and reaps it (the Manager goes).
+    void shut_down();
     /// The driver `name` from the Manager (loaded on first use).
     Result<Driver*> driver(const std::string& name);
     /// Prints "umd: <message>" to stderr and returns the exit code for the error's kind.

@@ -36,6 +36,12 @@ Result<Manager*> Context::manager(const std::vector<std::string>& preload)
     return manager_.get();
 }
 
+void Context::shut_down()
+{
+    manager_.reset();
+    configured_ = false;
+}
+
 void Context::preload_for(int argc, char** argv)
 {
     // The first two words that are not options (nor the values of the global ones).

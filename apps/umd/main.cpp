@@ -1,6 +1,7 @@
 // apps/umd/main.cpp — the `umd` command line (trusted side): parses arguments,
 // registers the built-in loader modules and dispatches to a subcommand.
 #include <cstdio>
+#include <cstdlib>
 
 #include <openssl/crypto.h>
 
@@ -12,6 +13,26 @@
 #if defined(UMD_HAVE_RPM)
 #include "trusted/rpm_loader.h"
 #endif
+
+namespace {
+
+/// Ends the process without the destructors that are left (the command-line
+/// parser's tree, static objects, the spawn thread's join): the kernel releases
+/// memory, descriptors and threads faster, about 0.2 ms of a one-shot command.
+/// What must happen first has happened: the handlers are ended and reaped
+/// (Context::shut_down), files are closed by their commands, and output is
+/// flushed here. Sanitizer builds return normally, so their leak check still runs.
+[[noreturn]] void leave(int code)
+{
+    std::fflush(nullptr);
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    std::exit(code);
+#else
+    std::_Exit(code);
+#endif
+}
+
+}  // namespace
 
 int main(int argc, char** argv)
 {
@@ -64,8 +85,10 @@ int main(int argc, char** argv)
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         int code = app.exit(e);
+        ctx.shut_down();
         // CLI11 uses 0 for --help/--version and 1..n for usage errors; usage errors are exit 2 here.
-        return code == 0 ? 0 : 2;
+        leave(code == 0 ? 0 : 2);
     }
-    return ctx.exit_code;
+    ctx.shut_down();
+    leave(ctx.exit_code);
 }
