@@ -75,9 +75,11 @@ void Driver::unload_in_background()
 {
     std::lock_guard guard(lock_);
     spare_->discard();
+    // The image goes first, while the handler is sure to be alive and mapping it: its
+    // pages are then freed by the handler's exit, never here.
+    blob_.reset();
     if (process_) retired_any_ = true;
     detail::retire_in_background(std::move(process_));
-    blob_.reset();
     stats_.state = DriverState::unloaded;
     stats_.pid = -1;
 }
