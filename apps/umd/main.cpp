@@ -36,6 +36,17 @@ namespace {
 
 int main(int argc, char** argv)
 {
+    umd::cli::Context ctx;
+    ctx.registry->add_builtin(umd::sample::loader_module());
+#if defined(UMD_HAVE_PGP)
+    ctx.registry->add_builtin(umd::pgp::loader_module());
+#endif
+#if defined(UMD_HAVE_RPM)
+    ctx.registry->add_builtin(umd::rpm::loader_module());
+#endif
+    // First of all: the handler images this command will use are copied on another
+    // CPU while everything below runs here.
+    ctx.preload_for(argc, argv);
     // OpenSSL without its configuration file and without the legacy name tables.
     // A verifier's verdict must depend on its inputs and its own policy only, not on
     // /usr/lib/ssl/openssl.cnf or whatever $OPENSSL_CONF names (a configuration can
@@ -48,15 +59,6 @@ int main(int argc, char** argv)
     OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS |
                             OPENSSL_INIT_NO_ATEXIT,
                         nullptr);
-    umd::cli::Context ctx;
-    ctx.registry->add_builtin(umd::sample::loader_module());
-#if defined(UMD_HAVE_PGP)
-    ctx.registry->add_builtin(umd::pgp::loader_module());
-#endif
-#if defined(UMD_HAVE_RPM)
-    ctx.registry->add_builtin(umd::rpm::loader_module());
-#endif
-    ctx.preload_for(argc, argv);
 
     CLI::App app{"umd — run risky work, above all the parsing of hostile data, in sandboxed user mode drivers"};
     app.set_version_flag("--version", std::string("umd ") + UMD_VERSION);
