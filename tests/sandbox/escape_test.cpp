@@ -244,6 +244,23 @@ TEST_F(EscapeTest, WidenedAllowlistStillHasNoNetwork)
     EXPECT_EQ(out.reply.rfind("blocked", 0), 0u) << "reached the host's loopback: " << out.reply;
 }
 
+// A configured user: the parent writes the id maps after clone (after_clone), so this
+// handler is started with a fork-like clone3, not the memory-sharing start the others get.
+TEST_F(EscapeTest, AHandlerRunAsAnotherUserIsConfinedToo)
+{
+    if (::geteuid() != 0) GTEST_SKIP() << "run_as needs a Manager running as root";
+    if (!kernel_support().user_namespace) GTEST_SKIP() << "no user namespaces on this kernel";
+    auto as_nobody = SandboxPolicy::strict().cpu_time(std::chrono::seconds(1)).run_as(65534, 65534).build();
+    ASSERT_TRUE(as_nobody) << as_nobody.error().message;
+    ASSERT_TRUE((*as_nobody)->has_after_clone());
+    for (const char* what : {"open_absolute", "capabilities", "signal_process"}) {
+        auto out = run_once(*blob_, as_nobody->get(), world_->request(what));
+        ASSERT_TRUE(out.ended_by_itself) << what << ": " << out.stderr_text;
+        EXPECT_EQ(out.reply.rfind("ok", 0), std::string::npos) << what << " escaped: " << out.reply;
+        EXPECT_TRUE(testing::left_behind(out.pid, out.pid_namespace).empty()) << what << " left processes behind";
+    }
+}
+
 TEST_F(EscapeTest, EndlessReplyIsCutByTheDriver)
 {
     DriverOptions options;
