@@ -86,6 +86,21 @@ int main(int argc, char** argv)
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
+        // For a word that names no command (or an unknown option) where a command is
+        // expected, CLI11 only says that a subcommand is required: name the word.
+        const CLI::App* at = &app;
+        std::string path = "umd";
+        while (!at->get_subcommands().empty()) {
+            at = at->get_subcommands().front();
+            path += " " + at->get_name();
+        }
+        if (auto left = at->remaining(); dynamic_cast<const CLI::RequiredError*>(&e) && !left.empty()) {
+            const char* what = left.front().starts_with('-') ? "an option of" : "a command of";
+            std::fprintf(stderr, "umd: '%s' is not %s '%s'; see %s --help\n", left.front().c_str(), what,
+                         path.c_str(), path.c_str());
+            ctx.shut_down();
+            leave(2);
+        }
         int code = app.exit(e);
         ctx.shut_down();
         // CLI11 uses 0 for --help/--version and 1..n for usage errors; usage errors are exit 2 here.

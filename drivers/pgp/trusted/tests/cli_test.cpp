@@ -70,6 +70,22 @@ TEST_F(Cli, MalformedUsageAndIoAreExitTwo)
     EXPECT_EQ(umd("pgp verify --keyring " + key_ + " --output " + f("o") + " --signature " + f("data.sig") + " " + data_).status, 2);
 }
 
+TEST_F(Cli, AnUnknownWordIsNamed)
+{
+    // stderr joins stdout here: the message is what is checked.
+    auto said = [](const std::string& args) { return run(std::string(UMD_CLI) + " " + args + " 2>&1"); };
+    test::Run top = said("nosuch");
+    EXPECT_EQ(top.status, 2);
+    EXPECT_EQ(top.out, "umd: 'nosuch' is not a command of 'umd'; see umd --help\n");
+    test::Run sub = said("pgp verfy --keyring " + key_ + " " + data_);
+    EXPECT_EQ(sub.status, 2);
+    EXPECT_EQ(sub.out.rfind("umd: 'verfy' is not a command of 'umd pgp'; see umd pgp --help\n", 0), 0u) << sub.out;
+    test::Run option = said("pgp --bogus");
+    EXPECT_EQ(option.status, 2);
+    EXPECT_EQ(option.out, "umd: '--bogus' is not an option of 'umd pgp'; see umd pgp --help\n");
+    EXPECT_EQ(said("").status, 2) << "no command at all is still a usage error";
+}
+
 TEST_F(Cli, MessagesWithOutputAndJson)
 {
     std::string out = f("out.txt");
