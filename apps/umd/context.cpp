@@ -44,6 +44,8 @@ void Context::shut_down()
 
 void Context::preload_for(int argc, char** argv)
 {
+    // The one list of which commands use which drivers (commands that ask for a single
+    // driver through driver(name) also get it preloaded there, beside the profile).
     // The first two words that are not options (nor the values of the global ones).
     std::vector<std::string_view> words;
     for (int i = 1; i < argc && words.size() < 2; ++i) {
@@ -57,7 +59,7 @@ void Context::preload_for(int argc, char** argv)
     if (is(0, "pgp")) drivers = {"pgp"};
 #endif
 #if defined(UMD_HAVE_RPM)
-    if (is(0, "rpm") && is(1, "verify")) drivers = {"rpm", "pgp"};
+    if (is(0, "rpm") && (is(1, "verify") || is(1, "digests"))) drivers = {"rpm", "pgp"};
     if (is(0, "rpm") && is(1, "show")) drivers = {"rpm"};
     if (is(0, "trust") && is(1, "add")) drivers = {"rpm", "pgp"};
 #endif

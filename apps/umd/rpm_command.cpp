@@ -25,7 +25,7 @@ template <class Each>
 int for_each_verified(Context& ctx, const RpmArgs& args, Each each)
 {
     rpm::register_loaders(*ctx.registry);
-    auto manager = ctx.manager({"rpm", "pgp"});
+    auto manager = ctx.manager();
     if (!manager) return ctx.report(manager.error());
     auto session = rpm::RpmSession::open(**manager, args.keyrings);
     if (!session) return ctx.report(session.error());

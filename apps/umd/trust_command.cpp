@@ -51,7 +51,7 @@ void register_trust(CLI::App& app, Context& ctx)
     add->add_option("PKG", *packages, "Package files")->required();
     add->footer("Exit status: 0 all added, 1 any refused (not valid), 2 any malformed or unreadable, 3 or more a failure.");
     add->callback([&ctx, db_path, keyrings, packages] {
-        auto manager = ctx.manager({"rpm", "pgp"});
+        auto manager = ctx.manager();
         if (!manager) {
             ctx.exit_code = ctx.report(manager.error());
             return;
