@@ -3,7 +3,8 @@
 #
 #   -DCHECK=handler-image -DIMAGE=<handler>   no libstdc++ locale machinery in the image
 #   -DCHECK=cli -DPROGRAM=<umd> -DREADELF=<readelf> [-DSTATIC_TOO=libseccomp;liblmdb]
-#                                             no shared libstdc++, libgcc_s, libfmt (nor those)
+#                                             no shared libstdc++, libgcc_s, libfmt (nor those);
+#                                             libcrypto loaded when needed, not before main()
 if(CHECK STREQUAL "handler-image")
   # Facet type names survive stripping (RTTI): one means std::locale was linked in.
   file(STRINGS "${IMAGE}" facets REGEX "moneypunct|money_get|time_get" LIMIT_COUNT 1)
@@ -23,10 +24,18 @@ elseif(CHECK STREQUAL "cli")
       message(FATAL_ERROR "${PROGRAM} needs ${lib} at run time:\n${dynamic}")
     endif()
   endforeach()
-  if(NOT dynamic MATCHES "NEEDED[^\n]*libcrypto")
-    message(FATAL_ERROR "${PROGRAM} must link libcrypto dynamically (security updates):\n${dynamic}")
+  # libcrypto is loaded when first needed (src/libcrypto/), never before main(), and
+  # is the system's shared library, never a copy built in (security updates).
+  if(dynamic MATCHES "NEEDED[^\n]*libcrypto")
+    message(FATAL_ERROR "${PROGRAM} loads libcrypto before main(); reach it through src/libcrypto/:\n${dynamic}")
   endif()
-  message(STATUS "${PROGRAM}: no shared C++ runtime, libcrypto shared")
+  file(STRINGS "${PROGRAM}" soname REGEX "^libcrypto\\.so\\.3$" LIMIT_COUNT 1)
+  file(STRINGS "${PROGRAM}" built_in REGEX "OpenSSL 3\\.[0-9]+\\.[0-9]+ " LIMIT_COUNT 1)
+  if(NOT soname OR built_in)
+    message(FATAL_ERROR "${PROGRAM} must load the system's shared libcrypto.so.3 (security updates), "
+                        "not carry a copy (${built_in})")
+  endif()
+  message(STATUS "${PROGRAM}: no shared C++ runtime, libcrypto loaded from the system when needed")
 else()
   message(FATAL_ERROR "CHECK must be handler-image or cli")
 endif()

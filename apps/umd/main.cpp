@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include <openssl/crypto.h>
+#include "src/libcrypto/libcrypto.h"
 
 #include "commands.h"
 #include "trusted/sample.h"
@@ -47,7 +47,9 @@ int main(int argc, char** argv)
     // First of all: the handler images this command will use are copied on another
     // CPU while everything below runs here.
     ctx.preload_for(argc, argv);
-    // OpenSSL without its configuration file and without the legacy name tables.
+    // libcrypto is loaded when first needed (for `umd pgp verify`, on another CPU
+    // while the handler starts: src/libcrypto/libcrypto.h), and without its
+    // configuration file and without the legacy name tables.
     // A verifier's verdict must depend on its inputs and its own policy only, not on
     // /usr/lib/ssl/openssl.cnf or whatever $OPENSSL_CONF names (a configuration can
     // load other providers or change default properties). umd fetches every
@@ -56,9 +58,8 @@ int main(int argc, char** argv)
     // work for nothing: together about 0.7 ms of each run. Nor is OpenSSL's state
     // freed at exit (OPENSSL_cleanup): the process ends right after, and the kernel
     // frees it faster (about 0.1 ms of each run).
-    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS |
-                            OPENSSL_INIT_NO_ATEXIT,
-                        nullptr);
+    umd::libcrypto::set_init_options(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
+                                     OPENSSL_INIT_NO_ADD_ALL_DIGESTS | OPENSSL_INIT_NO_ATEXIT);
 
     CLI::App app{"umd — run risky work, above all the parsing of hostile data, in sandboxed user mode drivers"};
     app.set_version_flag("--version", std::string("umd ") + UMD_VERSION);

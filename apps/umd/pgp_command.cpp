@@ -118,7 +118,8 @@ Result<pgp::Verdict> run_verify(Context& ctx, const VerifyArgs& args, Bytes& ver
     auto driver = pgp_driver(ctx);
     if (!driver) return std::unexpected(driver.error());
     // The handler starts on the spawn thread while this one reads the keyring files,
-    // and OpenSSL builds what the verification will need on another CPU meanwhile.
+    // and libcrypto loads and builds what the verification will need on another CPU
+    // meanwhile.
     (*driver)->prestart();
     std::jthread warm_up = start_on_another_cpu(pgp::warm_up);
     // The signature or message is read and parsed on another CPU too: requests to the

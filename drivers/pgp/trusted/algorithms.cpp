@@ -66,7 +66,7 @@ const EVP_MD* fetched_digest(const HashAlgorithm& hash) noexcept
     static std::array<Slot, 16> slots;
     if (hash.id >= slots.size()) return nullptr;
     Slot& slot = slots[hash.id];
-    std::call_once(slot.once, [&] { slot.md = EVP_MD_fetch(nullptr, std::string(hash.name).c_str(), nullptr); });
+    std::call_once(slot.once, [&] { slot.md = libcrypto::crypto().EVP_MD_fetch(nullptr, std::string(hash.name).c_str(), nullptr); });
     return slot.md;
 }
 

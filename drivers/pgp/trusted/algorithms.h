@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include <openssl/evp.h>
+#include "src/libcrypto/libcrypto.h"
 
 #include <umd/wire.h>
 

@@ -60,17 +60,17 @@ Bytes key_material(const Key& key)
 
 ossl::Bn to_bn(ByteView be)
 {
-    return ossl::Bn(BN_bin2bn(be.data(), static_cast<int>(be.size()), nullptr));
+    return ossl::Bn(crypto().BN_bin2bn(be.data(), static_cast<int>(be.size()), nullptr));
 }
 
 Result<ossl::Pkey> from_params(const char* type, int selection, ossl::ParamBld& bld)
 {
-    ossl::Params params(OSSL_PARAM_BLD_to_param(bld.get()));
+    ossl::Params params(crypto().OSSL_PARAM_BLD_to_param(bld.get()));
     if (!params) return fail(Errc::system, "OpenSSL: cannot build {} key parameters", type);
-    ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+    ossl::PkeyCtx ctx(crypto().EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
     EVP_PKEY* raw = nullptr;
-    if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) <= 0 ||
-        EVP_PKEY_fromdata(ctx.get(), &raw, selection, params.get()) <= 0)
+    if (!ctx || crypto().EVP_PKEY_fromdata_init(ctx.get()) <= 0 ||
+        crypto().EVP_PKEY_fromdata(ctx.get(), &raw, selection, params.get()) <= 0)
         return fail(Errc::rejected, "invalid {} key material", type);
     return ossl::Pkey(raw);
 }
@@ -78,11 +78,11 @@ Result<ossl::Pkey> from_params(const char* type, int selection, ossl::ParamBld& 
 Result<PublicKey> make_rsa(const Key& key)
 {
     ossl::Bn n = to_bn(key.fields[0]), e = to_bn(key.fields[1]);
-    ossl::ParamBld bld(OSSL_PARAM_BLD_new());
-    if (!n || !e || !bld || !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) ||
-        !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()))
+    ossl::ParamBld bld(crypto().OSSL_PARAM_BLD_new());
+    if (!n || !e || !bld || !crypto().OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) ||
+        !crypto().OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()))
         return fail(Errc::system, "OpenSSL: cannot build RSA parameters");
-    if (BN_is_zero(e.get()) || !BN_is_odd(n.get())) return fail(Errc::rejected, "invalid RSA key material");
+    if (crypto().BN_is_zero(e.get()) || !crypto().BN_is_odd(n.get())) return fail(Errc::rejected, "invalid RSA key material");
     auto pkey = from_params("RSA", EVP_PKEY_PUBLIC_KEY, bld);
     if (!pkey) return std::unexpected(pkey.error());
     return PublicKey{ossl::share(std::move(*pkey)), key.algorithm, bit_count(key.fields[0])};
@@ -91,11 +91,11 @@ Result<PublicKey> make_rsa(const Key& key)
 Result<PublicKey> make_dsa(const Key& key)
 {
     ossl::Bn p = to_bn(key.fields[0]), q = to_bn(key.fields[1]), g = to_bn(key.fields[2]), y = to_bn(key.fields[3]);
-    ossl::ParamBld bld(OSSL_PARAM_BLD_new());
-    if (!p || !q || !g || !y || !bld || !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_P, p.get()) ||
-        !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_Q, q.get()) ||
-        !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_G, g.get()) ||
-        !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, y.get()))
+    ossl::ParamBld bld(crypto().OSSL_PARAM_BLD_new());
+    if (!p || !q || !g || !y || !bld || !crypto().OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_P, p.get()) ||
+        !crypto().OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_Q, q.get()) ||
+        !crypto().OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_G, g.get()) ||
+        !crypto().OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, y.get()))
         return fail(Errc::system, "OpenSSL: cannot build DSA parameters");
     auto pkey = from_params("DSA", EVP_PKEY_PUBLIC_KEY, bld);
     if (!pkey) return std::unexpected(pkey.error());
@@ -108,23 +108,23 @@ Result<PublicKey> make_ecdsa(const Key& key)
     if (!curve) return fail(Errc::rejected, "unsupported ECDSA curve");
     const Bytes& point = key.fields[1];
     if (point.empty() || point[0] != 0x04) return fail(Errc::rejected, "ECDSA point is not uncompressed");
-    ossl::ParamBld bld(OSSL_PARAM_BLD_new());
+    ossl::ParamBld bld(crypto().OSSL_PARAM_BLD_new());
     if (!bld ||
-        !OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve->group.data(), 0) ||
-        !OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()))
+        !crypto().OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve->group.data(), 0) ||
+        !crypto().OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()))
         return fail(Errc::system, "OpenSSL: cannot build EC parameters");
     auto pkey = from_params("EC", EVP_PKEY_PUBLIC_KEY, bld);
     if (!pkey) return std::unexpected(pkey.error());
     // fromdata decodes the point; an explicit check rejects points off the curve.
-    ossl::PkeyCtx check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey->get(), nullptr));
-    if (!check || EVP_PKEY_public_check(check.get()) != 1) return fail(Errc::rejected, "ECDSA point is not on the curve");
+    ossl::PkeyCtx check(crypto().EVP_PKEY_CTX_new_from_pkey(nullptr, pkey->get(), nullptr));
+    if (!check || crypto().EVP_PKEY_public_check(check.get()) != 1) return fail(Errc::rejected, "ECDSA point is not on the curve");
     return PublicKey{ossl::share(std::move(*pkey)), key.algorithm, curve->bits};
 }
 
 Result<PublicKey> make_raw(int type, ByteView raw, std::size_t size, const Key& key, unsigned bits)
 {
     if (raw.size() != size) return fail(Errc::rejected, "EdDSA key of {} bytes, expected {}", raw.size(), size);
-    ossl::Pkey pkey(EVP_PKEY_new_raw_public_key(type, nullptr, raw.data(), raw.size()));
+    ossl::Pkey pkey(crypto().EVP_PKEY_new_raw_public_key(type, nullptr, raw.data(), raw.size()));
     if (!pkey) return fail(Errc::rejected, "invalid EdDSA key material");
     return PublicKey{ossl::share(std::move(pkey)), key.algorithm, bits};
 }
@@ -164,7 +164,7 @@ Bytes fingerprint(const Key& key)
     const EVP_MD* md = fetched_digest(*hash_algorithm(key.version == 6 ? hash::sha256 : hash::sha1));
     Bytes fpr(EVP_MAX_MD_SIZE);
     unsigned int size = 0;
-    if (!md || EVP_Digest(data.data(), data.size(), fpr.data(), &size, md, nullptr) != 1) return {};
+    if (!md || crypto().EVP_Digest(data.data(), data.size(), fpr.data(), &size, md, nullptr) != 1) return {};
     fpr.resize(size);
     return fpr;
 }

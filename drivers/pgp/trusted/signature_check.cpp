@@ -16,26 +16,26 @@ Bytes left_pad(ByteView value, std::size_t size)
     return out;
 }
 
-ossl::Bn to_bn(ByteView be) { return ossl::Bn(BN_bin2bn(be.data(), static_cast<int>(be.size()), nullptr)); }
+ossl::Bn to_bn(ByteView be) { return ossl::Bn(crypto().BN_bin2bn(be.data(), static_cast<int>(be.size()), nullptr)); }
 
 Status verify_pkey(const PublicKey& key, ByteView sig, ByteView digest, const EVP_MD* rsa_md)
 {
-    ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.pkey.get(), nullptr));
-    if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1) return fail(Errc::system, "OpenSSL: verify init failed");
-    if (rsa_md && (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1 ||
-                   EVP_PKEY_CTX_set_signature_md(ctx.get(), rsa_md) != 1))
+    ossl::PkeyCtx ctx(crypto().EVP_PKEY_CTX_new_from_pkey(nullptr, key.pkey.get(), nullptr));
+    if (!ctx || crypto().EVP_PKEY_verify_init(ctx.get()) != 1) return fail(Errc::system, "OpenSSL: verify init failed");
+    if (rsa_md && (crypto().EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1 ||
+                   crypto().EVP_PKEY_CTX_set_signature_md(ctx.get(), rsa_md) != 1))
         return fail(Errc::rejected, "OpenSSL refuses RSA with this hash");
-    if (EVP_PKEY_verify(ctx.get(), sig.data(), sig.size(), digest.data(), digest.size()) != 1)
+    if (crypto().EVP_PKEY_verify(ctx.get(), sig.data(), sig.size(), digest.data(), digest.size()) != 1)
         return fail(Errc::rejected, "bad signature");
     return {};
 }
 
 Status verify_eddsa(const PublicKey& key, ByteView sig, ByteView digest)
 {
-    ossl::MdCtx ctx(EVP_MD_CTX_new());
-    if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr, key.pkey.get(), nullptr) != 1)
+    ossl::MdCtx ctx(crypto().EVP_MD_CTX_new());
+    if (!ctx || crypto().EVP_DigestVerifyInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr, key.pkey.get(), nullptr) != 1)
         return fail(Errc::system, "OpenSSL: EdDSA verify init failed");
-    if (EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), digest.data(), digest.size()) != 1)
+    if (crypto().EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), digest.data(), digest.size()) != 1)
         return fail(Errc::rejected, "bad signature");
     return {};
 }
@@ -47,19 +47,19 @@ Result<Bytes> der_r_s(ByteView r_bytes, ByteView s_bytes, bool dsa)
     unsigned char* der = nullptr;
     int len = -1;
     if (dsa) {
-        ossl::DsaSig sig(DSA_SIG_new());
-        if (!sig || DSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) return fail(Errc::system, "OpenSSL: DSA_SIG");
+        ossl::DsaSig sig(crypto().DSA_SIG_new());
+        if (!sig || crypto().DSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) return fail(Errc::system, "OpenSSL: DSA_SIG");
         (void)r.release(), (void)s.release();
-        len = i2d_DSA_SIG(sig.get(), &der);
+        len = crypto().i2d_DSA_SIG(sig.get(), &der);
     } else {
-        ossl::EcdsaSig sig(ECDSA_SIG_new());
-        if (!sig || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) return fail(Errc::system, "OpenSSL: ECDSA_SIG");
+        ossl::EcdsaSig sig(crypto().ECDSA_SIG_new());
+        if (!sig || crypto().ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) return fail(Errc::system, "OpenSSL: ECDSA_SIG");
         (void)r.release(), (void)s.release();
-        len = i2d_ECDSA_SIG(sig.get(), &der);
+        len = crypto().i2d_ECDSA_SIG(sig.get(), &der);
     }
     if (len <= 0 || !der) return fail(Errc::system, "OpenSSL: DER encoding failed");
     Bytes out(der, der + len);
-    OPENSSL_free(der);
+    crypto().CRYPTO_free(der, OPENSSL_FILE, OPENSSL_LINE);
     return out;
 }
 

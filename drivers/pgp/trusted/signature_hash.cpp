@@ -23,8 +23,8 @@ Result<SignatureHasher> SignatureHasher::start(const Signature& sig)
     if (sig.version == 4 && !sig.salt.empty()) return fail(Errc::rejected, "v4 signature with a salt");
     if (sig.version == 4 && sig.hashed_area.size() > 0xFFFF) return fail(Errc::rejected, "v4 hashed area too large");
     const EVP_MD* md = fetched_digest(*hash);
-    ossl::MdCtx ctx(EVP_MD_CTX_new());
-    if (!md || !ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1)
+    ossl::MdCtx ctx(crypto().EVP_MD_CTX_new());
+    if (!md || !ctx || crypto().EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1)
         return fail(Errc::rejected, "hash algorithm {} is not available", hash->name);
     SignatureHasher hasher(hash, std::move(ctx));
     if (sig.version == 6) hasher.update(sig.salt);
@@ -33,14 +33,14 @@ Result<SignatureHasher> SignatureHasher::start(const Signature& sig)
 
 Result<SignatureHasher> SignatureHasher::clone() const
 {
-    ossl::MdCtx ctx(EVP_MD_CTX_new());
-    if (!ctx || EVP_MD_CTX_copy_ex(ctx.get(), ctx_.get()) != 1) return fail(Errc::system, "OpenSSL: digest copy failed");
+    ossl::MdCtx ctx(crypto().EVP_MD_CTX_new());
+    if (!ctx || crypto().EVP_MD_CTX_copy_ex(ctx.get(), ctx_.get()) != 1) return fail(Errc::system, "OpenSSL: digest copy failed");
     return SignatureHasher(hash_, std::move(ctx));
 }
 
 void SignatureHasher::update(ByteView data)
 {
-    if (!data.empty()) EVP_DigestUpdate(ctx_.get(), data.data(), data.size());
+    if (!data.empty()) crypto().EVP_DigestUpdate(ctx_.get(), data.data(), data.size());
 }
 
 void SignatureHasher::update_key(const Key& key)
@@ -73,7 +73,7 @@ Result<Bytes> SignatureHasher::finish(const Signature& sig)
     update(signature_trailer(sig));
     Bytes digest(EVP_MAX_MD_SIZE);
     unsigned int size = 0;
-    if (EVP_DigestFinal_ex(ctx_.get(), digest.data(), &size) != 1) return fail(Errc::system, "OpenSSL: digest failed");
+    if (crypto().EVP_DigestFinal_ex(ctx_.get(), digest.data(), &size) != 1) return fail(Errc::system, "OpenSSL: digest failed");
     digest.resize(size);
     return digest;
 }

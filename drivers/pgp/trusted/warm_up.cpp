@@ -9,6 +9,7 @@ namespace umd::pgp {
 
 void warm_up() noexcept
 {
+    if (!libcrypto::load()) return;
     for (std::uint8_t id : {hash::sha1, hash::sha256, hash::sha512})
         if (const HashAlgorithm* h = hash_algorithm(id)) fetched_digest(*h);
     // Any odd 2048-bit modulus: the verification below fails, after the same calls

@@ -9,29 +9,27 @@
 #include <cerrno>
 #include <memory>
 
-#include <openssl/evp.h>
-
 #include <umd/unique_fd.h>
+
+#include "src/libcrypto/libcrypto.h"
 
 #include "drivers/rpm/trusted/claim_check.h"
 
 namespace umd::rpm {
 namespace {
 
-struct MdCtxFree {
-    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+using libcrypto::crypto;
+using MdCtx = std::unique_ptr<EVP_MD_CTX, libcrypto::Free<&libcrypto::Functions::EVP_MD_CTX_free>>;
 
 const EVP_MD* openssl_md(std::uint32_t algo)
 {
     switch (algo) {
-    case digest_algo::md5: return EVP_md5();
-    case digest_algo::sha1: return EVP_sha1();
-    case digest_algo::sha224: return EVP_sha224();
-    case digest_algo::sha256: return EVP_sha256();
-    case digest_algo::sha384: return EVP_sha384();
-    case digest_algo::sha512: return EVP_sha512();
+    case digest_algo::md5: return crypto().EVP_md5();
+    case digest_algo::sha1: return crypto().EVP_sha1();
+    case digest_algo::sha224: return crypto().EVP_sha224();
+    case digest_algo::sha256: return crypto().EVP_sha256();
+    case digest_algo::sha384: return crypto().EVP_sha384();
+    case digest_algo::sha512: return crypto().EVP_sha512();
     default: return nullptr;
     }
 }
@@ -54,7 +52,7 @@ std::string sha256_hex(ByteView data)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
-    if (EVP_Digest(data.data(), data.size(), md, &n, EVP_sha256(), nullptr) != 1) return {};
+    if (crypto().EVP_Digest(data.data(), data.size(), md, &n, crypto().EVP_sha256(), nullptr) != 1) return {};
     return to_hex({md, n});
 }
 
@@ -77,19 +75,19 @@ Result<std::string> hash_file(const std::string& path, std::uint32_t algo)
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) return fail(Errc::io, "{}: {}", path, std::strerror(errno));
     if (!S_ISREG(st.st_mode)) return fail(Errc::bad_input, "{}: not a regular file", path);
-    MdCtx ctx(EVP_MD_CTX_new());
-    if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) return fail(Errc::system, "digest init failed");
+    MdCtx ctx(crypto().EVP_MD_CTX_new());
+    if (!ctx || crypto().EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) return fail(Errc::system, "digest init failed");
     std::vector<std::uint8_t> buffer(256 * 1024);
     for (;;) {
         ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return fail(Errc::io, "{}: {}", path, std::strerror(errno));
         if (n == 0) break;
-        if (EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<std::size_t>(n)) != 1) return fail(Errc::system, "digest update failed");
+        if (crypto().EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<std::size_t>(n)) != 1) return fail(Errc::system, "digest update failed");
     }
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    if (EVP_DigestFinal_ex(ctx.get(), out, &len) != 1) return fail(Errc::system, "digest final failed");
+    if (crypto().EVP_DigestFinal_ex(ctx.get(), out, &len) != 1) return fail(Errc::system, "digest final failed");
     return to_hex({out, len});
 }
 

@@ -86,6 +86,21 @@ TEST_F(Cli, AnUnknownWordIsNamed)
     EXPECT_EQ(said("").status, 2) << "no command at all is still a usage error";
 }
 
+TEST_F(Cli, ALibcryptoThatIsNotOpenSsl3IsNamedAndNothingIsVerified)
+{
+    // libcrypto is loaded when first needed (src/libcrypto/): a library of that name
+    // without OpenSSL 3's functions must stop the verification with a message, like
+    // the dynamic loader would, and leave commands that verify nothing working.
+    std::string dir = f("fake-libcrypto");
+    ASSERT_EQ(run("mkdir -p " + dir + " && cc -shared -fPIC -o " + dir + "/libcrypto.so.3 -x c /dev/null").status, 0);
+    std::string env = "LD_LIBRARY_PATH=" + dir + " ";
+    test::Run r = run(env + UMD_CLI + " pgp verify --keyring " + key_ + " " + f("data.asc") + " 2>&1");
+    EXPECT_EQ(r.status, 127);
+    EXPECT_NE(r.out.find("libcrypto.so.3 has no "), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find(fpr_), std::string::npos) << "no signer may be printed";
+    EXPECT_EQ(run(env + UMD_CLI + " --help >/dev/null 2>&1").status, 0);
+}
+
 TEST_F(Cli, MessagesWithOutputAndJson)
 {
     std::string out = f("out.txt");

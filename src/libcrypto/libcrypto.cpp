@@ -1,0 +1,104 @@
+// src/libcrypto/libcrypto.cpp — see libcrypto.h. Trusted side.
+#include "src/libcrypto/libcrypto.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <optional>
+
+namespace umd::libcrypto {
+namespace {
+
+// The soname and symbol version of the OpenSSL 3 ABI the table's types come from.
+constexpr const char* soname = "libcrypto.so.3";
+constexpr const char* abi_version = "OPENSSL_3.0.0";
+
+struct State {
+    std::once_flag once;
+    std::atomic<bool> ready{false};   // table filled and initialised: the fast path
+    Functions table;
+    std::optional<Error> failure;     // written once, inside the call_once
+
+    std::mutex starting;              // guards the two below
+    bool begun = false;               // the load has begun
+    std::uint64_t init_options = 0;
+};
+
+State& state() noexcept
+{
+    static State s;
+    return s;
+}
+
+std::optional<Error> open_and_look_up(Functions& table, std::uint64_t init_options) noexcept
+{
+    // RTLD_NOW: every relocation is done here, on the loading thread, not on the first
+    // call of each function. The handle is never closed: OpenSSL keeps global state.
+    void* handle = ::dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+        const char* why = ::dlerror();
+        return Error{Errc::system, fmt::format("cannot load {}: {}", soname, why ? why : "unknown error")};
+    }
+    std::optional<Error> missing;
+#define UMD_LIBCRYPTO_LOOK_UP(name)                                                                 \
+    table.name = reinterpret_cast<decltype(&::name)>(::dlvsym(handle, #name, abi_version));         \
+    if (!table.name && !missing)                                                                    \
+        missing = Error{Errc::system, fmt::format("{} has no {} ({}): not the OpenSSL 3 library", soname, #name, abi_version)};
+    UMD_LIBCRYPTO_FUNCTIONS(UMD_LIBCRYPTO_LOOK_UP)
+#undef UMD_LIBCRYPTO_LOOK_UP
+    if (missing) return missing;
+    if (init_options != 0 && table.OPENSSL_init_crypto(init_options, nullptr) != 1)
+        return Error{Errc::system, "OpenSSL failed to initialise"};
+    return std::nullopt;
+}
+
+void load_once(State& s) noexcept
+{
+    std::uint64_t options;
+    {
+        std::lock_guard lock(s.starting);
+        s.begun = true;
+        options = s.init_options;
+    }
+    s.failure = open_and_look_up(s.table, options);
+    if (!s.failure) s.ready.store(true, std::memory_order_release);
+}
+
+}  // namespace
+
+bool set_init_options(std::uint64_t init_options) noexcept
+{
+    State& s = state();
+    std::lock_guard lock(s.starting);
+    if (s.begun) return false;
+    s.init_options = init_options;
+    return true;
+}
+
+Result<const Functions*> load() noexcept
+{
+    State& s = state();
+    if (s.ready.load(std::memory_order_acquire)) return &s.table;
+    std::call_once(s.once, [&s] { load_once(s); });
+    if (s.failure) return std::unexpected(*s.failure);
+    return &s.table;
+}
+
+const Functions& functions() noexcept
+{
+    State& s = state();
+    if (s.ready.load(std::memory_order_acquire)) [[likely]]
+        return s.table;
+    auto loaded = load();
+    if (!loaded) {
+        std::fprintf(stderr, "%s: %s\n", program_invocation_short_name, loaded.error().message.c_str());
+        std::_Exit(127);
+    }
+    return **loaded;
+}
+
+}  // namespace umd::libcrypto
