@@ -125,6 +125,53 @@ struct Outcome {
     Verdict::Bad bad;
 };
 
+/// Who may have made the signature: issuers from the hashed area are signed facts;
+/// the handler's hints only widen the search.
+std::vector<Bytes> issuers_of(const Pending& p)
+{
+    std::vector<Bytes> issuers = p.facts.issuer_fingerprints;
+    issuers.insert(issuers.end(), p.facts.issuer_key_ids.begin(), p.facts.issuer_key_ids.end());
+    issuers.insert(issuers.end(), p.sig->issuer_hints.begin(), p.sig->issuer_hints.end());
+    return issuers;
+}
+
+/// The keys that may have made the signature (see issuers_of()); every key of the
+/// keyring when the signature names no issuer. Their certificates are prepared for
+/// signing on the way (Keyring::find).
+std::vector<Keyring::Candidate> candidates_for(const Pending& p, const Keyring& keyring)
+{
+    if (auto issuers = issuers_of(p); !issuers.empty()) return keyring.find(issuers);
+    std::vector<Keyring::Candidate> all;
+    for (const auto& cert : keyring.certificates()) {
+        all.push_back({&cert, &cert.primary});
+        for (const auto& sub : cert.subkeys) all.push_back({&cert, &sub});
+    }
+    return all;
+}
+
+/// Whether the candidate's key may have made the signature at its time (the
+/// certificate's side of the verdict: bindings, liveness, revocations).
+Status usable_by(const Pending& p, const Keyring::Candidate& c, const Keyring& keyring)
+{
+    if (p.sig->version != c.key->key.version)
+        return fail(Errc::rejected, "v{} signature by a v{} key", p.sig->version, c.key->key.version);
+    return keyring.usable_for_signing(c, *p.facts.created);
+}
+
+/// The certificate work of one signature ahead of judge(): its candidates'
+/// certificates prepared and their bindings at the signature's time verified. The
+/// keyring keeps what it verified, so judge() then only checks the signature itself;
+/// on two CPUs the two halves of different signatures run side by side.
+void prepare_certificates(const Pending& p, const Keyring& keyring)
+{
+    // A signature that names no issuer could be anyone's: judge() tries the keys one
+    // by one and stops at the first that verifies; preparing them all could cost more.
+    if (!p.hasher) return;
+    auto issuers = issuers_of(p);
+    if (issuers.empty()) return;
+    for (const auto& c : keyring.find(issuers)) (void)usable_by(p, c, keyring);
+}
+
 /// Finishes the hash and tries every candidate key. Touches only `p` and the
 /// keyring (locked per certificate): signatures may be judged on several threads.
 Outcome judge(Pending& p, const Keyring& keyring)
@@ -139,26 +186,12 @@ Outcome judge(Pending& p, const Keyring& keyring)
     }
     auto digest = p.hasher->finish(sig);
     if (!digest) return {{}, {issuer, digest.error().message}};
-    // Issuers from the hashed area are signed facts; the handler's hints only widen the search.
-    std::vector<Bytes> issuers = p.facts.issuer_fingerprints;
-    issuers.insert(issuers.end(), p.facts.issuer_key_ids.begin(), p.facts.issuer_key_ids.end());
-    issuers.insert(issuers.end(), sig.issuer_hints.begin(), sig.issuer_hints.end());
-    std::vector<Keyring::Candidate> candidates;
-    if (issuers.empty()) {
-        for (const auto& cert : keyring.certificates()) {
-            candidates.push_back({&cert, &cert.primary});
-            for (const auto& sub : cert.subkeys) candidates.push_back({&cert, &sub});
-        }
-    } else {
-        candidates = keyring.find(issuers);
-    }
+    std::vector<Keyring::Candidate> candidates = candidates_for(p, keyring);
     if (candidates.empty()) return {{}, {issuer, "no matching key in the keyring"}};
     std::string reason;
     for (const auto& c : candidates) {
         Status ok = [&]() -> Status {
-            if (sig.version != c.key->key.version)
-                return fail(Errc::rejected, "v{} signature by a v{} key", sig.version, c.key->key.version);
-            if (auto u = keyring.usable_for_signing(c, *p.facts.created); !u) return u;
+            if (auto u = usable_by(p, c, keyring); !u) return u;
             return check_signature_values(*c.key->public_key, sig, p.hasher->algorithm(), *digest);
         }();
         if (ok) return {hex_upper(c.cert->primary.fingerprint), {}};
@@ -174,11 +207,18 @@ void judge_all(std::vector<Pending>& pending, const Keyring& keyring, Checking c
     std::vector<Outcome> outcomes(pending.size());
     std::size_t to_check = std::ranges::count_if(pending, [](const Pending& p) { return p.hasher.has_value(); });
     if (checking == Checking::also_on_another_cpu && to_check > 1) {
-        // Both threads take the next signature until none is left: costs differ
-        // (a certificate's bindings are verified with its first signature).
+        // Both threads take the next task until none is left. A signature is two
+        // tasks: its certificates' work first (for a signing subkey, three
+        // verifications: user ID binding, subkey binding, back-signature), then the
+        // signature itself; all the first halves come before the second ones, so
+        // signatures of unequal cost still keep both CPUs busy to the end.
         std::atomic<std::size_t> next = 0;
+        const std::size_t n = pending.size();
         auto work = [&] {
-            for (std::size_t i; (i = next.fetch_add(1)) < pending.size();) outcomes[i] = judge(pending[i], keyring);
+            for (std::size_t task; (task = next.fetch_add(1)) < 2 * n;) {
+                if (task < n) prepare_certificates(pending[task], keyring);
+                else outcomes[task - n] = judge(pending[task - n], keyring);
+            }
         };
         std::jthread helper = start_on_another_cpu(work);
         work();
