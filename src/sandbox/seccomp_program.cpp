@@ -1,5 +1,6 @@
 // src/sandbox/seccomp_program.cpp — compile a handler's seccomp policy to BPF with
-// libseccomp (trusted side, in the parent: the child only loads the bytes).
+// libseccomp (trusted side, in the parent: the child only loads the bytes). Also
+// compiled into umd-seccomp-gen, which runs it at build time (seccomp_program.h).
 #include "seccomp_program.h"
 
 #include <fcntl.h>
@@ -60,7 +61,7 @@ Result<std::vector<sock_filter>> export_program(void* ctx)
 
 }  // namespace
 
-Result<std::vector<sock_filter>> build_seccomp_program(ViolationAction action, const std::vector<std::string>& extra)
+Result<std::vector<sock_filter>> compile_seccomp_program(ViolationAction action, const std::vector<std::string>& extra)
 {
     const std::uint32_t otherwise = action == ViolationAction::trap ? SCMP_ACT_TRAP : SCMP_ACT_LOG;
     Context ctx(seccomp_init(otherwise));

@@ -1,9 +1,17 @@
-// src/sandbox/seccomp_program.h — compile a handler's seccomp policy to BPF with
-// libseccomp (trusted side, in the parent: the child only loads the bytes).
+// src/sandbox/seccomp_program.h — a handler's seccomp policy as BPF (trusted side, in
+// the parent: the child only loads the bytes).
+//
+// libseccomp compiles the policy (seccomp_program.cpp). Compiling it costs a one-shot
+// command ~0.26 ms before its handler can start, and the program depends only on the
+// architecture, the violation action and the list of system calls, so the build also
+// compiles the two built-in programs (strict and log, no extra calls) once, with the
+// same libseccomp that is linked into umd (umd-seccomp-gen, seccomp_precompiled_gen.cpp),
+// and build_seccomp_program() hands those out.
 #pragma once
 
 #include <linux/filter.h>
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -14,9 +22,18 @@ namespace umd::sandbox {
 /// What a forbidden system call does.
 enum class ViolationAction { trap, log };
 
-/// Builds the pre-exec filter: the baseline allowlist plus `extra` names, argument
-/// rules for memory protection, exec and prctl, and `action` for everything else.
-/// invalid_argument for a name this architecture does not know.
+/// Compiles the pre-exec filter with libseccomp: the baseline allowlist plus `extra`
+/// names, argument rules for memory protection, exec and prctl, and `action` for
+/// everything else. invalid_argument for a name this architecture does not know.
+Result<std::vector<sock_filter>> compile_seccomp_program(ViolationAction action, const std::vector<std::string>& extra);
+
+/// The program compiled at build time for `action` with no extra system calls; empty
+/// when the build did not compile one (a cross-compiled build).
+std::span<const sock_filter> precompiled_seccomp_program(ViolationAction action) noexcept;
+
+/// The pre-exec filter: precompiled_seccomp_program() when `extra` is empty and
+/// there is one, otherwise compile_seccomp_program(). Both give the same bytes
+/// (test SeccompProgram.PrecompiledIsWhatLibseccompCompiles).
 Result<std::vector<sock_filter>> build_seccomp_program(ViolationAction action, const std::vector<std::string>& extra);
 
 }  // namespace umd::sandbox

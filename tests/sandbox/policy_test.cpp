@@ -9,6 +9,8 @@
 
 #include <umd/sandbox.h>
 
+#include "src/sandbox/seccomp_program.h"
+
 namespace umd::sandbox {
 namespace {
 
@@ -26,6 +28,32 @@ TEST(KernelSupport, BackgroundProbeIsTheOneEveryCallerGets)
     EXPECT_EQ(seen[0], seen[2]);
     EXPECT_EQ(seen[1], seen[2]);
     EXPECT_TRUE(seen[2]->seccomp);
+}
+
+TEST(SeccompProgram, PrecompiledIsWhatLibseccompCompiles)
+{
+    // The programs compiled at build time must be byte for byte what libseccomp
+    // compiles now: a handler gets the same filter either way.
+    for (ViolationAction action : {ViolationAction::trap, ViolationAction::log}) {
+        auto compiled = compile_seccomp_program(action, {});
+        ASSERT_TRUE(compiled) << compiled.error().message;
+        auto precompiled = precompiled_seccomp_program(action);
+        ASSERT_FALSE(precompiled.empty()) << "a native build compiles the built-in programs at build time";
+        ASSERT_EQ(precompiled.size(), compiled->size());
+        for (std::size_t i = 0; i < compiled->size(); ++i) {
+            const sock_filter& a = precompiled[i];
+            const sock_filter& b = (*compiled)[i];
+            EXPECT_TRUE(a.code == b.code && a.jt == b.jt && a.jf == b.jf && a.k == b.k) << "instruction " << i;
+        }
+        auto built = build_seccomp_program(action, {});
+        ASSERT_TRUE(built);
+        EXPECT_EQ(built->size(), compiled->size());
+    }
+    // Extra system calls are compiled at run time, and make a longer program.
+    auto widened = build_seccomp_program(ViolationAction::trap, {"socket"});
+    ASSERT_TRUE(widened) << widened.error().message;
+    EXPECT_GT(widened->size(), precompiled_seccomp_program(ViolationAction::trap).size());
+    EXPECT_FALSE(build_seccomp_program(ViolationAction::trap, {"no_such_call"}));
 }
 
 TEST(SandboxPolicy, StrictBuildsAndDescribesEveryLayer)
