@@ -3,10 +3,13 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
+#include <sys/mman.h>
 
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <optional>
 
@@ -34,6 +37,32 @@ State& state() noexcept
     return s;
 }
 
+/// Gives back the pages of libcrypto's loader-only segment: the read-only segment at
+/// the start of the file that holds its symbol tables and relocations (788 KB in
+/// Debian 12's build). Relocating read all of it, and once the table is filled nothing
+/// in this process reads it again, yet its pages would stay resident and count
+/// against a one-shot command's peak memory (docs/decisions/0010). They are clean
+/// pages of the file, so MADV_DONTNEED only unmaps them; a later symbol lookup
+/// (another library loaded against libcrypto) faults them back from the page cache.
+/// A libcrypto laid out otherwise (no such segment) is left as it is.
+void release_loader_only_pages() noexcept
+{
+    ::dl_iterate_phdr(
+        [](dl_phdr_info* info, std::size_t, void*) -> int {
+            if (!info->dlpi_name || !std::strstr(info->dlpi_name, soname)) return 0;
+            for (int i = 0; i < info->dlpi_phnum; ++i) {
+                const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+                if (ph.p_type != PT_LOAD || ph.p_flags != PF_R || ph.p_offset != 0) continue;
+                const long page = ::sysconf(_SC_PAGESIZE);
+                std::uintptr_t start = info->dlpi_addr + ph.p_vaddr;
+                std::uintptr_t end = (start + ph.p_memsz) & ~static_cast<std::uintptr_t>(page - 1);
+                if (end > start) (void)::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
+            }
+            return 1;
+        },
+        nullptr);
+}
+
 std::optional<Error> open_and_look_up(Functions& table, std::uint64_t init_options) noexcept
 {
     // RTLD_NOW: every relocation is done here, on the loading thread, not on the first
@@ -51,6 +80,7 @@ std::optional<Error> open_and_look_up(Functions& table, std::uint64_t init_optio
     UMD_LIBCRYPTO_FUNCTIONS(UMD_LIBCRYPTO_LOOK_UP)
 #undef UMD_LIBCRYPTO_LOOK_UP
     if (missing) return missing;
+    release_loader_only_pages();
     if (init_options != 0 && table.OPENSSL_init_crypto(init_options, nullptr) != 1)
         return Error{Errc::system, "OpenSSL failed to initialise"};
     return std::nullopt;
