@@ -22,7 +22,6 @@ constexpr const char* abi_version = "OPENSSL_3.0.0";
 
 struct State {
     std::once_flag once;
-    std::atomic<bool> ready{false};   // table filled and initialised: the fast path
     Functions table;
     std::optional<Error> failure;     // written once, inside the call_once
 
@@ -95,7 +94,7 @@ void load_once(State& s) noexcept
         options = s.init_options;
     }
     s.failure = open_and_look_up(s.table, options);
-    if (!s.failure) s.ready.store(true, std::memory_order_release);
+    if (!s.failure) detail::loaded.store(&s.table, std::memory_order_release);
 }
 
 }  // namespace
@@ -111,24 +110,27 @@ bool set_init_options(std::uint64_t init_options) noexcept
 
 Result<const Functions*> load() noexcept
 {
+    if (const Functions* table = detail::loaded.load(std::memory_order_acquire)) return table;
     State& s = state();
-    if (s.ready.load(std::memory_order_acquire)) return &s.table;
     std::call_once(s.once, [&s] { load_once(s); });
     if (s.failure) return std::unexpected(*s.failure);
     return &s.table;
 }
 
-const Functions& functions() noexcept
+namespace detail {
+
+constinit std::atomic<const Functions*> loaded{nullptr};
+
+const Functions& load_or_exit() noexcept
 {
-    State& s = state();
-    if (s.ready.load(std::memory_order_acquire)) [[likely]]
-        return s.table;
-    auto loaded = load();
-    if (!loaded) {
-        std::fprintf(stderr, "%s: %s\n", program_invocation_short_name, loaded.error().message.c_str());
+    auto table = load();
+    if (!table) {
+        std::fprintf(stderr, "%s: %s\n", program_invocation_short_name, table.error().message.c_str());
         std::_Exit(127);
     }
-    return **loaded;
+    return **table;
 }
+
+}  // namespace detail
 
 }  // namespace umd::libcrypto

@@ -13,6 +13,7 @@
 // Programs that link libcrypto themselves share the same copy (dlopen finds it).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include <openssl/bn.h>
@@ -62,10 +63,24 @@ bool set_init_options(std::uint64_t init_options) noexcept;
 /// be loaded or lacks a function, and then keeps failing the same way.
 Result<const Functions*> load() noexcept;
 
+namespace detail {
+/// The table once loaded (nullptr before): read on every call into OpenSSL, so the
+/// verifier's hot loops (a digest update per line of a cleartext message) pay one
+/// load and one indirect call, as a call through the PLT would.
+extern std::atomic<const Functions*> loaded;
+/// functions()'s slow path: load(), or end the process when it fails.
+const Functions& load_or_exit() noexcept;
+}  // namespace detail
+
 /// The loaded functions, for code past the point where load() succeeded or that has
 /// no way to report its failure. Like the dynamic loader with a missing library, it
 /// ends the process with a message (exit status 127) when libcrypto cannot be loaded.
-const Functions& functions() noexcept;
+inline const Functions& functions() noexcept
+{
+    if (const Functions* table = detail::loaded.load(std::memory_order_acquire)) [[likely]]
+        return *table;
+    return detail::load_or_exit();
+}
 
 /// Short for functions(), at call sites: `crypto().EVP_DigestUpdate(ctx, p, n)`.
 inline const Functions& crypto() noexcept { return functions(); }
