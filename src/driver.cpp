@@ -62,6 +62,7 @@ void Driver::unload()
     std::lock_guard guard(lock_);
     spare_->discard();
     process_.reset();
+    killed_.reset();
     if (retired_any_) {
         detail::wait_for_background_work();  // handlers recycle() handed to the spawn thread are reaped
         retired_any_ = false;
@@ -78,8 +79,13 @@ void Driver::unload_in_background()
     // The image goes first, while the handler is sure to be alive and mapping it: its
     // pages are then freed by the handler's exit, never here.
     blob_.reset();
-    if (process_) retired_any_ = true;
-    detail::retire_in_background(std::move(process_));
+    // Only the signal is sent now. Reaping here would wait for the handler's teardown;
+    // handing it to the spawn thread costs a cross-CPU wake-up on the caller's path.
+    // unload(), at the latest the destructor, reaps it when it is long dead.
+    if (process_) {
+        process_->kill();
+        killed_ = std::move(process_);
+    }
     stats_.state = DriverState::unloaded;
     stats_.pid = -1;
 }

@@ -95,9 +95,10 @@ public:
     /// umd_mgmt_unload: stops the handler and drops the image.
     void unload();
     /// unload() without waiting, for a caller that sends no more requests (a one-shot
-    /// command once its last parse is in): the handler is killed now and reaped on the
-    /// spawn thread, and the image is dropped while the dying handler still maps it, so
-    /// the image's pages are freed by that handler's exit rather than on the caller's path.
+    /// command once its last parse is in): the handler is killed now and reaped by the
+    /// next unload() (or the destructor), long dead by then; the image is dropped while
+    /// the dying handler still maps it, so the image's pages are freed by that handler's
+    /// exit rather than on the caller's path.
     void unload_in_background();
 
     /// Starts the handler in the background and returns at once; the first request
@@ -147,6 +148,7 @@ private:
     std::unique_ptr<HandlerProcess> process_;
     std::unique_ptr<detail::SpareHandler> spare_;  ///< holds references to blob_ and options_.spawn
     bool retired_any_ = false;                      ///< recycle() left a handler to be reaped in the background
+    std::unique_ptr<HandlerProcess> killed_;        ///< unload_in_background(): killed, reaped by unload()
     std::uint32_t next_request_id_ = 1;
     DriverStatus stats_;
     std::vector<std::chrono::steady_clock::time_point> recent_failures_;
