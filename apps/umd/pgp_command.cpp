@@ -132,8 +132,8 @@ Result<pgp::Verdict> run_verify(Context& ctx, const VerifyArgs& args, Bytes& ver
         std::jthread parse_input = start_on_another_cpu([&] { input.emplace(pgp::parse_file(**driver, input_path)); });
         ring.emplace(pgp::load_keyring(**driver, args.keyrings, policy));
     }
-    // Parsing is over: the handler is killed now and reaped in the background while
-    // the data is hashed and verified here; its image is freed by its exit.
+    // Parsing is over: the handler is killed now, dies while the data is hashed and
+    // verified here, and is reaped at shut-down; its image is freed by its exit.
     (*driver)->unload_in_background();
     if (!*ring) return std::unexpected(ring->error());
     if (!*input) return std::unexpected(input->error());
