@@ -4,6 +4,7 @@
 // replies to fd 1. The first read takes the header and, for small requests, the
 // whole payload in one system call.
 #include <umd/handler.h>
+#include <umd/warm_heap.h>
 
 #include <sys/uio.h>
 #include <unistd.h>
@@ -62,6 +63,8 @@ bool write_reply(std::uint8_t type, std::uint32_t id, const Reply& reply)
 
 int serve(const RequestFn& fn)
 {
+    // A request and what its parse builds land on heap faulted in at once (umd/warm_heap.h).
+    warm_heap(512 * 1024);
 #if defined(UMD_HAVE_SANDBOX_HANDLER)
     if (!umd::sandbox::enter_handler_lockdown()) return 3;
 #endif

@@ -1,0 +1,52 @@
+// umd/warm_heap.h — fault in a short-lived process's heap in one system call.
+//
+// A one-shot command (the `umd` CLI) and a handler touch a few hundred KiB of fresh
+// heap each. Touched page by page, every page is a fault: a few µs on bare metal, but
+// 10–15 µs on some virtual machines, where a fault leaves the guest (measured here:
+// 13 µs a page touched, 1 µs a page populated by MADV_POPULATE_WRITE). warm_heap()
+// populates a block of heap at once and has malloc keep it, so the allocations that
+// follow land on present pages.
+//
+// For short-lived processes only: it makes every thread share one malloc arena, serves
+// blocks up to 1 MiB from the heap instead of their own mappings, and keeps freed
+// memory instead of giving it back to the kernel. A long-running caller of the library
+// should not call it. Header-only: handlers (static, untrusted) and the CLI use it.
+#pragma once
+
+#include <malloc.h>
+#include <sys/mman.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+
+namespace umd {
+
+/// Populates `bytes` of heap with one madvise() and keeps them for the allocations that
+/// follow (see above). Call it first thing in main(), before any thread starts. Without
+/// MADV_POPULATE_WRITE (kernels before 5.14) the settings still apply and the pages are
+/// faulted in as they are used, as without the call. A no-op in sanitizer builds, whose
+/// allocator is not malloc's.
+inline void warm_heap(std::size_t bytes)
+{
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+    constexpr int populate_write = 23;  // MADV_POPULATE_WRITE, Linux 5.14
+    constexpr std::uintptr_t page = 4096;
+    // One arena: helper threads then allocate from the populated block too.
+    ::mallopt(M_ARENA_MAX, 1);
+    // Blocks up to 1 MiB (files being verified, replies) come from the heap.
+    ::mallopt(M_MMAP_THRESHOLD, 1 << 20);
+    // The populated block stays with the process when it is freed below.
+    ::mallopt(M_TRIM_THRESHOLD, static_cast<int>(bytes + (8u << 20)));
+    void* block = std::malloc(bytes);
+    if (block == nullptr) return;
+    auto first = (reinterpret_cast<std::uintptr_t>(block) + page - 1) & ~(page - 1);
+    auto end = (reinterpret_cast<std::uintptr_t>(block) + bytes) & ~(page - 1);
+    if (end > first) (void)::madvise(reinterpret_cast<void*>(first), end - first, populate_write);
+    std::free(block);
+#else
+    (void)bytes;
+#endif
+}
+
+}  // namespace umd
