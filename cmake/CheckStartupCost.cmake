@@ -5,6 +5,9 @@
 #   -DCHECK=cli -DPROGRAM=<umd> -DREADELF=<readelf> [-DSTATIC_TOO=libseccomp;liblmdb]
 #                                             no shared libstdc++, libgcc_s, libfmt (nor those);
 #                                             libcrypto loaded when needed, not before main()
+#   -DCHECK=no-stream-init -DPROGRAM=<umd> -DNM=<nm>
+#                                             no object carries <iostream>'s static Init
+#                                             (apps/umd/cli11.h)
 if(CHECK STREQUAL "handler-image")
   # Facet type names survive stripping (RTTI): one means std::locale was linked in.
   file(STRINGS "${IMAGE}" facets REGEX "moneypunct|money_get|time_get" LIMIT_COUNT 1)
@@ -36,6 +39,21 @@ elseif(CHECK STREQUAL "cli")
                         "not carry a copy (${built_in})")
   endif()
   message(STATUS "${PROGRAM}: no shared C++ runtime, libcrypto loaded from the system when needed")
+elseif(CHECK STREQUAL "no-stream-init")
+  execute_process(COMMAND "${NM}" "${PROGRAM}" OUTPUT_VARIABLE symbols RESULT_VARIABLE rc ERROR_QUIET)
+  if(NOT rc EQUAL 0 OR symbols STREQUAL "")
+    message(STATUS "${PROGRAM} has no symbol table: nothing to check")
+    return()
+  endif()
+  # One local _ZStL8__ioinit per translation unit that included <iostream>.
+  string(REGEX MATCHALL "_ZStL8__ioinit" inits "${symbols}")
+  list(LENGTH inits count)
+  if(count GREATER 0)
+    message(FATAL_ERROR "${count} object(s) of ${PROGRAM} include <iostream> (a static std::ios_base::Init "
+                        "that builds the standard streams before main()): include apps/umd/cli11.h, not <CLI/CLI.hpp>, "
+                        "and no <iostream>")
+  endif()
+  message(STATUS "${PROGRAM}: the standard streams are not built at start-up")
 else()
-  message(FATAL_ERROR "CHECK must be handler-image or cli")
+  message(FATAL_ERROR "CHECK must be handler-image, cli or no-stream-init")
 endif()

@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include <CLI/CLI.hpp>
+#include "cli11.h"
 
 #include <umd/error.h>
 #include <umd/loader.h>

@@ -2,6 +2,7 @@
 // registers the built-in loader modules and dispatches to a subcommand.
 #include <cstdio>
 #include <cstdlib>
+#include <sstream>
 
 #include <umd/warm_heap.h>
 
@@ -107,7 +108,12 @@ int main(int argc, char** argv)
             ctx.shut_down();
             leave(2);
         }
-        int code = app.exit(e);
+        // Help, the version and CLI11's own messages are collected and written with
+        // stdio: umd never constructs the standard streams (apps/umd/cli11.h).
+        std::ostringstream out, err;
+        int code = app.exit(e, out, err);
+        std::fputs(out.str().c_str(), stdout);
+        std::fputs(err.str().c_str(), stderr);
         ctx.shut_down();
         // CLI11 uses 0 for --help/--version and 1..n for usage errors; usage errors are exit 2 here.
         leave(code == 0 ? 0 : 2);

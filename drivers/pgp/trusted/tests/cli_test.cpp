@@ -86,6 +86,23 @@ TEST_F(Cli, AnUnknownWordIsNamed)
     EXPECT_EQ(said("").status, 2) << "no command at all is still a usage error";
 }
 
+TEST_F(Cli, HelpVersionAndUsageErrorsReachTheirStreams)
+{
+    // CLI11's output is collected and written with stdio (apps/umd/cli11.h): help and
+    // the version on stdout, a usage error on stderr, nothing lost or swapped.
+    test::Run help = run(std::string(UMD_CLI) + " pgp verify --help 2>/dev/null");
+    EXPECT_EQ(help.status, 0);
+    EXPECT_NE(help.out.find("Usage: "), std::string::npos) << help.out;
+    EXPECT_NE(help.out.find("--keyring"), std::string::npos) << help.out;
+    EXPECT_NE(help.out.find("Exit status: 0 valid"), std::string::npos) << help.out;
+    test::Run version = run(std::string(UMD_CLI) + " --version 2>/dev/null");
+    EXPECT_EQ(version.status, 0);
+    EXPECT_EQ(version.out.rfind("umd ", 0), 0u) << version.out;
+    test::Run missing = run(std::string(UMD_CLI) + " pgp verify --keyring " + key_ + " 2>&1 >/dev/null");
+    EXPECT_EQ(missing.status, 2);
+    EXPECT_NE(missing.out.find("FILE is required"), std::string::npos) << missing.out;
+}
+
 TEST_F(Cli, ALibcryptoThatIsNotOpenSsl3IsNamedAndNothingIsVerified)
 {
     // libcrypto is loaded when first needed (src/libcrypto/): a library of that name
