@@ -7,15 +7,19 @@
 // populates a block of heap at once and has malloc keep it, so the allocations that
 // follow land on present pages.
 //
-// For short-lived processes only: it makes every thread share one malloc arena, serves
-// blocks up to 1 MiB from the heap instead of their own mappings, and keeps freed
-// memory instead of giving it back to the kernel. A long-running caller of the library
-// should not call it. Header-only: handlers (static, untrusted) and the CLI use it.
+// It makes every thread share one malloc arena and puts malloc where its own dynamic
+// thresholds end up after the first large blocks come and go: blocks up to 32 MiB from
+// the heap rather than mappings of their own (each new mapping would be faulted in
+// again, page by page), and freed memory kept until 64 MiB of it is free. Setting any
+// threshold turns glibc's adaptation off, so both are set to where it would arrive.
+// For short-lived processes and handlers: a long-running caller of the library should
+// not call it. Header-only: handlers (static, untrusted) and the CLI use it.
 #pragma once
 
 #include <malloc.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -34,10 +38,10 @@ inline void warm_heap(std::size_t bytes)
     constexpr std::uintptr_t page = 4096;
     // One arena: helper threads then allocate from the populated block too.
     ::mallopt(M_ARENA_MAX, 1);
-    // Blocks up to 1 MiB (files being verified, replies) come from the heap.
-    ::mallopt(M_MMAP_THRESHOLD, 1 << 20);
-    // The populated block stays with the process when it is freed below.
-    ::mallopt(M_TRIM_THRESHOLD, static_cast<int>(bytes + (8u << 20)));
+    // Files being verified, requests and replies come from the heap, and stay there
+    // for the next ones (glibc's largest dynamic thresholds: 32 MiB, trim at twice that).
+    ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    ::mallopt(M_TRIM_THRESHOLD, static_cast<int>(std::max<std::size_t>(bytes, 64u << 20)));
     void* block = std::malloc(bytes);
     if (block == nullptr) return;
     auto first = (reinterpret_cast<std::uintptr_t>(block) + page - 1) & ~(page - 1);
