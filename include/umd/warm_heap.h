@@ -18,6 +18,7 @@
 
 #include <malloc.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -35,7 +36,7 @@ inline void warm_heap(std::size_t bytes)
 {
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
     constexpr int populate_write = 23;  // MADV_POPULATE_WRITE, Linux 5.14
-    constexpr std::uintptr_t page = 4096;
+    const auto page = static_cast<std::uintptr_t>(::getpagesize());
     // One arena: helper threads then allocate from the populated block too.
     ::mallopt(M_ARENA_MAX, 1);
     // Files being verified, requests and replies come from the heap, and stay there
