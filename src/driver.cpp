@@ -171,6 +171,7 @@ Status Driver::ensure_started_locked()
         std::this_thread::sleep_for(std::min(delay, options_.restart.max_backoff));
     }
     process_ = spare_->take();
+    handler_tainted_ = false;   // a new process (the spare has served nothing)
     if (!process_) {
         auto spawned = HandlerProcess::spawn(*blob_, options_.spawn);
         if (!spawned) {
@@ -194,8 +195,24 @@ Status Driver::ensure_started_locked()
 
 Result<Reply> Driver::send_recv(std::uint8_t type, ByteView request)
 {
+    return send_recv(type, request, InputOrigin::untrusted);
+}
+
+Result<Reply> Driver::send_recv(std::uint8_t type, ByteView request, InputOrigin origin)
+{
     std::lock_guard guard(lock_);
+    if (origin == InputOrigin::trust_anchor && process_ && handler_tainted_) {
+        // What a handler that parsed untrusted input says about a trust anchor could be
+        // the attacker's answer: this request goes to a handler that has seen nothing.
+        retired_any_ = true;
+        detail::retire_in_background(std::move(process_));
+        stats_.pid = -1;
+        ++stats_.anchor_recycles;
+    }
     if (auto s = ensure_started_locked(); !s) return std::unexpected(s.error());
+    // Tainted from the moment the bytes are sent, whatever the reply: a handler that
+    // failed on an input may still have been changed by it.
+    if (origin == InputOrigin::untrusted) handler_tainted_ = true;
     auto reply = exchange_locked(type, request);
     prepare_spare_locked();
     return reply;

@@ -122,15 +122,22 @@ Result<pgp::Verdict> run_verify(Context& ctx, const VerifyArgs& args, Bytes& ver
     // meanwhile.
     (*driver)->prestart();
     std::jthread warm_up = start_on_another_cpu(pgp::warm_up);
-    // The signature or message is read and parsed on another CPU too: requests to the
-    // one handler take turns, but the decoding of each reply and the building of the
-    // keyring overlap the other request's round trip.
+    // The keyrings go to the handler first, while it has seen nothing else: a handler
+    // that had parsed the untrusted input first could answer for the keyring as the
+    // input's author wishes (the driver would then end it and start another).
+    auto anchors = pgp::parse_keyring_files(**driver, args.keyrings);
+    if (!anchors) {
+        (*driver)->unload_in_background();
+        return std::unexpected(anchors.error());
+    }
+    // The signature or message is then read and parsed on another CPU while this one
+    // builds the keyring from the decoded certificates.
     const std::string& input_path = args.signature.empty() ? args.file : args.signature;
     std::optional<Result<pgp::Parsed>> input;
     std::optional<Result<pgp::Keyring>> ring;
     {
         std::jthread parse_input = start_on_another_cpu([&] { input.emplace(pgp::parse_file(**driver, input_path)); });
-        ring.emplace(pgp::load_keyring(**driver, args.keyrings, policy));
+        ring.emplace(pgp::Keyring::from(std::move(*anchors), policy));
     }
     // Parsing is over: the handler is killed now, dies while the data is hashed and
     // verified here, and is reaped at shut-down; its image is freed by its exit.

@@ -76,6 +76,11 @@ struct Key {
     std::uint32_t created = 0;
     std::uint8_t algorithm = 0;
     std::vector<Bytes> fields;
+    /// Where the key packet's body starts in the decoded binary stream of the input
+    /// (the input itself, or its armor blocks decoded and joined). For a keyring file
+    /// the Manager finds key_body(key) at exactly this offset of its own copy of the
+    /// file's bytes (trusted/anchor_check.h): a key no keyring file holds is refused.
+    std::uint32_t offset = 0;
 };
 
 /// One signature packet, as fields. `hashed_area` and `unhashed_area` are the raw
@@ -154,7 +159,7 @@ enum : std::uint16_t {
     tag_subkey = 0x0103,
     tag_bound_signature = 0x0104,
 };
-inline constexpr std::uint8_t format_version = 2;
+inline constexpr std::uint8_t format_version = 3;
 }  // namespace wire
 
 /// Serialises a parse result into the reply payload (handler side).
@@ -173,9 +178,21 @@ Result<Parsed> decode(ByteView payload);
 /// Checks claimed text lines against `input`: each inside it and starting after
 /// the previous one's end (ascending, separated), at most Limits::max_text_lines.
 /// With `content`, also that no line holds a line feed or ends in a blank (space,
-/// tab, CR). Errc::protocol otherwise. decode() checks both; the verifier checks
+/// tab, CR), and that the lines cover the text exactly (check_cleartext_framing).
+/// Errc::protocol otherwise. decode() checks both; the verifier checks
 /// the bounds again before it reads (a Parsed may not come from decode()).
 Status check_text_lines(ByteView input, const std::vector<TextLine>& lines, bool content);
+
+/// The framing of a cleartext message (see docs/protocol-pgp.md, "Text lines"):
+/// the lines are exactly the input's lines between the blank line after its armor
+/// headers and the signature delimiter, dash escapes and trailing blanks removed.
+/// check_text_lines() with `content` calls it; Errc::protocol otherwise.
+Status check_cleartext_framing(ByteView input, const std::vector<TextLine>& lines);
+
+/// A verified cleartext message's text as gpgv --output and sq verify write it:
+/// each line followed by the line ending it has in the input (CR LF when a CR
+/// stands right before its line feed, else LF), the last one included.
+Bytes cleartext_output(ByteView input, const std::vector<TextLine>& lines);
 
 /// The signed text of a cleartext message: `lines` of `input` joined with `eol`.
 /// The lines must have been checked by decode() against this input.

@@ -103,6 +103,8 @@ Result<Key> read_key(ByteView value, bool subkey)
     ByteReader in(value, "key");
     Key key;
     key.subkey = subkey;
+    UMD_TRY(offset, in.u32());
+    key.offset = offset;
     UMD_TRY(version, in.u8());
     UMD_TRY(created, in.u32());
     UMD_TRY(algorithm, in.u8());
@@ -373,12 +375,62 @@ Result<Parsed> decode(ByteView payload, Bytes input)
     return parsed;
 }
 
-/// Which lines make up the text is the handler's claim, checked here only for
-/// its shape against the bytes the Manager sent: inside them, after the previous
-/// line's end (so ascending and never overlapping or touching), no line feed
-/// inside a line (the lines are the only thing joined by line ends) and no
-/// trailing blank (never signed). The signature decides whether the text they
-/// make is the signed one.
+namespace {
+
+constexpr std::string_view cleartext_begin_line = "-----BEGIN PGP SIGNED MESSAGE-----";
+constexpr std::string_view signature_begin_line = "-----BEGIN PGP SIGNATURE-----";
+
+/// The line of `in` that starts at `pos`: its bytes up to the line feed (excluded),
+/// and where the next line starts (in.size() when there is none).
+struct RawLine {
+    std::string_view text;
+    std::size_t next;
+};
+RawLine raw_line(std::string_view in, std::size_t pos)
+{
+    std::size_t lf = in.find('\n', pos);
+    if (lf == std::string_view::npos) return {in.substr(pos), in.size()};
+    return {in.substr(pos, lf - pos), lf + 1};
+}
+
+std::string_view without_trailing_blanks(std::string_view line)
+{
+    while (!line.empty() && trailing_blank(static_cast<std::uint8_t>(line.back()))) line.remove_suffix(1);
+    return line;
+}
+
+/// Where the dash-escaped text of a cleartext message starts: after blank lines, the
+/// BEGIN line, the armor header lines and the blank line that ends them (RFC 9580
+/// §7). Read from the Manager's own copy of the input: which bytes are headers is
+/// not the handler's to say.
+Result<std::size_t> cleartext_body_start(std::string_view in)
+{
+    std::size_t pos = 0;
+    for (;;) {
+        if (pos >= in.size()) return fail(Errc::protocol, "cleartext: the input has no '{}' line", cleartext_begin_line);
+        RawLine line = raw_line(in, pos);
+        pos = line.next;
+        std::string_view trimmed = without_trailing_blanks(line.text);
+        if (trimmed.empty()) continue;
+        if (trimmed != cleartext_begin_line) return fail(Errc::protocol, "cleartext: the input does not start with '{}'", cleartext_begin_line);
+        break;
+    }
+    for (;;) {
+        if (pos >= in.size()) return fail(Errc::protocol, "cleartext: the input ends inside its armor headers");
+        RawLine line = raw_line(in, pos);
+        pos = line.next;
+        if (without_trailing_blanks(line.text).empty()) return pos;
+    }
+}
+
+}  // namespace
+
+/// Which lines make up the text is the handler's claim. Its shape is checked against
+/// the bytes the Manager sent: inside them, after the previous line's end (so
+/// ascending and never overlapping or touching), no line feed inside a line (the
+/// lines are the only thing joined by line ends) and no trailing blank (never
+/// signed). With `content`, the claim is also checked to be the only one the input
+/// allows (check_cleartext_framing): the lines must cover the text exactly.
 Status check_text_lines(ByteView input, const std::vector<TextLine>& lines, bool content)
 {
     if (lines.size() > Limits::max_text_lines) return fail(Errc::protocol, "{} text lines", lines.size());
@@ -397,7 +449,58 @@ Status check_text_lines(ByteView input, const std::vector<TextLine>& lines, bool
         if (trailing_blank(p[line.length - 1])) return fail(Errc::protocol, "text line {} ends in a blank", i);
         if (std::memchr(p, '\n', line.length)) return fail(Errc::protocol, "text line {} holds a line feed", i);
     }
+    if (!content) return {};
+    return check_cleartext_framing(input, lines);
+}
+
+/// The text of a cleartext message is every line between the blank line after the
+/// armor headers and the signature delimiter, so the claimed lines must be exactly
+/// those: the first starts where the text does, each line of the input is one
+/// claimed line (its "- " escape removed, nothing else), only trailing blanks and a
+/// line feed lie between one line and the next, and the last is followed by the
+/// line that opens the signature. Any byte of the text a line does not cover would
+/// be unsigned, yet a reader of the file (or of --output) would take it as signed.
+/// Linear in the input's size. Call after the shape checks of check_text_lines().
+Status check_cleartext_framing(ByteView input, const std::vector<TextLine>& lines)
+{
+    const std::string_view in = as_chars(input);
+    auto start = cleartext_body_start(in);
+    if (!start) return std::unexpected(start.error());
+    std::size_t raw = *start;   // where the next line of the input starts
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const TextLine line = lines[i];
+        std::size_t expected = raw;
+        if (in.substr(raw).starts_with("- ")) expected = raw + 2;
+        else if (raw < in.size() && in[raw] == '-')
+            return fail(Errc::protocol, "text line {}: the input's line at {} starts with '-' and is not dash-escaped", i, raw);
+        if (line.offset != expected)
+            return fail(Errc::protocol, "text line {} starts at {}, where the input's line starts at {}", i, line.offset, expected);
+        std::size_t after = std::size_t{line.offset} + line.length;
+        while (after < in.size() && in[after] != '\n' && trailing_blank(static_cast<std::uint8_t>(in[after]))) ++after;
+        if (after >= in.size() || in[after] != '\n')
+            return fail(Errc::protocol, "text line {} does not end where the input's line does", i);
+        raw = after + 1;
+    }
+    if (without_trailing_blanks(raw_line(in, raw).text) != signature_begin_line || raw >= in.size())
+        return fail(Errc::protocol, "the text lines end at {}, which is not where the signature starts", raw);
     return {};
+}
+
+Bytes cleartext_output(ByteView input, const std::vector<TextLine>& lines)
+{
+    Bytes out;
+    out.reserve(joined_text_size(lines) + 2 * lines.size());
+    for (const TextLine& line : lines) {
+        const std::uint64_t end = std::uint64_t{line.offset} + line.length;
+        if (end > input.size()) break;   // never for lines checked by check_text_lines()
+        const std::uint8_t* p = input.data() + line.offset;
+        out.insert(out.end(), p, p + line.length);
+        std::size_t lf = static_cast<std::size_t>(end);
+        while (lf < input.size() && input[lf] != '\n') ++lf;
+        if (lf > end && lf < input.size() && input[lf - 1] == '\r') out.push_back('\r');
+        out.push_back('\n');
+    }
+    return out;
 }
 
 Bytes join_text_lines(ByteView input, const std::vector<TextLine>& lines, std::string_view eol)

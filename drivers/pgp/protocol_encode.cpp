@@ -20,6 +20,7 @@ void put_fields(ByteWriter& out, const std::vector<Bytes>& fields)
 void put_key(ByteWriter& out, std::uint16_t tag, const Key& key)
 {
     std::size_t at = out.begin_record(tag);
+    out.u32(key.offset);
     out.u8(key.version);
     out.u32(key.created);
     out.u8(key.algorithm);

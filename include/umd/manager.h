@@ -51,6 +51,8 @@ struct DriverStatus {
     std::uint64_t restarts = 0;
     std::uint64_t requests = 0;
     std::uint64_t failures = 0;
+    /// Handlers ended so that a trust anchor reached a handler that had seen no untrusted input.
+    std::uint64_t anchor_recycles = 0;
     std::string last_error;
     std::string sandbox;        ///< description of the active isolation ("none" is loud)
     pid_t spare_pid = -1;       ///< a handler started ahead of need and waiting, or -1
@@ -78,6 +80,15 @@ struct DriverOptions {
     /// Called after each start with the new handler; an error shuts the handler down
     /// and fails the request (e.g. a health check).
     std::function<Status(Driver&)> post_start;
+};
+
+/// Where a request's input comes from. A handler that has parsed untrusted input may
+/// be compromised by it, and would then answer a later request as the attacker
+/// wishes; a trust anchor (a keyring, a configuration the administrator chose) must
+/// therefore only ever be parsed by a handler that has seen nothing else.
+enum class InputOrigin : std::uint8_t {
+    untrusted,      ///< anything a user, a file or a client supplied: taints the handler
+    trust_anchor,   ///< parsed only by a handler that has served trust anchors alone
 };
 
 /// One user mode driver: a blob, at most one running handler, one lock.
@@ -111,6 +122,10 @@ public:
     /// A reply with status bad_input becomes Errc::bad_input with the handler's message
     /// (the handler stays up); any protocol or channel failure kills the handler.
     Result<Reply> send_recv(std::uint8_t type, ByteView request);
+    /// Same, saying where the input comes from: a trust_anchor request never reaches a
+    /// handler that has served an untrusted one (that handler is ended first and the
+    /// request goes to a fresh one, the spare when there is one; not a failure).
+    Result<Reply> send_recv(std::uint8_t type, ByteView request, InputOrigin origin);
 
     /// Like send_recv, callable from a post_start hook (the driver lock is already held).
     Result<Reply> send_recv_locked(std::uint8_t type, ByteView request);
@@ -150,6 +165,9 @@ private:
     bool retired_any_ = false;                      ///< recycle() left a handler to be reaped in the background
     std::unique_ptr<HandlerProcess> killed_;        ///< unload_in_background(): killed, reaped by unload()
     std::uint32_t next_request_id_ = 1;
+    /// The running handler (process_) has been sent an untrusted request. Cleared
+    /// whenever process_ is replaced: only a new process starts untainted.
+    bool handler_tainted_ = false;
     DriverStatus stats_;
     std::vector<std::chrono::steady_clock::time_point> recent_failures_;
     unsigned consecutive_failures_ = 0;

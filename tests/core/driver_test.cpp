@@ -67,6 +67,44 @@ TEST(SampleDriver, HandlerRejectsMalformedRequestsAndStaysUp)
     EXPECT_EQ(driver->status().pid, pid);
 }
 
+TEST(InputOrigin, ATrustAnchorNeverReachesAHandlerThatSawUntrustedInput)
+{
+    auto driver = sample_driver();
+    const auto echo = static_cast<std::uint8_t>(sample::Request::echo);
+    ASSERT_TRUE(driver->send_recv(echo, as_bytes("anchor"), InputOrigin::trust_anchor));
+    const pid_t clean = driver->status().pid;
+    // Anchors after anchors share a handler: nothing untrusted has reached it.
+    ASSERT_TRUE(driver->send_recv(echo, as_bytes("anchor 2"), InputOrigin::trust_anchor));
+    EXPECT_EQ(driver->status().pid, clean);
+    // Untrusted input goes to the same handler, which is tainted from then on.
+    ASSERT_TRUE(driver->send_recv(echo, as_bytes("untrusted")));
+    EXPECT_EQ(driver->status().pid, clean);
+    EXPECT_EQ(driver->status().anchor_recycles, 0u);
+    // The next anchor goes to a fresh handler.
+    ASSERT_TRUE(driver->send_recv(echo, as_bytes("anchor 3"), InputOrigin::trust_anchor));
+    const pid_t fresh = driver->status().pid;
+    EXPECT_NE(fresh, clean);
+    EXPECT_EQ(driver->status().anchor_recycles, 1u);
+    EXPECT_EQ(driver->status().failures, 0u) << "a recycle for an anchor is not a failure";
+    // A failed untrusted request taints too: the handler saw the bytes.
+    auto refused = driver->send_recv(static_cast<std::uint8_t>(sample::Request::write), as_bytes("xy"));
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(driver->status().pid, fresh);
+    ASSERT_TRUE(driver->send_recv(echo, as_bytes("anchor 4"), InputOrigin::trust_anchor));
+    EXPECT_NE(driver->status().pid, fresh);
+    EXPECT_EQ(driver->status().anchor_recycles, 2u);
+}
+
+TEST(InputOrigin, AHandlerThatDiedComesBackUntainted)
+{
+    auto driver = sample_driver();
+    const auto echo = static_cast<std::uint8_t>(sample::Request::echo);
+    ASSERT_TRUE(driver->send_recv(echo, as_bytes("untrusted")));
+    driver->stop();
+    ASSERT_TRUE(driver->send_recv(echo, as_bytes("anchor"), InputOrigin::trust_anchor));
+    EXPECT_EQ(driver->status().anchor_recycles, 0u) << "the new handler had seen nothing";
+}
+
 TEST(SampleDriver, RestartsAHandlerThatDied)
 {
     auto driver = sample_driver();

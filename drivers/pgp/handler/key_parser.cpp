@@ -71,6 +71,8 @@ Result<std::optional<Key>> parse_key(const Packet& packet, bool subkey)
     if (*version != 4 && *version != 6) return std::optional<Key>{};   // v2, v3, v5: not represented
     Key key;
     key.subkey = subkey;
+    // Inputs are at most max_request bytes, and decompression never yields keys: it fits.
+    key.offset = static_cast<std::uint32_t>(packet.body_offset);
     key.version = *version;
     auto created = in.u32();
     if (!created) return std::unexpected(created.error());

@@ -12,6 +12,7 @@
 
 #include <umd/unique_fd.h>
 
+#include "drivers/pgp/trusted/anchor_check.h"
 #include "drivers/pgp/trusted/pgp_loader.h"
 
 extern "C++" const umd::LoaderModule umd_pgp_loader_module;
@@ -29,7 +30,7 @@ Result<Parsed> parse(Driver& driver, Bytes input)
 
 Result<Parsed> parse(Driver& driver, ByteView input) { return parse(driver, Bytes(input.begin(), input.end())); }
 
-Result<Parsed> parse_file(Driver& driver, const std::string& path)
+Result<Bytes> read_input_file(const std::string& path)
 {
     int raw = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (raw < 0) return fail(errno == ENOENT ? Errc::not_found : Errc::io, "{}: {}", path, std::strerror(errno));
@@ -49,21 +50,53 @@ Result<Parsed> parse_file(Driver& driver, const std::string& path)
         done += static_cast<std::size_t>(n);
     }
     bytes.resize(done);
-    auto parsed = parse(driver, std::move(bytes));
+    return bytes;
+}
+
+Result<Parsed> parse_file(Driver& driver, const std::string& path)
+{
+    auto bytes = read_input_file(path);
+    if (!bytes) return std::unexpected(bytes.error());
+    auto parsed = parse(driver, std::move(*bytes));
     if (!parsed) return std::unexpected(with_context(parsed.error(), path));
     return parsed;
 }
 
-Result<Keyring> load_keyring(Driver& driver, const std::vector<std::string>& files, const Policy& policy)
+namespace {
+
+Result<Parsed> parse_keyring_file(Driver& driver, const std::string& path)
+{
+    auto bytes = read_input_file(path);
+    if (!bytes) return std::unexpected(bytes.error());
+    auto reply = driver.send_recv(static_cast<std::uint8_t>(Request::parse), *bytes, InputOrigin::trust_anchor);
+    if (!reply) return std::unexpected(with_context(reply.error(), path));
+    auto parsed = decode(reply->payload);
+    if (!parsed) return std::unexpected(with_context(parsed.error(), path));
+    if (parsed->kind != InputKind::certificates) return fail(Errc::bad_input, "{}: not a keyring", path);
+    auto stream = anchor_stream(*bytes);
+    if (!stream) return std::unexpected(with_context(stream.error(), path));
+    if (auto s = check_keys_in_anchor(*parsed, *stream, path); !s) return std::unexpected(s.error());
+    return parsed;
+}
+
+}  // namespace
+
+Result<std::vector<Parsed>> parse_keyring_files(Driver& driver, const std::vector<std::string>& files)
 {
     std::vector<Parsed> all;
     for (const auto& file : files) {
-        auto parsed = parse_file(driver, file);
+        auto parsed = parse_keyring_file(driver, file);
         if (!parsed) return std::unexpected(parsed.error());
-        if (parsed->kind != InputKind::certificates) return fail(Errc::bad_input, "{}: not a keyring", file);
         all.push_back(std::move(*parsed));
     }
-    return Keyring::from(std::move(all), policy);
+    return all;
+}
+
+Result<Keyring> load_keyring(Driver& driver, const std::vector<std::string>& files, const Policy& policy)
+{
+    auto all = parse_keyring_files(driver, files);
+    if (!all) return std::unexpected(all.error());
+    return Keyring::from(std::move(*all), policy);
 }
 
 }  // namespace umd::pgp

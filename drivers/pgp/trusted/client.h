@@ -25,7 +25,16 @@ Result<Parsed> parse(Driver& driver, Bytes input);
 Result<Parsed> parse(Driver& driver, ByteView input);
 /// Reads `path` (at most max_input_file bytes) and parses it.
 Result<Parsed> parse_file(Driver& driver, const std::string& path);
-/// Parses every keyring file (each must hold certificates) and builds the Keyring.
+/// Reads `path` (at most max_input_file bytes).
+Result<Bytes> read_input_file(const std::string& path);
+
+/// Parses keyring files — trust anchors — each of which must hold certificates.
+/// Each goes to a handler that has parsed no untrusted input (InputOrigin::trust_anchor:
+/// a handler that has is ended first), and every key it reports must stand at its
+/// claimed offset of the file's own bytes (anchor_check.h), else Errc::protocol.
+/// Call it before sending untrusted input to the same driver, or it pays for a restart.
+Result<std::vector<Parsed>> parse_keyring_files(Driver& driver, const std::vector<std::string>& files);
+/// parse_keyring_files(), then Keyring::from().
 Result<Keyring> load_keyring(Driver& driver, const std::vector<std::string>& files, const Policy& policy);
 
 }  // namespace umd::pgp

@@ -342,7 +342,7 @@ Result<Verdict> verify_message(const Keyring& keyring, const Parsed& message, co
         if (!verdict) return verdict;
     }
     verdict->bad.insert(verdict->bad.begin(), early.bad.begin(), early.bad.end());
-    if (verdict->valid() && verified) *verified = join_text_lines(message.input, *message.text_lines, "\n");
+    if (verdict->valid() && verified) *verified = cleartext_output(message.input, *message.text_lines);
     return verdict;
 }
 

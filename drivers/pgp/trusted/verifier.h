@@ -58,7 +58,8 @@ Result<Verdict> verify_detached(const Keyring& keyring, const Parsed& signature,
 
 /// Verifies a cleartext-signed or inline-signed message. When the verdict is
 /// valid and `verified` is not null, it receives exactly the bytes that were
-/// verified (cleartext: the text, lines without trailing whitespace, LF ends;
+/// verified, as gpgv --output and sq verify write them (cleartext: each line without
+/// its trailing whitespace, followed by its line ending in the input, LF or CR LF;
 /// inline: the literal data).
 Result<Verdict> verify_message(const Keyring& keyring, const Parsed& message, const Policy& policy, Bytes* verified,
                                Checking checking = Checking::on_this_thread);

@@ -4,16 +4,13 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include "drivers/pgp/protocol.h"
+#include "drivers/pgp/trusted/client.h"
 #include "drivers/pgp/trusted/verifier.h"
 
 namespace umd::rpm {
 namespace {
-
-constexpr std::uintmax_t max_keyring_file = 64u << 20;
 
 Result<pgp::Parsed> pgp_parse(Driver& driver, ByteView input)
 {
@@ -38,21 +35,9 @@ Result<std::vector<std::string>> keyring_files(const std::string& dir)
 
 Result<pgp::Keyring> load_keyring(Driver& pgp_driver, const std::vector<std::string>& files, const pgp::Policy& policy)
 {
-    std::vector<pgp::Parsed> parsed;
-    for (const auto& file : files) {
-        std::error_code ec;
-        auto size = std::filesystem::file_size(file, ec);
-        if (ec) return fail(Errc::io, "keyring {}: {}", file, ec.message());
-        if (size > max_keyring_file) return fail(Errc::bad_input, "keyring {}: {} bytes is too large", file, size);
-        std::ifstream in(file, std::ios::binary);
-        if (!in) return fail(Errc::io, "keyring {}: cannot open", file);
-        Bytes bytes((std::istreambuf_iterator<char>(in)), {});
-        auto p = pgp_parse(pgp_driver, bytes);
-        if (!p) return std::unexpected(with_context(p.error(), "keyring " + file));
-        if (p->kind != pgp::InputKind::certificates) return fail(Errc::bad_input, "keyring {}: not a certificate", file);
-        parsed.push_back(std::move(*p));
-    }
-    return pgp::Keyring::from(parsed, policy);
+    // The OpenPGP client's keyring load: a handler that has seen no package parses
+    // the keys, and every key it reports is found in the file's own bytes.
+    return pgp::load_keyring(pgp_driver, files, policy);
 }
 
 SignatureCheck pgp_signature_check(Driver& pgp_driver, const pgp::Keyring& keyring, pgp::Policy policy)

@@ -97,7 +97,10 @@ TEST(Roundtrip, HeaderRecordLayout)
     Parsed p;
     p.kind = InputKind::cleartext;
     p.armored = true;
-    p.text_lines = std::vector<TextLine>{{0, 2}};
+    // The lines must frame the text of a real cleartext message (decode() checks it).
+    const std::string_view input = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nhi\n-----BEGIN PGP SIGNATURE-----\n";
+    const auto hi = static_cast<std::uint8_t>(input.find("hi\n"));
+    p.text_lines = std::vector<TextLine>{{hi, 2}};
     p.cleartext_hash_headers = {8};
     Signature s;
     s.version = 4;
@@ -108,8 +111,8 @@ TEST(Roundtrip, HeaderRecordLayout)
     s.fields = {Bytes(64, 1)};
     p.signatures.push_back(s);
     Bytes wire = encode(p);
-    // docs/protocol-pgp.md: tag 0x0001, length 4, format 2, kind, armored, literal format.
-    const Bytes header{0x01, 0x00, 0x04, 0x00, 0x00, 0x00, 0x02, 0x03, 0x01, 0x00};
+    // docs/protocol-pgp.md: tag 0x0001, length 4, format 3, kind, armored, literal format.
+    const Bytes header{0x01, 0x00, 0x04, 0x00, 0x00, 0x00, 0x03, 0x03, 0x01, 0x00};
     ASSERT_GE(wire.size(), header.size());
     EXPECT_EQ(Bytes(wire.begin(), wire.begin() + 10), header);
     // Then the signature record (tag 0x0003): context 0, version 4, type 1, pk 27, hash 8, left16 LE.
@@ -118,11 +121,11 @@ TEST(Roundtrip, HeaderRecordLayout)
     const Bytes body_start{0, 4, 1, 27, 8, 0xCD, 0xAB};
     EXPECT_EQ(Bytes(wire.begin() + 16, wire.begin() + 23), body_start);
     // The text lines record (tag 0x0006): u32 offset, u32 length per line.
-    const Bytes lines{0x06, 0x00, 0x08, 0x00, 0x00, 0x00, 0, 0, 0, 0, 2, 0, 0, 0};
+    const Bytes lines{0x06, 0x00, 0x08, 0x00, 0x00, 0x00, hi, 0, 0, 0, 2, 0, 0, 0};
     ASSERT_GE(wire.size(), lines.size());
     const std::size_t at = wire.size() - lines.size() - 7;   // the hash headers record (7 bytes) follows
     EXPECT_EQ(Bytes(wire.begin() + static_cast<std::ptrdiff_t>(at), wire.begin() + static_cast<std::ptrdiff_t>(at + lines.size())), lines);
-    expect_roundtrip(p, as_bytes(std::string_view("hi")));
+    expect_roundtrip(p, as_bytes(input));
 }
 
 }  // namespace

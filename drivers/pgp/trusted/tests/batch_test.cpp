@@ -103,7 +103,9 @@ TEST_F(Batch, GivesEachFileTheVerdictItGetsAloneInOrder)
     verify_messages(*driver_, *ring_, paths, policy_, [&](std::size_t i, Result<Verdict> v) {
         order.push_back(i);
         got.push_back(describe(v));
-        if (v && v->valid()) EXPECT_EQ(v->good_signers, std::vector<std::string>{fpr_});
+        if (v && v->valid()) {
+            EXPECT_EQ(v->good_signers, std::vector<std::string>{fpr_});
+        }
         return true;
     });
     ASSERT_EQ(order.size(), paths.size());

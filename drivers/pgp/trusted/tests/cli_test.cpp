@@ -4,6 +4,8 @@
 // code, so exit 2 is checked on its own).
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "drivers/pgp/trusted/tests/peer.h"
 
 #ifndef UMD_CLI
@@ -125,11 +127,57 @@ TEST_F(Cli, MessagesWithOutputAndJson)
     EXPECT_EQ(read_file(out), "command line data\n");
     test::Run c = umd("pgp verify --keyring " + key_ + " --output - " + f("data.asc"));
     EXPECT_EQ(c.status, 0);
-    EXPECT_EQ(c.out, "command line data");   // the line break before the armor belongs to it (RFC 9580 §7)
+    EXPECT_EQ(c.out, "command line data\n");   // as gpgv --output and sq verify write it
     test::Run j = umd("pgp verify --json --keyring " + key_ + " " + f("data.asc"));
     EXPECT_EQ(j.status, 0);
     EXPECT_NE(j.out.find("\"valid\":true"), std::string::npos);
     EXPECT_NE(j.out.find(fpr_), std::string::npos);
+}
+
+/// `umd pgp verify --output` writes a cleartext message's text byte for byte as
+/// gpgv --output and sq verify --output do: trailing blanks gone, dash escapes
+/// removed, every line with the line ending it has in the file, the last included.
+TEST_F(Cli, CleartextOutputMatchesGpgvAndSqByteForByte)
+{
+    const std::vector<std::pair<std::string, std::string>> texts{
+        {"plain", "command line data\n"},
+        {"no-final-eol", "line one  \n- dash\n\ttabbed\t\nlast"},
+        {"crlf", "crlf line \r\nsecond\r\n\r\n"},
+        {"blank-end", "ends with a blank line\n\n"},
+        {"empty", ""},
+        {"dashes", "-----BEGIN PGP SIGNATURE-----\n- - x\n--\n"},
+    };
+    std::vector<std::string> files;
+    for (const auto& [name, text] : texts) {
+        write_file(f(name + ".txt"), text);
+        ASSERT_EQ(gpg_->gpg("--local-user " + fpr_ + " --clearsign --output " + f(name + ".asc") + " " + f(name + ".txt")).status, 0);
+        files.push_back(f(name + ".asc"));
+    }
+    std::string sq_cert = f("key.pub");
+    ASSERT_EQ(gpg_->gpg("--export --output " + sq_cert + " " + fpr_).status, 0);
+    for (const auto& file : files) {
+        SCOPED_TRACE(file);
+        for (const char* out : {"umd.out", "gpgv.out", "sq.out"}) std::filesystem::remove(f(out));   // sq never overwrites
+        ASSERT_EQ(umd("pgp verify --keyring " + key_ + " --output " + f("umd.out") + " " + file).status, 0);
+        ASSERT_EQ(run("gpgv --keyring " + key_ + " --output " + f("gpgv.out") + " " + file + " 2>/dev/null").status, 0);
+        ASSERT_EQ(run("sq verify --signer-cert " + sq_cert + " --output " + f("sq.out") + " " + file + " 2>/dev/null").status, 0);
+        EXPECT_EQ(read_file(f("umd.out")), read_file(f("gpgv.out")));
+        EXPECT_EQ(read_file(f("umd.out")), read_file(f("sq.out")));
+    }
+}
+
+/// A line inserted into a clear-signed text: gpg says BAD, and so must umd, whatever
+/// the handler claims (the honest handler's claim fails the signature; a lying one that
+/// leaves the line out is refused by the framing check: tests in lying_handler_test).
+TEST_F(Cli, AnInsertedLineIsNotValidLikeGpgv)
+{
+    std::string text = read_file(f("data.asc"));
+    const std::size_t at = text.find("command line data");
+    ASSERT_NE(at, std::string::npos);
+    text.insert(at, "an unsigned line\n");
+    write_file(f("inserted.asc"), text);
+    EXPECT_EQ(umd("pgp verify --keyring " + key_ + " " + f("inserted.asc")).status, 1);
+    EXPECT_NE(run("gpgv --keyring " + key_ + " " + f("inserted.asc") + " 2>/dev/null").status, 0);
 }
 
 TEST_F(Cli, TimeWindowAndSignatureCount)

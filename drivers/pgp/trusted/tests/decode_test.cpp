@@ -57,15 +57,21 @@ Parsed detached()
     return p;
 }
 
-/// The input the cleartext() records point into.
-const Bytes hi_input{'h', 'i'};
+/// The input the cleartext() records point into: a cleartext message whose text is "hi".
+constexpr std::string_view cleartext_head = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n";
+constexpr std::string_view signature_line = "-----BEGIN PGP SIGNATURE-----\n";
+constexpr std::uint32_t hi_at = cleartext_head.size();
+const Bytes hi_input = [] {
+    std::string text = std::string(cleartext_head) + "hi\n" + std::string(signature_line);
+    return Bytes(text.begin(), text.end());
+}();
 
 Parsed cleartext()
 {
     Parsed p;
     p.kind = InputKind::cleartext;
     p.signatures = {rsa_sig()};
-    p.text_lines = std::vector<TextLine>{{0, 2}};
+    p.text_lines = std::vector<TextLine>{{hi_at, 2}};
     p.cleartext_hash_headers = {8, 10};
     return p;
 }
@@ -102,9 +108,9 @@ TEST(Decode, RoundTripsEveryKind)
     auto c = decode(encode(cleartext()), hi_input);
     ASSERT_TRUE(c) << c.error().message;
     EXPECT_FALSE(c->text);
-    EXPECT_EQ(*c->text_lines, (std::vector<TextLine>{{0, 2}}));
+    EXPECT_EQ(*c->text_lines, (std::vector<TextLine>{{hi_at, 2}}));
     EXPECT_EQ(c->input, hi_input);
-    EXPECT_EQ(join_text_lines(c->input, *c->text_lines, "\n"), hi_input);
+    EXPECT_EQ(join_text_lines(c->input, *c->text_lines, "\n"), (Bytes{'h', 'i'}));
     EXPECT_EQ(c->cleartext_hash_headers, (Bytes{8, 10}));
 
     Parsed m = cleartext();
@@ -275,10 +281,16 @@ TEST(Decode, RecordCountIsBounded)
 }
 
 /// A cleartext reply whose lines point into `input`, decoded against it.
-Errc lines_error(const std::vector<TextLine>& lines, std::string_view input)
+/// decode()'s verdict on `lines` claimed for a cleartext message whose text is
+/// `body`; the offsets count from the start of the body (the armor header before
+/// it is added here, and the offsets moved past it, unless they are near 2^32).
+Errc lines_error(std::vector<TextLine> lines, std::string_view body)
 {
     Parsed p = cleartext();
+    for (TextLine& line : lines)
+        if (line.offset < 0xFFFF0000u) line.offset += hi_at;
     p.text_lines = lines;
+    std::string input = std::string(cleartext_head) + std::string(body) + (body.empty() ? "" : "\n") + std::string(signature_line);
     auto r = decode(encode(p), Bytes(input.begin(), input.end()));
     return r ? Errc::internal : r.error().code;
 }
@@ -287,16 +299,23 @@ TEST(Decode, TextLinesAreCheckedAgainstTheInput)
 {
     const std::string_view input = "ab\n- cd\n\nef";
     EXPECT_EQ(lines_error({{0, 2}, {5, 2}, {8, 0}, {9, 2}}, input), Errc::internal);   // the honest lines
-    EXPECT_EQ(lines_error({}, input), Errc::internal);                                 // an empty text
+    EXPECT_EQ(lines_error({}, ""), Errc::internal);                                    // an empty text
+    EXPECT_EQ(lines_error({}, input), Errc::protocol);                                 // a text left out
     EXPECT_EQ(lines_error({{0, 2}, {9, 3}}, input), Errc::protocol);                   // past the end
-    EXPECT_EQ(lines_error({{11, 0}, {12, 0}}, input), Errc::protocol);                 // starts past the end
+    EXPECT_EQ(lines_error({{0, 2}, {5, 2}, {8, 0}, {12, 0}}, input), Errc::protocol); // starts in the signature line
+    EXPECT_EQ(lines_error({{11, 0}, {0x7FFFFFFF, 0}}, input), Errc::protocol);        // starts past the end
     EXPECT_EQ(lines_error({{0xFFFFFFFF, 2}}, input), Errc::protocol);                  // offset + length wraps 32 bits
     EXPECT_EQ(lines_error({{5, 2}, {0, 2}}, input), Errc::protocol);                   // out of order
     EXPECT_EQ(lines_error({{0, 2}, {1, 1}}, input), Errc::protocol);                   // overlapping
     EXPECT_EQ(lines_error({{0, 2}, {2, 0}}, input), Errc::protocol);                   // touching: no line end between
     EXPECT_EQ(lines_error({{0, 2}, {0, 2}}, input), Errc::protocol);                   // the same line twice
     EXPECT_EQ(lines_error({{0, 4}}, input), Errc::protocol);                           // holds a line feed
-    EXPECT_EQ(lines_error({{3, 4}}, "ab\n- cd"), Errc::internal);                      // "- cd" as a whole line: the claim decides
+    EXPECT_EQ(lines_error({{0, 2}, {5, 2}}, "ab\n- cd"), Errc::internal);                // the escape removed
+    EXPECT_EQ(lines_error({{0, 2}, {3, 4}}, "ab\n- cd"), Errc::protocol);                // the escape kept
+    EXPECT_EQ(lines_error({{0, 2}, {5, 1}}, "ab\n- cd"), Errc::protocol);                // a line cut short
+    EXPECT_EQ(lines_error({{0, 2}}, "ab\n- cd"), Errc::protocol);                        // a line left out
+    EXPECT_EQ(lines_error({{0, 2}, {3, 3}}, "ab\n-cd"), Errc::protocol);                 // a '-' line that is not escaped
+    EXPECT_EQ(lines_error({{0, 2}}, "ab  \r"), Errc::internal);                         // trailing blanks are not text
     EXPECT_EQ(lines_error({{0, 3}}, "ab \n"), Errc::protocol);                         // ends in a space
     EXPECT_EQ(lines_error({{0, 3}}, "ab\t\n"), Errc::protocol);                        // ends in a tab
     EXPECT_EQ(lines_error({{0, 3}}, "ab\r\n"), Errc::protocol);                        // ends in a CR
@@ -307,7 +326,8 @@ TEST(Decode, TextLinesAreCheckedAgainstTheInput)
     Parsed p = cleartext();
     p.text_lines.reset();
     p.cleartext_hash_headers.clear();
-    EXPECT_EQ(decode_error(with_record(p, 0x0006, Bytes(8, 0))), Errc::internal);   // one empty line at 0: fine
+    EXPECT_EQ(decode_error(with_record(p, 0x0006, Bytes{hi_at, 0, 0, 0, 2, 0, 0, 0})), Errc::internal);   // "hi": fine
+    EXPECT_EQ(decode_error(with_record(p, 0x0006, Bytes(8, 0))), Errc::protocol);   // an empty line in the armor header
     EXPECT_EQ(decode_error(with_record(p, 0x0006, Bytes(7, 0))), Errc::protocol);
     // Without the input, no line can fit.
     EXPECT_FALSE(decode(encode(cleartext())));

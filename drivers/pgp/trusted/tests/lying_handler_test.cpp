@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <functional>
+#include <optional>
 
 #include "drivers/pgp/handler/parse.h"
 #include "drivers/pgp/trusted/key_material.h"
@@ -45,7 +46,7 @@ TEST(Rfc9580, V6CertificateFingerprintAndCleartextSignature)
     EXPECT_TRUE(verdict->valid()) << verdict->status().error().message;
     ASSERT_EQ(verdict->good_signers.size(), 1u);
     EXPECT_EQ(verdict->good_signers[0], rfc9580_a3_fingerprint);
-    EXPECT_EQ(as_chars(out), "What we need from the grocery store:\n\n- tofu\n- vegetables\n- noodles\n");
+    EXPECT_EQ(as_chars(out), "What we need from the grocery store:\n\n- tofu\n- vegetables\n- noodles\n\n");   // as gpgv --output writes it
 }
 
 /// Alters a copy of the message records; the verdict must not be valid.
@@ -95,7 +96,7 @@ TEST(LyingHandler, CleartextTextLines)
     const auto size = static_cast<std::uint32_t>(good.input.size());
     Bytes out;
     ASSERT_TRUE(verify_message(*ring, good, {}, &out)->valid());
-    EXPECT_EQ(as_chars(out), "What we need from the grocery store:\n\n- tofu\n- vegetables\n- noodles\n");
+    EXPECT_EQ(as_chars(out), "What we need from the grocery store:\n\n- tofu\n- vegetables\n- noodles\n\n");   // as gpgv --output writes it
     // Each lie, straight into the verifier (as if decode() had been bypassed) and
     // through the wire (decode() must refuse the shape ones as a protocol error).
     auto lie = [&](const std::function<void(std::vector<TextLine>&)>& change, const char* what, bool shape) {
@@ -224,6 +225,69 @@ TEST(LyingHandler, V4DetachedAndCertificateRecords)
         c.subkeys.push_back(c.subkeys[0]);
         c.subkeys[0].created += 1;
     }, "subkey swapped under its binding");
+}
+
+/// The lines a handler claims for a cleartext message must be exactly the text's
+/// lines: any other claim is refused when the reply is decoded, before anything is
+/// hashed or written out. Each lie here verified before the framing check: the
+/// lines it claims are a text the key signed, but not the text of the file.
+TEST(LyingHandler, CleartextLinesMustCoverTheTextExactly)
+{
+    Gpg gpg;
+    std::string fpr = gpg.generate("Liar <l@example.org>", "ed25519");
+    write_file(gpg.file("m.txt"), "first\n- dashed\nlast\n");
+    ASSERT_EQ(gpg.gpg("--local-user " + fpr + " --clearsign --output " + gpg.file("m.asc") + " " + gpg.file("m.txt")).status, 0);
+    auto ring = keyring_from({gpg.export_key(fpr, "k.gpg")});
+    ASSERT_TRUE(ring) << ring.error().message;
+    const std::string genuine = read_file(gpg.file("m.asc"));
+
+    // What a handler claims for `input`, taken over the wire; the verdict if it decodes.
+    auto verdict_for = [&](const std::string& input, const std::function<void(Parsed&)>& lie) -> std::optional<bool> {
+        auto honest = parser::parse(as_bytes(input));
+        EXPECT_TRUE(honest) << honest.error().message;
+        if (!honest) return std::nullopt;
+        Parsed claim = *honest;
+        lie(claim);
+        ByteView in = as_bytes(input);
+        auto decoded = decode(encode(claim), Bytes(in.begin(), in.end()));
+        if (!decoded) {
+            EXPECT_EQ(decoded.error().code, Errc::protocol) << decoded.error().message;
+            return std::nullopt;
+        }
+        auto verdict = verify_message(*ring, *decoded, {}, nullptr);
+        return verdict && verdict->valid();
+    };
+    auto offset_of = [](const std::string& text, std::string_view what) { return static_cast<std::uint32_t>(text.find(what)); };
+
+    // The honest claim on the genuine file is valid (the control).
+    EXPECT_EQ(verdict_for(genuine, [](Parsed&) {}), std::optional<bool>(true));
+
+    // A line inserted into the text, left out of the claim (the false accept).
+    std::string inserted = genuine;
+    inserted.insert(inserted.find("first"), "an unsigned line\n");
+    EXPECT_EQ(verdict_for(inserted, [](Parsed&) {}), std::optional<bool>(false)) << "honest claim: the signature fails";
+    EXPECT_EQ(verdict_for(inserted, [](Parsed& p) { p.text_lines->erase(p.text_lines->begin()); }), std::nullopt);
+    // The same line inserted in the middle and at the end of the text.
+    for (std::string_view before : {"- - dashed", "last"}) {
+        std::string mid = genuine;
+        mid.insert(mid.find(before), "unsigned\n");
+        const auto at = offset_of(mid, "unsigned\n");
+        EXPECT_EQ(verdict_for(mid, [&](Parsed& p) {
+                      std::erase_if(*p.text_lines, [&](const TextLine& l) { return l.offset == at; });
+                  }), std::nullopt) << before;
+    }
+    // Lines claimed where the text is not: an armor header, the signature block.
+    EXPECT_EQ(verdict_for(genuine, [&](Parsed& p) {
+                  p.text_lines->insert(p.text_lines->begin(), TextLine{offset_of(genuine, "Hash:"), 4});
+              }), std::nullopt);
+    EXPECT_EQ(verdict_for(genuine, [&](Parsed& p) {
+                  p.text_lines->push_back(TextLine{offset_of(genuine, "-----BEGIN PGP SIGNATURE") + 5, 5});
+              }), std::nullopt);
+    // A dash escape kept, a line cut short, a line dropped at the end.
+    EXPECT_EQ(verdict_for(genuine, [](Parsed& p) { (*p.text_lines)[1].offset -= 2, (*p.text_lines)[1].length += 2; }),
+              std::nullopt);
+    EXPECT_EQ(verdict_for(genuine, [](Parsed& p) { (*p.text_lines)[2].length -= 1; }), std::nullopt);
+    EXPECT_EQ(verdict_for(genuine, [](Parsed& p) { p.text_lines->pop_back(); }), std::nullopt);
 }
 
 }  // namespace

@@ -287,7 +287,7 @@ TEST(GpgMessages, CleartextInlineAndTextMode)
     auto verdict = verify_message(*ring, *clear, {}, &out);
     ASSERT_TRUE(verdict) << verdict.error().message;
     EXPECT_TRUE(verdict->valid()) << verdict->status().error().message;
-    EXPECT_EQ(as_chars(out), "Hello,\n- dashed line\ntrailing spaces\n\nFrom the start");
+    EXPECT_EQ(as_chars(out), "Hello,\n- dashed line\ntrailing spaces\n\nFrom the start\n");   // as gpgv --output writes it
     // gpgv agrees that the cleartext is good.
     EXPECT_EQ(run("gpgv --keyring '" + key + "' '" + gpg.file("msg.asc") + "' 2>/dev/null").status, 0);
 
