@@ -51,9 +51,11 @@ protected:
 
     static Result<VerifiedPackage> verify_file(const std::string& path)
     {
-        auto parsed = parse_with_handler(*rpm_, path);
+        auto file = PackageSource::open(path);
+        if (!file) return std::unexpected(file.error());
+        auto parsed = parse_with_handler(*rpm_, *file);
         if (!parsed) return std::unexpected(parsed.error());
-        return verify_parsed(*parsed, pgp_signature_check(*pgp_, *keyring_));
+        return verify_parsed(*parsed, *file, pgp_signature_check(*pgp_, *keyring_));
     }
     static int rpmkeys(const std::string& path)
     {
@@ -132,7 +134,9 @@ TEST_F(RpmDriver, ChangedByteInSignedHeaderIsRejected)
 
 TEST_F(RpmDriver, ChangedSignatureIsRejected)
 {
-    auto parsed = parse_with_handler(*rpm_, fixture("rsa2048.rpm"));
+    auto source = PackageSource::open(fixture("rsa2048.rpm"));
+    ASSERT_TRUE(source);
+    auto parsed = parse_with_handler(*rpm_, *source);
     ASSERT_TRUE(parsed);
     ASSERT_FALSE(parsed->signatures.empty());
     const Bytes packet = parsed->signatures.front().packet;
