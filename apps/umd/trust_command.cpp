@@ -84,7 +84,7 @@ void register_trust(CLI::App& app, Context& ctx)
         for (std::size_t i = 0; i < packages->size(); ++i) {
             auto v = (*session)->verify((*packages)[i]);
             if (v && !*allow_weak && rpm::weak_digest_algo(v->info().digest_algo) &&
-                std::any_of(v->info().files.begin(), v->info().files.end(), [](const rpm::PackageFile& f) { return !f.digest.empty(); }))
+                std::any_of(v->info().files.begin(), v->info().files.end(), [](const rpm::PackageFile& f) { return (f.mode & 0170000) == 0100000 && !f.digest.empty(); }))
                 v = std::unexpected(Error{Errc::rejected, fmt::format("{}: {} file digests are too weak to vouch for files "
                                                                       "(--allow-weak-digests allows them, for old packages)",
                                                                       (*packages)[i], rpm::digest_algo_name(v->info().digest_algo))});
