@@ -92,11 +92,12 @@ Result<rpm::VerifiedPackage> make_package(std::size_t index, std::uint64_t first
         i32(1116, std::vector<std::uint32_t>(count, 0)), str_array(1117, names), str_array(1118, {"/opt/" + name + "/"}),
         i32(5011, {sha256_algo}),
     };
+    for (auto& x : payload_digest_entries()) e.push_back(std::move(x));
     Bytes file = build_package(build_header({bin(268, Bytes(8, 1))}, 62), build_header(e, 63));
     auto parsed = rpm::parse_package(file, file.size());
     if (!parsed) return std::unexpected(parsed.error());
     // No keys here: the signature step accepts everything; every other check runs.
-    return rpm::verify_parsed(*parsed, [](ByteView, std::span<const rpm::SignaturePacket>) -> Result<std::string> {
+    return rpm::verify_parsed(*parsed, rpm::PackageSource::memory(file), [](ByteView, std::span<const rpm::SignaturePacket>) -> Result<std::string> {
         return std::string("BENCH");
     });
 }

@@ -1,9 +1,10 @@
 // apps/umd/rpm_command.cpp — `umd rpm verify|digests|show` (trusted side).
 //
-// verify and digests: each package is parsed by the sandboxed RPM handler, its
-// header signature verified by the OpenPGP driver against the keyring, and its
-// claims checked against the signed header; only then is anything printed
-// from it. Exit: 0 all valid, 1 any not valid, 2 any malformed or unreadable,
+// verify and digests: each package is parsed by the sandboxed RPM handler, the
+// header it returns is tied to the file's bytes, its header signature verified
+// by the OpenPGP driver against the keyring, its claims checked against the
+// signed header and its payload hashed against the signed payload digest
+// (RpmSession::verify); only then is anything printed from it. Exit: 0 all valid, 1 any not valid, 2 any malformed or unreadable,
 // 3 or more a handler or internal failure (the worst one wins).
 #include <cstdio>
 
@@ -48,11 +49,12 @@ void register_rpm(CLI::App& app, Context& ctx)
     rpm::register_loaders(*ctx.registry);
     auto* rpm = app.add_subcommand("rpm", "Verify RPM package headers and read their signed file digests");
     rpm->require_subcommand(1);
-    const char* footer = "Keys: every --keyring file, or else every file in /etc/umd/keys.d.\n"
+    const char* footer = "Keys: every --keyring file, or else the *.gpg and *.asc files in /etc/umd/keys.d.\n"
+                         "A package must have a signed payload digest (rpm >= 4.14), which must match its payload.\n"
                          "Exit status: 0 all valid, 1 any not valid, 2 any malformed or unreadable, 3 or more a handler failure.";
 
     auto args = std::make_shared<RpmArgs>();
-    auto* verify = rpm->add_subcommand("verify", "Verify the header signature of each package");
+    auto* verify = rpm->add_subcommand("verify", "Verify each package: header signature, signed header, payload digest");
     verify->add_option("--keyring", args->keyrings, "OpenPGP certificate file (repeatable)")
         ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     verify->add_option("PKG", args->packages, "Package files")->required();

@@ -1,16 +1,20 @@
 // apps/umd/trust_command.cpp — `umd trust add|remove|list|check` (trusted side).
 //
 // The trust database maps file digests to the verified packages vouching for
-// them. Only packages whose header signature verified and whose claims checked
-// out are added (one transaction for the batch); the rest are refused with why.
+// them. Only packages that verified (header signature, claims, payload digest:
+// RpmSession::verify, the one verify path) and whose file digests are not MD5
+// or SHA-1 (unless --allow-weak-digests, which warns) are added, in one
+// transaction for the batch; the rest are refused with why.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "drivers/rpm/trusted/claim_check.h"
 #include "drivers/rpm/trusted/rpm_session.h"
 #include "drivers/rpm/trusted/trust_db.h"
 
@@ -44,13 +48,20 @@ void register_trust(CLI::App& app, Context& ctx)
 
     auto keyrings = std::make_shared<std::vector<std::string>>();
     auto packages = std::make_shared<std::vector<std::string>>();
+    auto allow_weak = std::make_shared<bool>(false);
+    const char* weak_help = "Let MD5 and SHA-1 file digests vouch for files (old packages; weak: collisions are practical)";
+    const char* weak_warning = "umd: WARNING: --allow-weak-digests: MD5 and SHA-1 file digests are trusted; "
+                               "a file colliding with one of them would be trusted too\n";
     auto* add = trust->add_subcommand("add", "Verify packages and add the digests of their files");
     add_db_option(add);
     add->add_option("--keyring", *keyrings, "OpenPGP certificate file (repeatable; default: /etc/umd/keys.d)")
         ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    add->add_flag("--allow-weak-digests", *allow_weak, weak_help);
     add->add_option("PKG", *packages, "Package files")->required();
-    add->footer("Exit status: 0 all added, 1 any refused (not valid), 2 any malformed or unreadable, 3 or more a failure.");
-    add->callback([&ctx, db_path, keyrings, packages] {
+    add->footer("A package whose file digests are MD5 or SHA-1 is refused unless --allow-weak-digests.\n"
+                "Exit status: 0 all added, 1 any refused (not valid, or weak digests), 2 any malformed or unreadable, 3 or more a failure.");
+    add->callback([&ctx, db_path, keyrings, packages, allow_weak, weak_warning] {
+        if (*allow_weak) std::fputs(weak_warning, stderr);
         auto manager = ctx.manager();
         if (!manager) {
             ctx.exit_code = ctx.report(manager.error());
@@ -61,7 +72,7 @@ void register_trust(CLI::App& app, Context& ctx)
             ctx.exit_code = ctx.report(session.error());
             return;
         }
-        auto db = rpm::TrustDb::open(*db_path);
+        auto db = rpm::TrustDb::open(*db_path, {.allow_weak_digests = *allow_weak});
         if (!db) {
             ctx.exit_code = ctx.report(db.error());
             return;
@@ -72,6 +83,11 @@ void register_trust(CLI::App& app, Context& ctx)
         std::size_t refused = 0;
         for (std::size_t i = 0; i < packages->size(); ++i) {
             auto v = (*session)->verify((*packages)[i]);
+            if (v && !*allow_weak && rpm::weak_digest_algo(v->info().digest_algo) &&
+                std::any_of(v->info().files.begin(), v->info().files.end(), [](const rpm::PackageFile& f) { return (f.mode & 0170000) == 0100000 && !f.digest.empty(); }))
+                v = std::unexpected(Error{Errc::rejected, fmt::format("{}: {} file digests are too weak to vouch for files "
+                                                                      "(--allow-weak-digests allows them, for old packages)",
+                                                                      (*packages)[i], rpm::digest_algo_name(v->info().digest_algo))});
             if (v) {
                 verified.push_back(std::move(*v));
             } else {
@@ -140,10 +156,14 @@ void register_trust(CLI::App& app, Context& ctx)
     auto files = std::make_shared<std::vector<std::string>>();
     auto* check = trust->add_subcommand("check", "Say whether each file's digest is vouched for by a trusted package");
     add_db_option(check);
+    auto check_weak = std::make_shared<bool>(false);
+    check->add_flag("--allow-weak-digests", *check_weak, weak_help);
     check->add_option("FILE", *files, "Files to check")->required();
-    check->footer("Exit status: 0 all trusted, 1 any not trusted, 2 any unreadable.");
-    check->callback([&ctx, db_path, files] {
-        auto db = rpm::TrustDb::open(*db_path, {.read_only = true});
+    check->footer("MD5 and SHA-1 digests in the database do not make a file trusted unless --allow-weak-digests.\n"
+                  "Exit status: 0 all trusted, 1 any not trusted, 2 any unreadable.");
+    check->callback([&ctx, db_path, files, check_weak, weak_warning] {
+        if (*check_weak) std::fputs(weak_warning, stderr);
+        auto db = rpm::TrustDb::open(*db_path, {.read_only = true, .allow_weak_digests = *check_weak});
         if (!db) {
             ctx.exit_code = ctx.report(db.error());
             return;

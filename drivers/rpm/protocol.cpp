@@ -39,6 +39,8 @@ std::optional<FieldSpec> field_spec(Field field) noexcept
     case Field::dir_indexes: return FieldSpec{tag::dir_indexes, TagType::int32, "dir indexes"};
     case Field::file_modes: return FieldSpec{tag::file_modes, TagType::int16, "file modes"};
     case Field::file_flags: return FieldSpec{tag::file_flags, TagType::int32, "file flags"};
+    case Field::payload_digest: return FieldSpec{tag::payload_digest, TagType::string_array, "payload digest"};
+    case Field::payload_digest_algo: return FieldSpec{tag::payload_digest_algo, TagType::int32, "payload digest algorithm"};
     }
     return std::nullopt;
 }

@@ -68,17 +68,21 @@ inline constexpr std::uint32_t dir_indexes = 1116;
 inline constexpr std::uint32_t base_names = 1117;
 inline constexpr std::uint32_t dir_names = 1118;
 inline constexpr std::uint32_t file_digest_algo = 5011;
+inline constexpr std::uint32_t payload_digest = 5092;       ///< digest of the payload as it stands in the file (string array)
+inline constexpr std::uint32_t payload_digest_algo = 5093;  ///< its algorithm (int32, PGPHASHALGO_*)
 }  // namespace tag
 
 /// The fields of the main header the Manager uses, with their tag and type.
 enum class Field : std::uint8_t {
     name = 1, epoch, version, release, arch,
     file_digests, digest_algo, base_names, dir_names, dir_indexes, file_modes, file_flags,
+    payload_digest, payload_digest_algo,
 };
 inline constexpr Field all_fields[] = {
     Field::name, Field::epoch, Field::version, Field::release, Field::arch,
     Field::file_digests, Field::digest_algo, Field::base_names, Field::dir_names,
     Field::dir_indexes, Field::file_modes, Field::file_flags,
+    Field::payload_digest, Field::payload_digest_algo,
 };
 struct FieldSpec {
     std::uint32_t tag;
@@ -112,8 +116,10 @@ struct Parsed {
     /// When non-zero the input ended before the main header did: the total number
     /// of bytes of the file needed (every other field is empty then).
     std::uint64_t needed = 0;
-    std::uint64_t header_offset = 0;          ///< file offset of the main header (for messages)
-    Bytes header;                             ///< the main-header blob, magic included
+    /// File offset of the main header. The Manager finds it itself from the
+    /// file's fixed intros and refuses a reply whose offset or blob differ.
+    std::uint64_t header_offset = 0;
+    Bytes header;                             ///< the main-header blob, magic included: exactly the file's bytes there
     std::vector<SignaturePacket> signatures;  ///< in signature-header order
     std::optional<std::string> sha256;        ///< tag 273 as found (64 lower-case hex when well formed)
     std::vector<Claim> claims;                ///< at most one per field

@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         auto f = r.u8();
         auto index = r.u32(), tag = r.u32(), type = r.u32(), count = r.u32(), offset = r.u32();
         if (!f || !index || !tag || !type || !count || !offset) return 0;
-        claims.push_back({static_cast<umd::rpm::Field>(*f % 14), *index % 64, *tag, *type, *count, *offset});
+        claims.push_back({static_cast<umd::rpm::Field>(*f % 16), *index % 64, *tag, *type, *count, *offset});
     }
     auto blob = r.bytes(r.remaining());
     (void)umd::rpm::check_claims(*blob, claims);

@@ -144,7 +144,7 @@ TEST(RpmClaims, InconsistentSignedHeaderIsBadInput)
     expect_refused(parse_synthetic(no_flags), Errc::bad_input, "per-file array is missing");
     // MD5 when the algorithm tag is absent: 64-digit digests are then wrong.
     auto no_algo = typical_main_entries();
-    no_algo.pop_back();
+    no_algo.erase(no_algo.begin() + 11);
     expect_refused(parse_synthetic(no_algo), Errc::bad_input, "32 lower-case hex");
 }
 
@@ -156,6 +156,117 @@ TEST(RpmClaims, PackageWithoutFiles)
     ASSERT_TRUE(info) << info.error().message;
     EXPECT_EQ(info->nevra(), "empty-1-1.noarch");
     EXPECT_TRUE(info->files.empty());
+}
+
+// --- Bounded by the blob (issue 12): a lying handler with a crafted header ---
+//
+// `umd rpm show` checks claims without a signature, so a lying handler can
+// pair any blob with claims that match it; the handler's own overlap checks do
+// not run. These blobs are built directly, with claims read off their index.
+
+/// Claims that match `blob`'s index exactly (what a lying handler would send).
+std::vector<Claim> claims_matching(const Bytes& blob)
+{
+    std::vector<Claim> out;
+    const std::uint32_t il = get_be32(blob, 8);
+    for (std::uint32_t i = 1; i < il; ++i) {
+        const std::size_t at = 16 + 16 * std::size_t{i};
+        for (Field f : all_fields)
+            if (field_spec(f)->tag == get_be32(blob, at))
+                out.push_back({f, i, get_be32(blob, at), get_be32(blob, at + 4), get_be32(blob, at + 12), get_be32(blob, at + 8)});
+    }
+    return out;
+}
+
+/// A header with `files` files whose base names, dir names and digests all
+/// point at one run of `files` empty strings, dir indexes all different.
+Bytes overlapping_header(std::uint32_t files)
+{
+    std::vector<std::uint32_t> dir_index(files);
+    for (std::uint32_t i = 0; i < files; ++i) dir_index[i] = i;
+    Bytes blob = build_header({str(1000, "amp"), str(1001, "1"), str(1002, "1"), str(1022, "noarch"),
+                               i16(1030, std::vector<std::uint16_t>(files, 0100644)), i32(1037, std::vector<std::uint32_t>(files, 0)),
+                               i32(1116, dir_index), str_array(1117, std::vector<std::string>(files, "")),
+                               str(1035, "x"), str(1118, "y"), i32(5011, {8})},
+                              63);
+    // Entries 9 (1035) and 10 (1118) become string arrays over entry 8's data (1117).
+    const std::size_t base = 16 + 16 * 8;
+    for (std::size_t e : {std::size_t{9}, std::size_t{10}}) {
+        put_be32(blob, 16 + 16 * e + 4, 8);                        // type: string array
+        put_be32(blob, 16 + 16 * e + 8, get_be32(blob, base + 8));   // offset of the base names
+        put_be32(blob, 16 + 16 * e + 12, files);                     // count
+    }
+    return blob;
+}
+
+TEST(RpmClaims, OverlappingFieldDataIsRefused)
+{
+    // Before: each array was materialised in full (32-byte strings per NUL byte,
+    // paths per file), so a 4 MiB header cost hundreds of MiB. Now: refused.
+    Bytes blob = overlapping_header(4096);
+    ClaimCheckStats stats;
+    auto r = check_claims(blob, claims_matching(blob), &stats);
+    ASSERT_FALSE(r) << "overlapping arrays were accepted";
+    EXPECT_EQ(r.error().code, Errc::bad_input);
+    EXPECT_NE(r.error().message.find("overlap"), std::string::npos) << r.error().message;
+    EXPECT_EQ(stats.items, 0u);
+    EXPECT_EQ(stats.materialised, 0u);
+}
+
+TEST(RpmClaims, WorkIsLinearInTheBlobAtTheLimit)
+{
+    // The overlapping header at 4 MiB: refused before any array is read.
+    {
+        Bytes blob = overlapping_header(1u << 19);
+        ASSERT_GE(blob.size(), 4u << 20);
+        ClaimCheckStats stats;
+        auto r = check_claims(blob, claims_matching(blob), &stats);
+        ASSERT_FALSE(r);
+        EXPECT_EQ(stats.materialised, 0u);
+        EXPECT_LE(stats.scanned, 16 * std::uint64_t{blob.size()});
+    }
+    // Disjoint arrays, but every file under one long directory: the paths would
+    // repeat it once per file (quadratic); refused by the path bound.
+    {
+        const std::uint32_t files = 1u << 16;
+        auto e = typical_main_entries();
+        e[5] = i16(1030, std::vector<std::uint16_t>(files, 0100644));
+        e[6] = str_array(1035, std::vector<std::string>(files, ""));
+        e[7] = i32(1037, std::vector<std::uint32_t>(files, 0));
+        e[8] = i32(1116, std::vector<std::uint32_t>(files, 0));
+        e[9] = str_array(1117, std::vector<std::string>(files, "f"));
+        e[10] = str_array(1118, {"/" + std::string(4000, 'd') + "/"});
+        Bytes blob = build_header(e, 63);
+        ClaimCheckStats stats;
+        auto r = check_claims(blob, claims_matching(blob), &stats);
+        ASSERT_FALSE(r);
+        EXPECT_EQ(r.error().code, Errc::bad_input);
+        EXPECT_NE(r.error().message.find("add up to"), std::string::npos) << r.error().message;
+        EXPECT_LE(stats.materialised, max_path_bytes(blob.size()));
+        EXPECT_LE(stats.items, blob.size());
+    }
+    // A legitimate header near the limit: many files, all read, and the work
+    // counted stays a small multiple of the blob's size.
+    {
+        const std::uint32_t files = 1u << 17;
+        std::vector<std::string> names(files), digests(files, std::string(64, 'c'));
+        for (std::uint32_t i = 0; i < files; ++i) names[i] = fmt::format("file{:06}", i);
+        auto e = typical_main_entries();
+        e[5] = i16(1030, std::vector<std::uint16_t>(files, 0100644));
+        e[6] = str_array(1035, digests);
+        e[7] = i32(1037, std::vector<std::uint32_t>(files, 0));
+        e[8] = i32(1116, std::vector<std::uint32_t>(files, 1));
+        e[9] = str_array(1117, names);
+        Bytes blob = build_header(e, 63);
+        ASSERT_GT(blob.size(), 10u << 20);
+        ClaimCheckStats stats;
+        auto r = check_claims(blob, claims_matching(blob), &stats);
+        ASSERT_TRUE(r) << r.error().message;
+        EXPECT_EQ(r->files.size(), files);
+        EXPECT_LE(stats.scanned, 16 * std::uint64_t{blob.size()});
+        EXPECT_LE(stats.items, blob.size());
+        EXPECT_LE(stats.materialised, max_path_bytes(blob.size()));
+    }
 }
 
 }  // namespace

@@ -4,7 +4,8 @@
 # trusted CLI driving the sandboxed RPM and OpenPGP handlers).
 #
 # Usage: cli_test.sh UMD CASE   with CASE one of verify, digests, show, trust,
-# concurrency. Fixtures (keys, signed packages) are built at test time by
+# concurrency, rpmkeys (verdicts agree with rpmkeys -K on tampered files),
+# weak (MD5 file digests and --allow-weak-digests). Fixtures (keys, signed packages) are built at test time by
 # make_fixtures.sh in a temporary directory; reference answers come from the
 # real rpm tools (rpm -qp, rpm2cpio). Nothing outside the directory is touched.
 set -euo pipefail
@@ -84,6 +85,80 @@ case_verify() {
     fi
     # The reference verdicts agree: rpmkeys accepts what umd accepts.
     rpmkeys --dbpath "$fx/rpmdb" -K rsa2048.rpm >/dev/null 2>&1 || fail "rpmkeys rejects rsa2048.rpm"
+}
+
+# Files tampered with outside the signed header: one payload byte, junk after
+# the payload, an unsigned package with a signed one appended (and tampered.rpm:
+# one header byte). rpmkeys -K (private rpmdb with the test keys) is the reference.
+make_tampered() {
+    python3 - <<'EOF'
+signed = open("rsa2048.rpm", "rb").read()
+unsigned = open("unsigned.rpm", "rb").read()
+at = len(signed) - 100   # in the payload (the last bytes of the file)
+open("payload-byte.rpm", "wb").write(signed[:at] + bytes([signed[at] ^ 1]) + signed[at + 1:])
+open("junk-appended.rpm", "wb").write(signed + b"junk\n")
+open("unsigned+signed.rpm", "wb").write(unsigned + signed)
+EOF
+}
+
+case_rpmkeys() {
+    make_tampered
+    local f ref ours
+    for f in rsa2048.rpm eddsa.rpm payload-byte.rpm tampered.rpm unsigned+signed.rpm junk-appended.rpm; do
+        ref=0
+        rpmkeys --dbpath "$fx/rpmdb" -K "$f" >/dev/null 2>&1 || ref=$?
+        ours=0
+        "$umd" rpm verify "${all_keys[@]}" "$f" >"$work/out" 2>"$work/err" || ours=$?
+        case "$f" in
+            rsa2048.rpm|eddsa.rpm) [ "$ref" -eq 0 ] || fail "rpmkeys rejects the good $f" ;;
+            *) [ "$ref" -ne 0 ] || fail "rpmkeys accepts the tampered $f" ;;
+        esac
+        if [ "$ref" -eq 0 ]; then
+            [ "$ours" -eq 0 ] || fail "$f: rpmkeys OK, umd exit $ours: $(cat "$work/err")"
+        else
+            [ "$ours" -eq 1 ] || fail "$f: rpmkeys NOT OK, umd exit $ours (1 wanted): $(cat "$work/out" "$work/err")"
+            lacks "$(cat "$work/out")" "OK" "$f"
+        fi
+    done
+    # The payload is checked by every command that trusts a package (one verify path).
+    run 1 "$umd" rpm verify --keyring rsa2048.asc payload-byte.rpm
+    contains "$err" "payload digest mismatch" "verify names the payload"
+    run 1 "$umd" rpm digests --keyring rsa2048.asc payload-byte.rpm
+    [ -z "$out" ] || fail "digests printed for a package with a tampered payload: $out"
+    run 1 "$umd" rpm digests --keyring rsa2048.asc junk-appended.rpm
+    [ -z "$out" ] || fail "digests printed for a package with junk appended: $out"
+    run 1 "$umd" trust add --db "$work/trust.mdb" --keyring rsa2048.asc payload-byte.rpm junk-appended.rpm
+    contains "$out" "trust: added 0 packages, refused 2" "trust add refuses a tampered payload"
+}
+
+case_weak() {
+    local db="$work/trust.mdb" x="$work/extracted"
+    extract md5.rpm "$x"
+    [ "$(rpm -qp --nosignature --qf '%{FILEDIGESTALGO}' md5.rpm 2>/dev/null)" != 8 ] || fail "md5.rpm has SHA-256 digests"
+    # Verifying is not vouching: the package itself is valid.
+    run 0 "$umd" rpm verify --keyring rsa2048.asc md5.rpm
+    run 0 "$umd" rpm digests --keyring rsa2048.asc md5.rpm
+    contains "$out" "md5:" "digests name the algorithm"
+    # By default it does not enter the trust database; the others of the batch do.
+    run 1 "$umd" trust add --db "$db" --keyring rsa2048.asc md5.rpm
+    contains "$out" "trust: added 0 packages, refused 1" "md5 package refused"
+    contains "$err" "md5 file digests are too weak" "why"
+    contains "$err" "--allow-weak-digests" "the way out is named"
+    run 1 "$umd" trust add --db "$db" --keyring rsa2048.asc --keyring rsa4096.asc md5.rpm rsa4096.rpm
+    contains "$out" "trust: added 1 package, refused 1" "mixed batch"
+    run 0 "$umd" trust remove --db "$db" "$nevra"
+    run 1 "$umd" trust check --db "$db" "$x/usr/bin/umdtest"
+    # With the option, loudly.
+    run 0 "$umd" trust add --db "$db" --keyring rsa2048.asc --allow-weak-digests md5.rpm
+    contains "$err" "WARNING: --allow-weak-digests" "the option warns"
+    run 0 "$umd" trust list --db "$db" --json
+    contains "$out" '"digest_algorithm": 1' "stored as MD5"
+    # A check never counts a weak digest as trusted, unless it too is told to.
+    run 1 "$umd" trust check --db "$db" "$x/usr/bin/umdtest"
+    contains "$out" "NOT TRUSTED" "weak digest not trusted by default"
+    run 0 "$umd" trust check --db "$db" --allow-weak-digests "$x/usr/bin/umdtest"
+    contains "$out" "trusted, $nevra as /usr/bin/umdtest" "trusted with the option"
+    contains "$err" "WARNING: --allow-weak-digests" "check warns too"
 }
 
 case_digests() {
@@ -215,7 +290,7 @@ case_concurrency() {
 }
 
 case "$case_name" in
-    verify|digests|show|trust|concurrency) "case_$case_name" ;;
+    verify|digests|show|trust|concurrency|rpmkeys|weak) "case_$case_name" ;;
     *) echo "unknown case $case_name" >&2; exit 2 ;;
 esac
 if [ "$failures" -ne 0 ]; then

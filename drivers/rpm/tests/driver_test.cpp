@@ -12,6 +12,7 @@
 #include "drivers/rpm/tests/rpm_builder.h"
 #include "drivers/rpm/trusted/package_reader.h"
 #include "drivers/rpm/trusted/pgp_signature_check.h"
+#include "drivers/rpm/trusted/rpm_session.h"
 #include "drivers/rpm/trusted/trust_db.h"
 
 extern "C++" const umd::LoaderModule umd_pgp_loader_module;
@@ -51,9 +52,11 @@ protected:
 
     static Result<VerifiedPackage> verify_file(const std::string& path)
     {
-        auto parsed = parse_with_handler(*rpm_, path);
+        auto file = PackageSource::open(path);
+        if (!file) return std::unexpected(file.error());
+        auto parsed = parse_with_handler(*rpm_, *file);
         if (!parsed) return std::unexpected(parsed.error());
-        return verify_parsed(*parsed, pgp_signature_check(*pgp_, *keyring_));
+        return verify_parsed(*parsed, *file, pgp_signature_check(*pgp_, *keyring_));
     }
     static int rpmkeys(const std::string& path)
     {
@@ -132,7 +135,9 @@ TEST_F(RpmDriver, ChangedByteInSignedHeaderIsRejected)
 
 TEST_F(RpmDriver, ChangedSignatureIsRejected)
 {
-    auto parsed = parse_with_handler(*rpm_, fixture("rsa2048.rpm"));
+    auto source = PackageSource::open(fixture("rsa2048.rpm"));
+    ASSERT_TRUE(source);
+    auto parsed = parse_with_handler(*rpm_, *source);
     ASSERT_TRUE(parsed);
     ASSERT_FALSE(parsed->signatures.empty());
     const Bytes packet = parsed->signatures.front().packet;
@@ -180,6 +185,35 @@ TEST_F(RpmDriver, VerifiedPackageVouchesForItsFilesInTheTrustDb)
     ASSERT_EQ(hit->vouchers.size(), 1u);
     EXPECT_EQ(hit->vouchers[0].path, "/usr/share/umdtest/hello.txt");
     EXPECT_EQ(hit->vouchers[0].nevra, "umdtest-7:1.2-3.noarch");
+}
+
+TEST_F(RpmDriver, KeyringDirectoryLoadsOnlyGpgAndAscFiles)
+{
+    // As apt reads trusted.gpg.d: a README or a key renamed to retire it is not a key.
+    const std::string dir = fixture("keys.d");
+    std::filesystem::create_directories(dir + "/sub.asc");   // a directory, even with a key's name
+    std::filesystem::copy_file(fixture("rsa2048.asc"), dir + "/rsa2048.asc");
+    std::filesystem::copy_file(fixture("rsa4096.asc"), dir + "/zz-rsa4096.gpg");
+    std::filesystem::copy_file(fixture("eddsa.asc"), dir + "/eddsa.asc.revoked-do-not-use");
+    std::filesystem::copy_file(fixture("eddsa.asc"), dir + "/.eddsa.asc");   // hidden
+    std::ofstream(dir + "/README") << "Put OpenPGP certificates here, one per file, named *.asc or *.gpg.\n";
+    auto files = keyring_files(dir);
+    ASSERT_TRUE(files) << files.error().message;
+    EXPECT_EQ(*files, (std::vector<std::string>{dir + "/rsa2048.asc", dir + "/zz-rsa4096.gpg"}));
+
+    auto session = RpmSession::open(*manager_, {}, dir);
+    ASSERT_TRUE(session) << session.error().message;   // the README does not fail every verification
+    auto good = (*session)->verify(fixture("rsa2048.rpm"));
+    EXPECT_TRUE(good) << good.error().message;
+    auto gpg = (*session)->verify(fixture("rsa4096.rpm"));
+    EXPECT_TRUE(gpg) << gpg.error().message;
+    auto revoked = (*session)->verify(fixture("eddsa.rpm"));   // its key was retired by renaming
+    ASSERT_FALSE(revoked);
+    EXPECT_EQ(revoked.error().code, Errc::rejected) << revoked.error().message;
+
+    auto missing = keyring_files(fixture("no-such-keys.d"));
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, Errc::not_found);
 }
 
 }  // namespace

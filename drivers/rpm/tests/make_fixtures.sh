@@ -2,7 +2,8 @@
 # Builds the RPM driver's test fixtures in a fresh directory (argument 1):
 # signing keys in a private GNUPGHOME (RSA 2048, RSA 4096, EdDSA), a small
 # package built with rpmbuild in a private %_topdir, signed copies of it with
-# rpmsign, an unsigned copy, and a private rpmdb with the public keys imported
+# rpmsign, an unsigned copy, a copy with MD5 file digests signed with the RSA
+# 2048 key (md5.rpm), and a private rpmdb with the public keys imported
 # so `rpmkeys --dbpath DIR/rpmdb -K` gives the reference verdict.
 # With a count N as argument 2, also DIR/corpus/: N distinct packages (one
 # spec with N subpackages, each owning one distinct small file: one rpmbuild
@@ -53,15 +54,20 @@ ln -s hello.txt %{buildroot}/usr/share/umdtest/link.txt
 SPEC
 rpmbuild --quiet --define "_topdir $top" --define "_binary_payload w.ufdio" -bb "$top/SPECS/umdtest.spec" >/dev/null 2>&1
 cp "$top/RPMS/noarch/umdtest-1.2-3.noarch.rpm" "$out/unsigned.rpm"
+# The same package with MD5 file digests (as rpm < 4.12 wrote them), for the weak-digest policy.
+rpmbuild --quiet --define "_topdir $top" --define "_binary_payload w.ufdio" --define "_binary_filedigest_algorithm 1" \
+    -bb "$top/SPECS/umdtest.spec" >/dev/null 2>&1
+cp "$top/RPMS/noarch/umdtest-1.2-3.noarch.rpm" "$out/unsigned-md5.rpm"
 
-sign() {  # key output
-    cp "$out/unsigned.rpm" "$out/$2"
+sign() {  # key output [unsigned input]
+    cp "$out/${3:-unsigned.rpm}" "$out/$2"
     rpmsign --define "__gpg $(command -v gpg)" --define "_gpg_name $(cat "$out/$1.fpr")" --define "_gpg_path $GNUPGHOME" --addsign "$out/$2" >/dev/null 2>&1
 }
 sign rsa2048 rsa2048.rpm
 sign rsa4096 rsa4096.rpm
 sign eddsa eddsa.rpm
 sign other other.rpm
+sign rsa2048 md5.rpm unsigned-md5.rpm
 
 if [ "$corpus" -gt 0 ]; then
     ctop="$out/corpus-build"

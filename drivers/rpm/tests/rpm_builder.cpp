@@ -6,6 +6,8 @@
 #include <iterator>
 #include <memory>
 
+#include "drivers/rpm/trusted/header_digest.h"
+
 namespace umd::rpm::test {
 
 void put_be32(Bytes& b, std::size_t at, std::uint32_t v)
@@ -84,7 +86,18 @@ Bytes build_header(const std::vector<TestEntry>& entries, std::uint32_t region_t
     return out;
 }
 
-Bytes build_package(const Bytes& signature_header, const Bytes& main_header)
+Bytes default_payload()
+{
+    const std::string text = "umd test payload: the bytes after the main header\n";
+    return Bytes(text.begin(), text.end());
+}
+
+std::vector<TestEntry> payload_digest_entries(const Bytes& payload)
+{
+    return {str_array(5092, {sha256_hex(payload)}), i32(5093, {8})};
+}
+
+Bytes build_package(const Bytes& signature_header, const Bytes& main_header, const Bytes& payload)
 {
     Bytes out(96, 0);
     out[0] = 0xed, out[1] = 0xab, out[2] = 0xee, out[3] = 0xdb;
@@ -93,18 +106,21 @@ Bytes build_package(const Bytes& signature_header, const Bytes& main_header)
     out.insert(out.end(), signature_header.begin(), signature_header.end());
     while (out.size() % 8) out.push_back(0);
     out.insert(out.end(), main_header.begin(), main_header.end());
+    out.insert(out.end(), payload.begin(), payload.end());
     return out;
 }
 
 std::vector<TestEntry> typical_main_entries(const std::string& name)
 {
     const std::string d1(64, 'a'), d2(64, 'b');
-    return {
+    std::vector<TestEntry> out = {
         str(1000, name), str(1001, "1.0"), str(1002, "1"), i32(1003, {2}), str(1022, "x86_64"),
         i16(1030, {0100644, 040755, 0100755}), str_array(1035, {d1, "", d2}), i32(1037, {0, 0, 0}),
         i32(1116, {0, 1, 2}), str_array(1117, {"a.txt", "sub", "tool"}),
         str_array(1118, {"/usr/share/" + name + "/", "/usr/share/", "/usr/bin/"}), i32(5011, {8}),
     };
+    for (auto& e : payload_digest_entries()) out.push_back(std::move(e));
+    return out;
 }
 
 Bytes read_file(const std::string& path)

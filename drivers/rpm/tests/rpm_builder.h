@@ -29,11 +29,17 @@ TestEntry bin(std::uint32_t tag, const Bytes& b);
 /// A header blob (magic included) with a region tagged `region_tag` spanning it.
 Bytes build_header(const std::vector<TestEntry>& entries, std::uint32_t region_tag);
 
-/// Lead + signature header + padding + main header.
-Bytes build_package(const Bytes& signature_header, const Bytes& main_header);
+/// The payload synthetic packages carry (not an archive: only its digest matters).
+Bytes default_payload();
+/// Tags 5092 (payload digest) and 5093 (its algorithm): the SHA-256 of `payload`.
+std::vector<TestEntry> payload_digest_entries(const Bytes& payload = default_payload());
 
-/// A typical main header: name, epoch, version, release, arch and three files
-/// (sha256 digests), one of them a directory.
+/// Lead + signature header + padding + main header + payload.
+Bytes build_package(const Bytes& signature_header, const Bytes& main_header, const Bytes& payload = default_payload());
+
+/// A typical main header: name, epoch, version, release, arch, three files
+/// (sha256 digests), one of them a directory, and the payload digest of
+/// default_payload() (entries 12 and 13).
 std::vector<TestEntry> typical_main_entries(const std::string& name = "pkg");
 
 /// Big-endian helpers for patching crafted blobs.

@@ -21,6 +21,8 @@
 
 // Counts operator new calls made by the current thread, so a test can show that
 // a query allocates nothing. Forwards to malloc/free: harmless to the other tests.
+// (GCC cannot see that this new and delete are a pair once it inlines them.)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 namespace {
 thread_local std::size_t allocations_here = 0;
 }
@@ -43,20 +45,24 @@ namespace {
 
 using namespace test;
 
-/// A package with one regular file whose content is `content`, a directory and a symlink.
-VerifiedPackage make_package(const std::string& name, const std::string& content, const std::string& version = "1")
+/// A package with one regular file whose content is `content`, a directory and a
+/// symlink; its file digests of RPM algorithm `algo`.
+VerifiedPackage make_package(const std::string& name, const std::string& content, const std::string& version = "1",
+                             std::uint32_t algo = digest_algo::sha256)
 {
-    const std::string digest = sha256_hex(as_bytes(content));
+    const std::string digest = hash_file_range(PackageSource::memory(as_bytes(content)), 0, algo).value();
     std::vector<TestEntry> e = {
         str(1000, name), str(1001, version), str(1002, "1"), str(1022, "noarch"),
         i16(1030, {0100644, 040755, 0120777}), str_array(1035, {digest, "", ""}), i32(1037, {0, 0, 0}),
         i32(1116, {0, 0, 0}), str_array(1117, {"file", "dir", "link"}), str_array(1118, {"/opt/" + name + "/"}),
-        i32(5011, {8}),
+        i32(5011, {algo}),
     };
+    for (auto& x : payload_digest_entries()) e.push_back(std::move(x));
     Bytes file = build_package(build_header({bin(268, Bytes(8, 1))}, 62), build_header(e, 63));
     auto p = parse_package(file, file.size());
     if (!p) throw std::runtime_error(p.error().message);
-    auto v = verify_parsed(*p, [](ByteView, std::span<const SignaturePacket>) -> Result<std::string> { return std::string("SIGNER"); });
+    auto v = verify_parsed(*p, PackageSource::memory(file),
+                           [](ByteView, std::span<const SignaturePacket>) -> Result<std::string> { return std::string("SIGNER"); });
     if (!v) throw std::runtime_error(v.error().message);
     return *v;
 }
@@ -263,6 +269,61 @@ TEST_F(TrustDbTest, ContainsOnAnEmptyDatabaseIsFalse)
     auto r = db->contains(digest_algo::sha256, raw_sha256("x"));
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_FALSE(*r);
+}
+
+Bytes raw_digest(const std::string& content, std::uint32_t algo)
+{
+    const std::string hex = hash_file_range(PackageSource::memory(as_bytes(content)), 0, algo).value();
+    Bytes out(hex.size() / 2);
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+    return out;
+}
+
+TEST_F(TrustDbTest, WeakDigestsAreRefusedByDefault)
+{
+    const std::string content = "old package content\n";
+    const std::string file = write("old-file", content);
+    for (std::uint32_t algo : {digest_algo::md5, digest_algo::sha1}) {
+        SCOPED_TRACE(algo);
+        auto db = TrustDb::open(this->db());
+        ASSERT_TRUE(db);
+        auto added = db->add(make_package("old", content, "1", algo));
+        ASSERT_FALSE(added) << "a package with weak file digests entered";
+        EXPECT_EQ(added.error().code, Errc::rejected) << added.error().message;
+        EXPECT_NE(added.error().message.find(digest_algo_name(algo)), std::string::npos) << added.error().message;
+        EXPECT_TRUE(db->list()->empty());
+        EXPECT_FALSE(db->contains(algo, raw_digest(content, algo)).value());
+        EXPECT_TRUE(db->check_file(file)->vouchers.empty());
+    }
+}
+
+TEST_F(TrustDbTest, WeakDigestsOnlyWithTheOptionAndOnlyForItsQueries)
+{
+    const std::string content = "old package content\n";
+    const std::string file = write("old-file", content);
+    const Bytes md5 = raw_digest(content, digest_algo::md5);
+    {
+        auto db = TrustDb::open(this->db(), {.allow_weak_digests = true});
+        ASSERT_TRUE(db);
+        ASSERT_TRUE(db->add(make_package("old", content, "1", digest_algo::md5)));
+        EXPECT_TRUE(db->contains(digest_algo::md5, md5).value());
+        EXPECT_EQ(db->lookup(digest_algo::md5, md5)->size(), 1u);
+        auto hit = db->check_file(file);
+        ASSERT_TRUE(hit);
+        ASSERT_EQ(hit->vouchers.size(), 1u);
+        EXPECT_EQ(hit->digest.substr(0, 4), "md5:");
+    }
+    // A handle without the option never trusts what is in the database under a weak digest.
+    for (TrustDbOptions o : {TrustDbOptions{}, TrustDbOptions{.read_only = true}, TrustDbOptions{.memory_index = true}}) {
+        auto db = TrustDb::open(this->db(), o);
+        ASSERT_TRUE(db);
+        EXPECT_EQ(db->list()->size(), 1u);
+        EXPECT_FALSE(db->contains(digest_algo::md5, md5).value());
+        EXPECT_TRUE(db->lookup(digest_algo::md5, md5)->empty());
+        auto miss = db->check_file(file);
+        ASSERT_TRUE(miss);
+        EXPECT_TRUE(miss->vouchers.empty());
+    }
 }
 
 TEST_F(TrustDbTest, ContainsAndLookupRefuseWrongAlgorithmsAndSizes)

@@ -2,6 +2,8 @@
 // Trusted side (Manager). Only fixed-size compares and bounded reads; see claim_check.h.
 #include "drivers/rpm/trusted/claim_check.h"
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace umd::rpm {
@@ -69,16 +71,80 @@ private:
     ByteView index_, store_;
 };
 
-/// A field's checked entry: where its data starts and how many items it has.
+/// A field's checked entry: where its data starts, how many items it has, and
+/// (once measured) where its data ends in the store.
 struct Located {
+    Field field = Field::name;
     std::uint32_t offset = 0;
     std::uint32_t count = 0;
+    std::size_t end = 0;
 };
+
+constexpr std::size_t field_slots = 16;   // Field values are 1..14
 
 class Checker {
 public:
-    Checker(const SignedHeader& h, std::span<const Claim> claims) : h_(h), claims_(claims) {}
+    Checker(const SignedHeader& h, std::span<const Claim> claims, ClaimCheckStats& stats) : h_(h), claims_(claims), stats_(stats) {}
 
+    /// Checks every claim against its index entry, and every field without a
+    /// claim for absence; measures each present field's data (strings must end
+    /// inside the store, integers must fit and be aligned) and refuses data
+    /// regions of two fields that overlap. After this, the fields' data are
+    /// disjoint ranges of the store, so reading them all costs at most the
+    /// store's size.
+    Status locate_all()
+    {
+        std::vector<Located> present;
+        for (Field f : all_fields) {
+            auto at = locate(f);
+            if (!at) return std::unexpected(at.error());
+            if (!*at) continue;
+            auto end = measure(**at);
+            if (!end) return std::unexpected(end.error());
+            (*at)->end = *end;
+            fields_[static_cast<std::size_t>(f)] = **at;
+            present.push_back(**at);
+        }
+        std::sort(present.begin(), present.end(), [](const Located& a, const Located& b) { return a.offset < b.offset; });
+        for (std::size_t i = 1; i < present.size(); ++i)
+            if (present[i].offset < present[i - 1].end)
+                return fail(Errc::bad_input, "signed header: the data of {} and {} overlap", field_spec(present[i - 1].field)->name,
+                            field_spec(present[i].field)->name);
+        return {};
+    }
+
+    const std::optional<Located>& at(Field f) const { return fields_[static_cast<std::size_t>(f)]; }
+
+    /// The strings of a located field, as views into the signed blob.
+    std::vector<std::string_view> strings(const Located& at) const
+    {
+        std::vector<std::string_view> out;
+        out.reserve(at.count);
+        ByteView rest = h_.data().subspan(at.offset, at.end - at.offset);
+        for (std::uint32_t i = 0; i < at.count; ++i) {
+            auto nul = static_cast<const std::uint8_t*>(std::memchr(rest.data(), 0, rest.size()));   // measure() found it
+            std::size_t n = static_cast<std::size_t>(nul - rest.data());
+            out.push_back(as_chars(rest.first(n)));
+            rest = rest.subspan(n + 1);
+        }
+        stats_.items += at.count;
+        return out;
+    }
+
+    std::vector<std::uint32_t> integers(const Located& at) const
+    {
+        const bool wide = field_spec(at.field)->type == TagType::int32;
+        const std::size_t size = wide ? 4 : 2;
+        std::vector<std::uint32_t> out;
+        out.reserve(at.count);
+        const std::uint8_t* p = h_.data().data() + at.offset;
+        for (std::uint32_t i = 0; i < at.count; ++i, p += size)
+            out.push_back(wide ? be32(p) : static_cast<std::uint32_t>((p[0] << 8) | p[1]));
+        stats_.items += at.count;
+        return out;
+    }
+
+private:
     /// The claimed entry for `f` after checking it against the blob; nullopt when absent.
     Result<std::optional<Located>> locate(Field f) const
     {
@@ -87,6 +153,7 @@ public:
         for (const Claim& c : claims_)
             if (c.field == f) claim = &c;
         const std::size_t n = h_.occurrences(spec.tag);
+        stats_.scanned += std::size_t{h_.il()} * entry_size;
         if (!claim) {
             if (n != 0) return fail(Errc::protocol, "claims omit {} (tag {}), which the signed header has", spec.name, spec.tag);
             return std::optional<Located>{};
@@ -102,45 +169,41 @@ public:
                         spec.name, claim->index, e.tag, e.type, e.count, e.offset);
         if (e.count == 0) return fail(Errc::bad_input, "{}: count 0", spec.name);
         if (e.offset >= h_.data().size()) return fail(Errc::bad_input, "{}: offset {} outside the store", spec.name, e.offset);
-        return std::optional<Located>{Located{e.offset, e.count}};
+        return std::optional<Located>{Located{f, e.offset, e.count, 0}};
     }
 
-    Result<std::vector<std::string>> strings(Field f, const Located& at) const
+    /// Where the field's data ends: after its count-th NUL (strings), or after
+    /// count integers. Reads only the field's own bytes.
+    Result<std::size_t> measure(const Located& at) const
     {
-        if (field_spec(f)->type == TagType::string && at.count != 1)
-            return fail(Errc::bad_input, "{}: a string with count {}", field_spec(f)->name, at.count);
-        ByteView rest = h_.data().subspan(at.offset);
-        if (at.count > rest.size()) return fail(Errc::bad_input, "{}: {} strings cannot fit", field_spec(f)->name, at.count);
-        std::vector<std::string> out;
-        out.reserve(at.count);
-        for (std::uint32_t i = 0; i < at.count; ++i) {
-            auto nul = static_cast<const std::uint8_t*>(std::memchr(rest.data(), 0, rest.size()));
-            if (!nul) return fail(Errc::bad_input, "{}: string {} is not terminated inside the store", field_spec(f)->name, i);
-            std::size_t n = static_cast<std::size_t>(nul - rest.data());
-            out.emplace_back(as_chars(rest.first(n)));
-            rest = rest.subspan(n + 1);
+        const FieldSpec spec = *field_spec(at.field);
+        const ByteView data = h_.data();
+        if (spec.type == TagType::string || spec.type == TagType::string_array) {
+            if (spec.type == TagType::string && at.count != 1) return fail(Errc::bad_input, "{}: a string with count {}", spec.name, at.count);
+            ByteView rest = data.subspan(at.offset);
+            if (at.count > rest.size()) return fail(Errc::bad_input, "{}: {} strings cannot fit", spec.name, at.count);
+            std::size_t end = at.offset;
+            for (std::uint32_t i = 0; i < at.count; ++i) {
+                auto nul = static_cast<const std::uint8_t*>(std::memchr(rest.data(), 0, rest.size()));
+                if (!nul) return fail(Errc::bad_input, "{}: string {} is not terminated inside the store", spec.name, i);
+                std::size_t n = static_cast<std::size_t>(nul - rest.data()) + 1;
+                end += n;
+                rest = rest.subspan(n);
+            }
+            stats_.scanned += end - at.offset;
+            return end;
         }
-        return out;
+        const std::size_t size = spec.type == TagType::int32 ? 4 : 2;
+        if (at.offset % size != 0) return fail(Errc::bad_input, "{}: misaligned offset {}", spec.name, at.offset);
+        if (std::uint64_t{at.count} * size > data.size() - at.offset)
+            return fail(Errc::bad_input, "{}: {} items do not fit in the store", spec.name, at.count);
+        return at.offset + std::size_t{at.count} * size;
     }
 
-    Result<std::vector<std::uint32_t>> integers(Field f, const Located& at) const
-    {
-        const bool wide = field_spec(f)->type == TagType::int32;
-        const std::size_t size = wide ? 4 : 2;
-        if (at.offset % size != 0) return fail(Errc::bad_input, "{}: misaligned offset {}", field_spec(f)->name, at.offset);
-        if (std::uint64_t{at.count} * size > h_.data().size() - at.offset)
-            return fail(Errc::bad_input, "{}: {} items do not fit in the store", field_spec(f)->name, at.count);
-        std::vector<std::uint32_t> out;
-        out.reserve(at.count);
-        const std::uint8_t* p = h_.data().data() + at.offset;
-        for (std::uint32_t i = 0; i < at.count; ++i, p += size)
-            out.push_back(wide ? be32(p) : static_cast<std::uint32_t>((p[0] << 8) | p[1]));
-        return out;
-    }
-
-private:
     const SignedHeader& h_;
     std::span<const Claim> claims_;
+    ClaimCheckStats& stats_;
+    std::array<std::optional<Located>, field_slots> fields_{};
 };
 
 bool lower_hex(std::string_view s)
@@ -148,6 +211,15 @@ bool lower_hex(std::string_view s)
     for (char c : s)
         if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
     return true;
+}
+
+/// The single value of an int32 field (epoch, algorithms); nullopt when absent.
+Result<std::optional<std::uint32_t>> single(const Checker& check, Field f)
+{
+    const auto& at = check.at(f);
+    if (!at) return std::optional<std::uint32_t>{};
+    if (at->count != 1) return fail(Errc::bad_input, "signed header: {} has {} values", field_spec(f)->name, at->count);
+    return std::optional{check.integers(*at).front()};
 }
 
 }  // namespace
@@ -178,19 +250,26 @@ std::size_t digest_size(std::uint32_t algo) noexcept
     }
 }
 
+bool weak_digest_algo(std::uint32_t algo) noexcept { return algo == digest_algo::md5 || algo == digest_algo::sha1; }
+
 std::string PackageInfo::nevra() const
 {
     if (epoch) return fmt::format("{}-{}:{}-{}.{}", name, *epoch, version, release, arch);
     return fmt::format("{}-{}-{}.{}", name, version, release, arch);
 }
 
-Result<PackageInfo> check_claims(ByteView blob, std::span<const Claim> claims)
+std::uint64_t max_path_bytes(std::size_t blob_size) noexcept { return 4 * std::uint64_t{blob_size} + (1u << 20); }
+
+Result<PackageInfo> check_claims(ByteView blob, std::span<const Claim> claims, ClaimCheckStats* stats)
 {
-    auto header = SignedHeader::open(blob);
-    if (!header) return std::unexpected(header.error());
-    Checker check(*header, claims);
+    ClaimCheckStats local;
+    ClaimCheckStats& st = stats ? *stats : local;
     for (const Claim& c : claims)
         if (!field_spec(c.field)) return fail(Errc::protocol, "claim for unknown field {}", static_cast<int>(c.field));
+    auto header = SignedHeader::open(blob);
+    if (!header) return std::unexpected(header.error());
+    Checker check(*header, claims, st);
+    if (auto s = check.locate_all(); !s) return std::unexpected(s.error());
 
     PackageInfo info;
     // One string each: name, version, release, arch (all required).
@@ -200,85 +279,87 @@ Result<PackageInfo> check_claims(ByteView blob, std::span<const Claim> claims)
     };
     for (Text t : {Text{Field::name, &info.name}, Text{Field::version, &info.version}, Text{Field::release, &info.release},
                    Text{Field::arch, &info.arch}}) {
-        auto at = check.locate(t.field);
-        if (!at) return std::unexpected(at.error());
-        if (!*at) return fail(Errc::bad_input, "signed header has no {}", field_spec(t.field)->name);
-        auto s = check.strings(t.field, **at);
-        if (!s) return std::unexpected(s.error());
-        if (s->front().empty()) return fail(Errc::bad_input, "signed header: empty {}", field_spec(t.field)->name);
-        *t.out = std::move(s->front());
+        const auto& at = check.at(t.field);
+        if (!at) return fail(Errc::bad_input, "signed header has no {}", field_spec(t.field)->name);
+        std::string_view s = check.strings(*at).front();
+        if (s.empty()) return fail(Errc::bad_input, "signed header: empty {}", field_spec(t.field)->name);
+        *t.out = std::string(s);
+        st.materialised += s.size();
     }
 
-    auto read_ints = [&](Field f) -> Result<std::optional<std::vector<std::uint32_t>>> {
-        auto at = check.locate(f);
-        if (!at) return std::unexpected(at.error());
-        if (!*at) return std::optional<std::vector<std::uint32_t>>{};
-        auto v = check.integers(f, **at);
-        if (!v) return std::unexpected(v.error());
-        return std::optional{std::move(*v)};
-    };
-    auto read_strings = [&](Field f) -> Result<std::optional<std::vector<std::string>>> {
-        auto at = check.locate(f);
-        if (!at) return std::unexpected(at.error());
-        if (!*at) return std::optional<std::vector<std::string>>{};
-        auto v = check.strings(f, **at);
-        if (!v) return std::unexpected(v.error());
-        return std::optional{std::move(*v)};
-    };
-
-    auto epoch = read_ints(Field::epoch);
+    auto epoch = single(check, Field::epoch);
     if (!epoch) return std::unexpected(epoch.error());
-    if (*epoch) {
-        if ((*epoch)->size() != 1) return fail(Errc::bad_input, "signed header: epoch has {} values", (*epoch)->size());
-        info.epoch = (*epoch)->front();
-    }
-    auto algo = read_ints(Field::digest_algo);
+    info.epoch = *epoch;
+    auto algo = single(check, Field::digest_algo);
     if (!algo) return std::unexpected(algo.error());
-    if (*algo) {
-        if ((*algo)->size() != 1) return fail(Errc::bad_input, "signed header: digest algorithm has {} values", (*algo)->size());
-        info.digest_algo = (*algo)->front();
+    if (*algo) info.digest_algo = **algo;
+
+    // The payload digest: one string, lower-case hex of its algorithm's length.
+    const auto& payload = check.at(Field::payload_digest);
+    auto payload_algo = single(check, Field::payload_digest_algo);
+    if (!payload_algo) return std::unexpected(payload_algo.error());
+    if (payload.has_value() != payload_algo->has_value())
+        return fail(Errc::bad_input, "signed header: a payload digest without its algorithm, or the reverse");
+    if (payload) {
+        if (payload->count != 1) return fail(Errc::bad_input, "signed header: {} payload digests", payload->count);
+        const std::size_t hex = 2 * digest_size(**payload_algo);
+        if (hex == 0) return fail(Errc::bad_input, "signed header: unsupported payload digest algorithm {}", **payload_algo);
+        std::string_view d = check.strings(*payload).front();
+        if (d.size() != hex || !lower_hex(d)) return fail(Errc::bad_input, "signed header: the payload digest is not {} lower-case hex digits", hex);
+        info.payload_digest = std::string(d);
+        info.payload_digest_algo = **payload_algo;
+        st.materialised += d.size();
     }
 
-    auto base = read_strings(Field::base_names);
-    auto dirs = read_strings(Field::dir_names);
-    auto digests = read_strings(Field::file_digests);
-    auto dir_index = read_ints(Field::dir_indexes);
-    auto modes = read_ints(Field::file_modes);
-    auto flags = read_ints(Field::file_flags);
-    if (!base) return std::unexpected(base.error());
-    if (!dirs) return std::unexpected(dirs.error());
-    if (!digests) return std::unexpected(digests.error());
-    if (!dir_index) return std::unexpected(dir_index.error());
-    if (!modes) return std::unexpected(modes.error());
-    if (!flags) return std::unexpected(flags.error());
-
-    if (!*base) {
-        if (*dirs || *digests || *dir_index || *modes || *flags)
-            return fail(Errc::bad_input, "signed header: file attributes without base names");
+    const auto& base = check.at(Field::base_names);
+    const auto& dirs = check.at(Field::dir_names);
+    const auto& digests = check.at(Field::file_digests);
+    const auto& dir_index = check.at(Field::dir_indexes);
+    const auto& modes = check.at(Field::file_modes);
+    const auto& flags = check.at(Field::file_flags);
+    if (!base) {
+        if (dirs || digests || dir_index || modes || flags) return fail(Errc::bad_input, "signed header: file attributes without base names");
         return info;
     }
-    const std::size_t n = (*base)->size();
-    auto same_count = [&](const char* what, std::size_t count) -> Status {
-        if (count != n) return fail(Errc::bad_input, "signed header: {} {} for {} files", count, what, n);
-        return {};
-    };
-    if (!*dirs || !*dir_index || !*modes || !*flags || !*digests)
+    // Counts first, from the checked entries: nothing per file is read before they agree.
+    const std::size_t n = base->count;
+    if (!dirs || !dir_index || !modes || !flags || !digests)
         return fail(Errc::bad_input, "signed header: {} files but a per-file array is missing", n);
-    for (auto s : {same_count("dir indexes", (*dir_index)->size()), same_count("file modes", (*modes)->size()),
-                   same_count("file flags", (*flags)->size()), same_count("file digests", (*digests)->size())})
-        if (!s) return std::unexpected(s.error());
+    for (const auto* a : {&*dir_index, &*modes, &*flags, &*digests})
+        if (a->count != n) return fail(Errc::bad_input, "signed header: {} {} for {} files", a->count, field_spec(a->field)->name, n);
 
     const std::size_t hex_length = 2 * digest_size(info.digest_algo);
     if (hex_length == 0) return fail(Errc::bad_input, "signed header: unsupported file digest algorithm {}", info.digest_algo);
-    info.files.reserve(n);
+    // Views into the blob: the fields' data are disjoint (locate_all), so these
+    // hold at most one view per byte of the store.
+    const auto base_v = check.strings(*base);
+    const auto dir_v = check.strings(*dirs);
+    const auto digest_v = check.strings(*digests);
+    const auto dir_index_v = check.integers(*dir_index);
+    const auto mode_v = check.integers(*modes);
+    const auto flag_v = check.integers(*flags);
+    // A path repeats its directory name: bound what the paths add up to before
+    // building them (n files under one long directory would otherwise cost n × its length).
+    std::uint64_t path_bytes = 0;
     for (std::size_t i = 0; i < n; ++i) {
-        const std::uint32_t d = (**dir_index)[i];
-        if (d >= (*dirs)->size()) return fail(Errc::bad_input, "signed header: file {} has dir index {} of {}", i, d, (*dirs)->size());
-        std::string& digest = (**digests)[i];
+        const std::uint32_t d = dir_index_v[i];
+        if (d >= dir_v.size()) return fail(Errc::bad_input, "signed header: file {} has dir index {} of {}", i, d, dir_v.size());
+        const std::string_view digest = digest_v[i];
         if (!digest.empty() && (digest.size() != hex_length || !lower_hex(digest)))
             return fail(Errc::bad_input, "signed header: file {} digest is not {} lower-case hex digits", i, hex_length);
-        info.files.push_back({(**dirs)[d] + (**base)[i], static_cast<std::uint16_t>((**modes)[i]), (**flags)[i], std::move(digest)});
+        path_bytes += dir_v[d].size() + base_v[i].size() + digest.size();
     }
+    if (path_bytes > max_path_bytes(blob.size()))
+        return fail(Errc::bad_input, "signed header: its {} file paths and digests add up to {} bytes, more than {} for a {}-byte header",
+                    n, path_bytes, max_path_bytes(blob.size()), blob.size());
+    info.files.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        std::string path;
+        path.reserve(dir_v[dir_index_v[i]].size() + base_v[i].size());
+        path.append(dir_v[dir_index_v[i]]).append(base_v[i]);
+        info.files.push_back({std::move(path), static_cast<std::uint16_t>(mode_v[i]), flag_v[i], std::string(digest_v[i])});
+    }
+    st.materialised += path_bytes;
     return info;
 }
 

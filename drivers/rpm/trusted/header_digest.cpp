@@ -6,8 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <memory>
+#include <vector>
 
 #include <umd/unique_fd.h>
 
@@ -84,6 +87,26 @@ Result<std::string> hash_file(const std::string& path, std::uint32_t algo)
         if (n < 0) return fail(Errc::io, "{}: {}", path, std::strerror(errno));
         if (n == 0) break;
         if (crypto().EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<std::size_t>(n)) != 1) return fail(Errc::system, "digest update failed");
+    }
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (crypto().EVP_DigestFinal_ex(ctx.get(), out, &len) != 1) return fail(Errc::system, "digest final failed");
+    return to_hex({out, len});
+}
+
+Result<std::string> hash_file_range(const PackageSource& file, std::uint64_t offset, std::uint32_t algo)
+{
+    const EVP_MD* md = openssl_md(algo);
+    if (!md) return fail(Errc::invalid_argument, "unsupported digest algorithm {}", algo);
+    if (offset > file.size()) return fail(Errc::io, "{}: offset {} is past the end", file.name(), offset);
+    MdCtx ctx(crypto().EVP_MD_CTX_new());
+    if (!ctx || crypto().EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) return fail(Errc::system, "digest init failed");
+    std::vector<std::uint8_t> buffer(std::min<std::uint64_t>(source_chunk, file.size() - offset));
+    for (std::uint64_t at = offset; at < file.size();) {
+        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), file.size() - at));
+        if (auto s = file.read(at, std::span(buffer).first(n)); !s) return std::unexpected(s.error());
+        if (crypto().EVP_DigestUpdate(ctx.get(), buffer.data(), n) != 1) return fail(Errc::system, "digest update failed");
+        at += n;
     }
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int len = 0;

@@ -2,7 +2,8 @@
 //
 // Trusted side (Manager). The handler only reports the hex text it found; the
 // Manager hashes the main-header blob itself (magic included, as rpm does) and
-// compares. Also the one place the trusted side hashes files for the trust DB.
+// compares. Also the one place the trusted side hashes files: for the trust DB,
+// and a package's payload (the bytes after its main header).
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,8 @@
 
 #include <umd/error.h>
 #include <umd/wire.h>
+
+#include "drivers/rpm/trusted/package_source.h"
 
 namespace umd::rpm {
 
@@ -27,5 +30,11 @@ Status check_header_sha256(ByteView blob, std::string_view claimed);
 /// digest_algo numbers); lower-case hex. Errc::io when unreadable,
 /// invalid_argument for an unsupported algorithm.
 Result<std::string> hash_file(const std::string& path, std::uint32_t algo);
+
+/// Lower-case hex digest, with RPM digest algorithm `algo`, of the bytes
+/// [offset, file.size()) of `file` — a package's payload — read in chunks of
+/// source_chunk bytes (constant memory, time linear in the bytes hashed).
+/// invalid_argument for an unsupported algorithm, io when unreadable.
+Result<std::string> hash_file_range(const PackageSource& file, std::uint64_t offset, std::uint32_t algo);
 
 }  // namespace umd::rpm

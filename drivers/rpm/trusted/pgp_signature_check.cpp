@@ -26,8 +26,12 @@ Result<std::vector<std::string>> keyring_files(const std::string& dir)
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) return fail(Errc::not_found, "keyring directory {} does not exist", dir);
     std::vector<std::string> out;
-    for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
-        if (entry.is_regular_file(ec)) out.push_back(entry.path().string());
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        const bool key_name = (name.ends_with(".gpg") || name.ends_with(".asc")) && name.size() > 4 && name.front() != '.';
+        std::error_code type_ec;
+        if (key_name && entry.is_regular_file(type_ec)) out.push_back(entry.path().string());
+    }
     if (ec) return fail(Errc::io, "{}: {}", dir, ec.message());
     std::sort(out.begin(), out.end());
     return out;

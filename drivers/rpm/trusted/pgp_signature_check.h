@@ -18,8 +18,10 @@
 
 namespace umd::rpm {
 
-/// The regular files in a keyring directory (e.g. /etc/umd/keys.d), sorted.
-/// not_found when the directory does not exist.
+/// The keyring files of a directory (e.g. /etc/umd/keys.d), as apt reads
+/// trusted.gpg.d: only regular files (or links to them) named *.gpg or *.asc, in
+/// sorted order; anything else (a README, key.asc.revoked-do-not-use, an
+/// editor's backup) is ignored. not_found when the directory does not exist.
 Result<std::vector<std::string>> keyring_files(const std::string& dir);
 
 /// Parses the keyring files with the OpenPGP handler and builds a Keyring.

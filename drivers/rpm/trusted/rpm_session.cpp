@@ -36,11 +36,28 @@ Result<std::unique_ptr<RpmSession>> RpmSession::open(Manager& manager, const std
     return std::unique_ptr<RpmSession>(new RpmSession(**rpm, **pgp, std::move(*ring)));
 }
 
+namespace {
+
+Result<std::pair<Parsed, PackageInfo>> inspect_with(Driver& rpm, const std::string& path)
+{
+    auto file = PackageSource::open(path);
+    if (!file) return std::unexpected(file.error());
+    auto parsed = parse_with_handler(rpm, *file);
+    if (!parsed) return std::unexpected(parsed.error());
+    auto info = inspect_parsed(*parsed, *file);
+    if (!info) return std::unexpected(with_context(info.error(), path));
+    return std::pair{std::move(*parsed), std::move(*info)};
+}
+
+}  // namespace
+
 Result<VerifiedPackage> RpmSession::verify(const std::string& path)
 {
-    auto parsed = parse_with_handler(rpm_, path);
+    auto file = PackageSource::open(path);
+    if (!file) return std::unexpected(file.error());
+    auto parsed = parse_with_handler(rpm_, *file);
     if (!parsed) return std::unexpected(parsed.error());
-    auto v = verify_parsed(*parsed, pgp_signature_check(pgp_, keyring_));
+    auto v = verify_parsed(*parsed, *file, pgp_signature_check(pgp_, keyring_));
     if (!v) return std::unexpected(with_context(v.error(), path));
     return v;
 }
@@ -49,20 +66,9 @@ Result<std::pair<Parsed, PackageInfo>> RpmSession::inspect(Manager& manager, con
 {
     auto rpm = manager.driver("rpm");
     if (!rpm) return std::unexpected(rpm.error());
-    auto parsed = parse_with_handler(**rpm, path);
-    if (!parsed) return std::unexpected(parsed.error());
-    auto info = inspect_parsed(*parsed);
-    if (!info) return std::unexpected(with_context(info.error(), path));
-    return std::pair{std::move(*parsed), std::move(*info)};
+    return inspect_with(**rpm, path);
 }
 
-Result<std::pair<Parsed, PackageInfo>> RpmSession::inspect(const std::string& path)
-{
-    auto parsed = parse_with_handler(rpm_, path);
-    if (!parsed) return std::unexpected(parsed.error());
-    auto info = inspect_parsed(*parsed);
-    if (!info) return std::unexpected(with_context(info.error(), path));
-    return std::pair{std::move(*parsed), std::move(*info)};
-}
+Result<std::pair<Parsed, PackageInfo>> RpmSession::inspect(const std::string& path) { return inspect_with(rpm_, path); }
 
 }  // namespace umd::rpm

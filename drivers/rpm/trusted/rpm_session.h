@@ -22,12 +22,14 @@ void register_loaders(LoaderRegistry& registry);
 
 class RpmSession {
 public:
-    /// `keyring_files` empty: every file of `keyring_dir`.
+    /// `keyring_files` empty: the *.gpg and *.asc files of `keyring_dir` (keyring_files()).
     static Result<std::unique_ptr<RpmSession>> open(Manager& manager, const std::vector<std::string>& keyring_files,
                                                     const std::string& keyring_dir = default_keyring_dir_path());
-    /// Parses, verifies the header signature, checks the claims.
+    /// Parses, ties the header to the file, verifies the header signature, checks
+    /// the claims and the payload digest (verify_parsed: the one verify path).
     Result<VerifiedPackage> verify(const std::string& path);
-    /// Parses and checks the claims only (no signature check): for display.
+    /// Parses, ties the header to the file and checks the claims only (no
+    /// signature or payload check): for display.
     Result<std::pair<Parsed, PackageInfo>> inspect(const std::string& path);
     static Result<std::pair<Parsed, PackageInfo>> inspect(Manager& manager, const std::string& path);
 

@@ -5,6 +5,7 @@
 #include <lmdb.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
@@ -132,6 +133,8 @@ struct TrustDb::Env {
     /// existed (a writable open builds it): contains() then falls back to a range
     /// query on `files`, which gives the same answers, only slower.
     bool has_index = false;
+    /// TrustDbOptions::allow_weak_digests: MD5 and SHA-1 may vouch for files.
+    bool allow_weak = false;
 
     /// The in-memory digest set and the snapshot it was built from.
     struct MemoryIndex {
@@ -372,6 +375,11 @@ struct TrustDb::Env {
         const std::string nevra = info.nevra();
         if (nevra.size() > max_nevra) return fail(Errc::bad_input, "trust db: NEVRA of {} bytes is too long", nevra.size());
         if (digest_size(info.digest_algo) == 0) return fail(Errc::bad_input, "trust db: unsupported digest algorithm {}", info.digest_algo);
+        // (A package without file digests vouches for nothing, whatever its algorithm tag says.)
+        const bool vouches = std::any_of(info.files.begin(), info.files.end(), [](const PackageFile& f) { return is_regular(f.mode) && !f.digest.empty(); });
+        if (vouches && weak_digest_algo(info.digest_algo) && !allow_weak)
+            return fail(Errc::rejected, "trust db: {} has {} file digests, too weak to vouch for files (allow them explicitly for old packages)",
+                        nevra, digest_algo_name(info.digest_algo));
         if (auto gone = erase(txn, nevra); !gone) return std::unexpected(gone.error());
 
         ByteWriter rec;
@@ -428,6 +436,7 @@ Result<TrustDb> TrustDb::open(const std::string& path, TrustDbOptions options)
         if (ec) return fail(Errc::io, "trust db: cannot create {}: {}", path, ec.message());
     }
     auto env = std::make_unique<Env>();
+    env->allow_weak = options.allow_weak_digests;
     MDB_env* raw = nullptr;
     if (int rc = mdb_env_create(&raw)) return lmdb_fail(rc, "create environment");
     env->env.reset(raw);
@@ -633,6 +642,7 @@ Result<bool> TrustDb::contains(std::uint32_t algo, ByteView digest) const
 {
     auto prefix = digest_prefix(algo, digest);
     if (!prefix) return std::unexpected(prefix.error());
+    if (weak_digest_algo(algo) && !env_->allow_weak) return false;   // never trusted by default
     auto reader = env_->borrow();
     if (!reader) return std::unexpected(reader.error());
     if (env_->memory_index_enabled) {
@@ -665,6 +675,7 @@ Result<std::vector<Vouch>> TrustDb::lookup(std::uint32_t algo, ByteView digest) 
 {
     auto prefix = digest_prefix(algo, digest);
     if (!prefix) return std::unexpected(prefix.error());
+    if (weak_digest_algo(algo) && !env_->allow_weak) return std::vector<Vouch>{};   // never trusted by default
     auto reader = env_->borrow();
     if (!reader) return std::unexpected(reader.error());
     auto files_cursor = reader->files_cursor();
@@ -699,6 +710,7 @@ Result<CheckResult> TrustDb::check_file(const std::string& path) const
         Cursor cursor(raw);
         for (std::uint32_t a : {digest_algo::sha256, digest_algo::sha512, digest_algo::sha384, digest_algo::sha224,
                                 digest_algo::sha1, digest_algo::md5}) {
+            if (weak_digest_algo(a) && !env_->allow_weak) continue;
             std::uint8_t first = static_cast<std::uint8_t>(a);
             MDB_val k = {1, &first}, v;
             if (mdb_cursor_get(raw, &k, &v, MDB_SET_RANGE) == 0 && v.mv_size > 0 && static_cast<const std::uint8_t*>(k.mv_data)[0] == first)

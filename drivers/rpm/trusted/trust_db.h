@@ -17,7 +17,8 @@
 // refresh_memory_index() rebuilds the set (a handle's own writes rebuild it).
 // Readers never block (LMDB MVCC); every update is one write transaction (per
 // package or per batch), so a writer killed mid-update leaves the last
-// committed state intact. Only a VerifiedPackage can be added.
+// committed state intact. Only a VerifiedPackage can be added, and only with
+// a strong file digest algorithm (SHA-2) unless TrustDbOptions::allow_weak_digests.
 // Queries (contains, lookup) borrow a read transaction and cursor from a small
 // pool owned by the TrustDb: reset when returned (so no old snapshot is pinned
 // and writers can reuse pages), renewed to the latest commit when borrowed, so
@@ -72,6 +73,12 @@ struct TrustDbOptions {
     /// Keep an in-memory copy of the digests for contains() (about 64 bytes per
     /// SHA-256 digest, on huge pages; built at open, 0.4–0.6 s per million digests).
     bool memory_index = false;
+    /// Let MD5 and SHA-1 file digests vouch for files (old packages only): add()
+    /// accepts packages with them, contains(), lookup() and check_file() trust
+    /// them. Off by default: collisions are practical for both, so add() refuses
+    /// such a package (Errc::rejected) and queries never count a weak digest as
+    /// trusted, even one a handle with this option wrote.
+    bool allow_weak_digests = false;
 };
 
 /// The state of a handle's in-memory digest set (TrustDbOptions::memory_index).
@@ -91,7 +98,8 @@ public:
     TrustDb& operator=(TrustDb&&) noexcept;
     ~TrustDb();
 
-    /// Adds (or replaces, by NEVRA) one package in one transaction.
+    /// Adds (or replaces, by NEVRA) one package in one transaction. Errc::rejected
+    /// for MD5 or SHA-1 file digests without TrustDbOptions::allow_weak_digests.
     Status add(const VerifiedPackage& package);
     /// Adds packages in one transaction; `progress(i)` is called after package i is staged.
     Status add_batch(std::span<const VerifiedPackage* const> packages, const std::function<void(std::size_t)>& progress = {});
@@ -103,6 +111,7 @@ public:
     /// allocates nothing once the reader pool is warm, and any number of threads
     /// may call it at once, also while this or another process writes.
     /// bad_input for an unsupported algorithm or a digest of the wrong size.
+    /// An MD5 or SHA-1 digest is never contained without allow_weak_digests.
     Result<bool> contains(std::uint32_t algo, ByteView digest) const;
     /// Packages vouching for the raw `digest` of algorithm `algo` (allocates the
     /// answer: for the CLI). Same errors as contains.
@@ -114,7 +123,8 @@ public:
     Result<bool> refresh_memory_index();
     /// nullopt without TrustDbOptions::memory_index.
     std::optional<MemoryIndexInfo> memory_index_info() const;
-    /// Hashes the file with each algorithm present in the database; the first match wins.
+    /// Hashes the file with each algorithm present in the database (MD5 and SHA-1
+    /// only with allow_weak_digests); the first match wins.
     Result<CheckResult> check_file(const std::string& path) const;
 
 private:
