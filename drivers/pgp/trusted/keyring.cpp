@@ -367,7 +367,10 @@ Result<Keyring> Keyring::from(std::vector<Parsed> parsed, const Policy& policy)
         ring.by_key_id_.emplace(vc.primary.key_id, std::pair{c, std::ptrdiff_t{-1}});
         for (std::size_t s = 0; s < vc.subkeys.size(); ++s)
             ring.by_key_id_.emplace(vc.subkeys[s].key_id, std::pair{c, static_cast<std::ptrdiff_t>(s)});
+        ring.has_version_[vc.primary.key.version] = true;
+        for (const auto& sub : vc.subkeys) ring.has_version_[sub.key.version] = true;
     }
+    if (!ring.certs_.empty()) ring.first_key_version_ = ring.certs_.front().primary.key.version;
     return ring;
 }
 
@@ -457,6 +460,33 @@ std::vector<Keyring::Candidate> Keyring::find(const std::vector<Bytes>& issuers)
         }
     }
     return out;
+}
+
+Status Keyring::could_have_made(const std::vector<Bytes>& issuers, std::uint8_t version) const
+{
+    // The keys find() would try, in its order, looked up only: nothing is prepared.
+    std::uint8_t first = 0;
+    if (issuers.empty()) {
+        if (has_version_[version]) return {};
+        first = first_key_version_;
+    }
+    for (const Bytes& issuer : issuers) {
+        Bytes id;
+        if (issuer.size() == 8) id = issuer;
+        else if (issuer.size() == 20) id = pgp::key_id(issuer, 4);
+        else if (issuer.size() == 32) id = pgp::key_id(issuer, 6);
+        else continue;
+        auto [lo, hi] = by_key_id_.equal_range(id);
+        for (auto it = lo; it != hi; ++it) {
+            const auto& cert = certs_[it->second.first];
+            const ValidatedKey* key = it->second.second < 0 ? &cert.primary : &cert.subkeys[it->second.second];
+            if (issuer.size() != 8 && key->fingerprint != issuer) continue;
+            if (key->key.version == version) return {};
+            if (first == 0) first = key->key.version;
+        }
+    }
+    if (first == 0) return fail(Errc::rejected, "no matching key in the keyring");
+    return fail(Errc::rejected, "v{} signature by a v{} key", version, first);
 }
 
 Status Keyring::usable_for_signing(const Candidate& candidate, std::int64_t t) const

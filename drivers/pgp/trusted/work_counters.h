@@ -17,6 +17,11 @@ struct WorkCounters {
     std::atomic<std::uint64_t> data_bytes_hashed{0};   ///< signed-data bytes given to a hash (all passes)
     std::atomic<std::uint64_t> data_passes{0};         ///< hashes run over the signed data
 
+    struct Snapshot {
+        std::uint64_t fingerprints, data_bytes_hashed, data_passes;
+    };
+    Snapshot snapshot() const { return {fingerprints.load(), data_bytes_hashed.load(), data_passes.load()}; }
+
     void reset()
     {
         fingerprints = 0;
