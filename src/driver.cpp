@@ -281,6 +281,8 @@ Result<Reply> Driver::exchange_locked(std::uint8_t type, ByteView request)
     consecutive_failures_ = 0;
     auto status = static_cast<FrameStatus>(r.status);
     if (status == FrameStatus::ok) return reply;
+    // The handler's words are input-controlled bytes: made safe for any output (a
+    // terminal, JSON) here, once, where they cross into the trusted side.
     std::string message = printable_message(as_chars(reply.payload));
     if (status == FrameStatus::bad_input) return fail(Errc::bad_input, "{}", message);
     return fail(Errc::internal, "{} could not handle the request: {}", what, message);

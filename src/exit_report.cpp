@@ -2,6 +2,7 @@
 #include "exit_report.h"
 
 #include <umd/sandbox.h>
+#include <umd/text.h>
 
 #include <signal.h>
 
@@ -12,16 +13,7 @@ namespace umd {
 
 std::string printable_message(std::string_view text)
 {
-    constexpr std::size_t max = 512;
-    std::string out;
-    for (char c : text.substr(0, max)) {
-        auto u = static_cast<unsigned char>(c);
-        if (u == '\n' || u == '\t' || (u >= 0x20 && u != 0x7f)) out += c;
-        else out += fmt::format("\\x{:02x}", u);
-    }
-    if (text.size() > max) out += "...";
-    while (!out.empty() && out.back() == '\n') out.pop_back();
-    return out;
+    return printable_text(text, LineFeeds::escape, 512);
 }
 
 Error explain_handler_end(Error error, const ExitInfo& exit, std::string_view stderr_text, std::string_view driver)

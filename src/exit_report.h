@@ -13,7 +13,9 @@ namespace umd {
 /// violation, any other signal a crash; the tail of its stderr is appended.
 Error explain_handler_end(Error error, const ExitInfo& exit, std::string_view stderr_text, std::string_view driver);
 
-/// A handler-supplied message made safe to print: control bytes escaped, at most 512 bytes.
+/// A handler-supplied message (a bad_input reply, its stderr) made safe for any
+/// output, a terminal or JSON: printable_text() of at most 512 bytes, line feeds
+/// escaped too, so it stays one line of valid UTF-8 without control characters.
 std::string printable_message(std::string_view text);
 
 }  // namespace umd

@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include <umd/text.h>
+
 #if defined(UMD_HAVE_SANDBOX)
 #include <umd/sandbox.h>
 #endif
@@ -78,7 +80,9 @@ Result<Driver*> Context::driver(const std::string& name)
 
 int Context::report(const Error& error)
 {
-    std::fprintf(stderr, "umd: %s\n", error.message.c_str());
+    // Messages may quote input (a path, a handler's words): stderr gets no control
+    // character and no invalid UTF-8 (libumd already cleans what a handler says).
+    std::fprintf(stderr, "umd: %s\n", printable_text(error.message).c_str());
     return umd::exit_code(error.code);
 }
 

@@ -24,6 +24,7 @@
 #include "drivers/pgp/trusted/verifier.h"
 #include "drivers/pgp/trusted/warm_up.h"
 #include <umd/another_cpu.h>
+#include <umd/text.h>
 #include <umd/unique_fd.h>
 
 namespace umd::cli {
@@ -162,10 +163,17 @@ Result<pgp::Verdict> run_verify(Context& ctx, const VerifyArgs& args, Bytes& ver
                                pgp::Checking::also_on_another_cpu);
 }
 
+/// JSON text that cannot throw: every string put in is made valid UTF-8 at its source
+/// (utf8_text), and as a last line of defence the dump replaces what is not.
+std::string json_text(const nlohmann::json& j, int indent = -1)
+{
+    return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 nlohmann::json verdict_json(const pgp::Verdict& v)
 {
     nlohmann::json bad = nlohmann::json::array();
-    for (const auto& b : v.bad) bad.push_back({{"issuer", b.issuer}, {"reason", b.reason}});
+    for (const auto& b : v.bad) bad.push_back({{"issuer", utf8_text(b.issuer)}, {"reason", utf8_text(b.reason)}});
     return {{"valid", v.valid()}, {"good_signers", v.good_signers}, {"required", v.required}, {"bad", bad}};
 }
 
@@ -188,8 +196,8 @@ void register_verify(CLI::App& pgp, Context& ctx)
         auto verdict = run_verify(ctx, *args, verified);
         if (!verdict) {
             if (args->json)
-                std::printf("%s\n", nlohmann::json{{"valid", false}, {"error", errc_name(verdict.error().code)},
-                                                   {"message", verdict.error().message}}.dump().c_str());
+                std::printf("%s\n", json_text({{"valid", false}, {"error", errc_name(verdict.error().code)},
+                                               {"message", utf8_text(verdict.error().message)}}).c_str());
             ctx.exit_code = ctx.report(verdict.error());
             return;
         }
@@ -199,7 +207,7 @@ void register_verify(CLI::App& pgp, Context& ctx)
                 return;
             }
         }
-        if (args->json) std::printf("%s\n", verdict_json(*verdict).dump().c_str());
+        if (args->json) std::printf("%s\n", json_text(verdict_json(*verdict)).c_str());
         else if (verdict->valid() && args->output != "-")
             for (const auto& signer : verdict->good_signers) std::printf("%s\n", signer.c_str());
         if (auto ok = verdict->status(); !ok) {
@@ -234,7 +242,7 @@ nlohmann::json key_json(const pgp::ValidatedKey& k)
                      {"valid_self_signatures", k.bindings.size()},
                      {"revocations", k.revocations.size()}};
     if (k.public_key) j["bits"] = k.public_key->bits;
-    else j["unusable"] = k.unusable_reason;
+    else j["unusable"] = utf8_text(k.unusable_reason);
     if (k.key.subkey) j["back_signed"] = k.back_signed;
     return j;
 }
@@ -244,7 +252,7 @@ nlohmann::json signature_json(const pgp::Signature& s)
     nlohmann::json j{{"version", s.version}, {"type", s.type}, {"pk_algorithm", s.pk_algorithm},
                      {"hash_algorithm", s.hash_algorithm}, {"hash_prefix", fmt::format("{:04X}", s.left16)}};
     auto facts = pgp::walk_hashed_area(s.hashed_area);
-    if (!facts) j["hashed_area_error"] = facts.error().message;
+    if (!facts) j["hashed_area_error"] = utf8_text(facts.error().message);
     else {
         if (facts->created) j["created"] = *facts->created;
         // Seconds after creation (of the signature, of the key); 0 = never.
@@ -268,11 +276,18 @@ Result<nlohmann::json> describe(const pgp::Parsed& parsed)
         auto ring = pgp::Keyring::from({parsed}, {});
         if (!ring) return std::unexpected(ring.error());
         nlohmann::json certs = nlohmann::json::array();
+        // User IDs are the input's bytes (a valid self-signature says nothing of their
+        // encoding): JSON gets them as valid UTF-8, invalid bytes as \xNN.
+        auto texts = [](const std::vector<std::string>& in) {
+            nlohmann::json out = nlohmann::json::array();
+            for (const auto& t : in) out.push_back(utf8_text(t));
+            return out;
+        };
         for (const auto& c : ring->certificates()) {
             nlohmann::json subs = nlohmann::json::array();
             for (const auto& s : c.subkeys) subs.push_back(key_json(s));
-            certs.push_back({{"primary", key_json(c.primary)}, {"verified_user_ids", c.user_ids}, {"subkeys", subs},
-                             {"rejected_signatures", c.rejected_signatures}});
+            certs.push_back({{"primary", key_json(c.primary)}, {"verified_user_ids", texts(c.user_ids)}, {"subkeys", subs},
+                             {"rejected_signatures", texts(c.rejected_signatures)}});
         }
         j["certificates"] = certs;
     }
@@ -284,21 +299,28 @@ Result<nlohmann::json> describe(const pgp::Parsed& parsed)
     return j;
 }
 
+/// For a terminal: a string of describe()'s JSON with no control character, no
+/// invalid UTF-8 and nothing that reorders the display (user IDs are the input's bytes).
+std::string shown(const nlohmann::json& text)
+{
+    return printable_text(text.get<std::string>());
+}
+
 void print_human(const nlohmann::json& j)
 {
-    std::printf("kind: %s%s\n", j["kind"].get<std::string>().c_str(), j["armored"].get<bool>() ? " (armored)" : "");
+    std::printf("kind: %s%s\n", shown(j["kind"]).c_str(), j["armored"].get<bool>() ? " (armored)" : "");
     auto print_key = [](const char* what, const nlohmann::json& k) {
-        std::printf("  %s %s v%d algorithm %d created %lld%s\n", what, k["fingerprint"].get<std::string>().c_str(),
+        std::printf("  %s %s v%d algorithm %d created %lld%s\n", what, shown(k["fingerprint"]).c_str(),
                     k["version"].get<int>(), k["algorithm"].get<int>(), k["created"].get<long long>(),
-                    k.contains("unusable") ? (" — unusable: " + k["unusable"].get<std::string>()).c_str() : "");
+                    k.contains("unusable") ? (" — unusable: " + shown(k["unusable"])).c_str() : "");
     };
     if (j.contains("certificates"))
         for (const auto& c : j["certificates"]) {
-            std::printf("certificate %s\n", c["primary"]["fingerprint"].get<std::string>().c_str());
+            std::printf("certificate %s\n", shown(c["primary"]["fingerprint"]).c_str());
             print_key("primary", c["primary"]);
-            for (const auto& uid : c["verified_user_ids"]) std::printf("  user ID %s\n", uid.get<std::string>().c_str());
+            for (const auto& uid : c["verified_user_ids"]) std::printf("  user ID %s\n", shown(uid).c_str());
             for (const auto& s : c["subkeys"]) print_key("subkey ", s);
-            for (const auto& r : c["rejected_signatures"]) std::printf("  rejected: %s\n", r.get<std::string>().c_str());
+            for (const auto& r : c["rejected_signatures"]) std::printf("  rejected: %s\n", shown(r).c_str());
         }
     if (j.contains("signatures"))
         for (const auto& s : j["signatures"]) {
@@ -306,7 +328,7 @@ void print_human(const nlohmann::json& j)
                         s["pk_algorithm"].get<int>(), s["hash_algorithm"].get<int>());
             if (s.contains("created")) std::printf(" created %lld", s["created"].get<long long>());
             if (s.contains("issuers"))
-                for (const auto& i : s["issuers"]) std::printf(" issuer %s", i.get<std::string>().c_str());
+                for (const auto& i : s["issuers"]) std::printf(" issuer %s", shown(i).c_str());
             std::printf("\n");
         }
     if (j.contains("text_bytes")) std::printf("signed text: %zu bytes\n", j["text_bytes"].get<std::size_t>());
@@ -336,7 +358,7 @@ void register_show(CLI::App& pgp, Context& ctx)
             ctx.exit_code = ctx.report(j.error());
             return;
         }
-        if (*json) std::printf("%s\n", j->dump(2).c_str());
+        if (*json) std::printf("%s\n", json_text(*j, 2).c_str());
         else print_human(*j);
         ctx.exit_code = 0;
     });

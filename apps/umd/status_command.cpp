@@ -48,7 +48,7 @@ void register_status(CLI::App& app, Context& ctx)
                 if (!start_error.empty()) std::printf("         error: %s\n", start_error.c_str());
             }
         }
-        if (*json) std::printf("%s\n", out.dump(2).c_str());
+        if (*json) std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         ctx.exit_code = worst;
     });
 }

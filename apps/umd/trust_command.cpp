@@ -145,7 +145,7 @@ void register_trust(CLI::App& app, Context& ctx)
             for (const auto& p : *packages)
                 out.push_back({{"nevra", p.nevra}, {"signer", p.signer}, {"header_sha256", p.header_sha256},
                                {"added", p.added}, {"digest_algorithm", p.digest_algo}, {"files", p.files}});
-            std::printf("%s\n", out.dump(2).c_str());
+            std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         } else {
             for (const auto& p : *packages)
                 std::printf("%s  files=%u  signer=%s\n", p.nevra.c_str(), p.files, p.signer.c_str());

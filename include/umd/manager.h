@@ -119,8 +119,9 @@ public:
     void prestart();
 
     /// umd_mgmt_send_recv: one framed request → one validated reply with status ok.
-    /// A reply with status bad_input becomes Errc::bad_input with the handler's message
-    /// (the handler stays up); any protocol or channel failure kills the handler.
+    /// A reply with status bad_input becomes Errc::bad_input with the handler's message,
+    /// made safe for a terminal and JSON (umd::printable_text, at most 512 bytes; the
+    /// handler stays up); any protocol or channel failure kills the handler.
     Result<Reply> send_recv(std::uint8_t type, ByteView request);
     /// Same, saying where the input comes from: a trust_anchor request never reaches a
     /// handler that has served an untrusted one (that handler is ended first and the

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
 
@@ -84,6 +85,9 @@ struct Sandbox::Plan {
     std::size_t limit_count = 0;
     std::vector<sock_filter> filter;
     sock_fprog program{};
+    /// Where the filter compares with own_pid_placeholder (tgkill's thread group).
+    std::uint16_t pid_slots[8] = {};
+    std::size_t pid_slot_count = 0;
     std::string description;
 };
 
@@ -151,8 +155,20 @@ int Sandbox::apply_in_child(const char** step) const noexcept
         rlimit64 l{p.limits[i].soft, p.limits[i].hard};
         if (::syscall(SYS_prlimit64, 0, p.limits[i].resource, &l, nullptr) != 0) return failed("sandbox: resource limit", errno);
     }
-    if (!p.filter.empty())
-        if (int e = child::load_seccomp(&p.program)) return failed("sandbox: seccomp filter", e);
+    if (!p.filter.empty()) {
+        // tgkill only towards itself: a copy of the program, on this stack (the
+        // parent's is shared by every spawn), compares with this process's own pid,
+        // as it will read it with getpid() (1 in a pid namespace).
+        sock_filter own[BPF_MAXINSNS];
+        sock_fprog program = p.program;
+        if (p.pid_slot_count > 0) {
+            for (std::size_t i = 0; i < p.filter.size(); ++i) own[i] = p.filter[i];
+            auto pid = static_cast<std::uint32_t>(::syscall(SYS_getpid));
+            for (std::size_t i = 0; i < p.pid_slot_count; ++i) own[p.pid_slots[i]].k = pid;
+            program.filter = own;
+        }
+        if (int e = child::load_seccomp(&program)) return failed("sandbox: seccomp filter", e);
+    }
     return 0;
 }
 
@@ -208,6 +224,11 @@ Result<std::shared_ptr<const Sandbox>> SandboxPolicy::build() const
     if (!filter) return std::unexpected(with_context(filter.error(), "building the seccomp filter"));
     plan->filter = std::move(*filter);
     plan->program = {static_cast<unsigned short>(plan->filter.size()), plan->filter.data()};
+    auto slots = own_pid_slots(plan->filter);
+    if (slots.empty() || slots.size() > std::size(plan->pid_slots) || plan->filter.size() > BPF_MAXINSNS)
+        return fail(Errc::internal, "seccomp filter: {} places for the handler's own pid", slots.size());
+    std::copy(slots.begin(), slots.end(), plan->pid_slots);
+    plan->pid_slot_count = slots.size();
 
     if (k.user_namespace) plan->clone_flags |= CLONE_NEWUSER;
     if (k.other_namespaces) {

@@ -61,6 +61,15 @@ Result<std::vector<sock_filter>> export_program(void* ctx)
 
 }  // namespace
 
+std::vector<std::uint16_t> own_pid_slots(std::span<const sock_filter> program)
+{
+    std::vector<std::uint16_t> slots;
+    for (std::size_t i = 0; i < program.size(); ++i)
+        if (program[i].code == (BPF_JMP | BPF_JEQ | BPF_K) && program[i].k == own_pid_placeholder)
+            slots.push_back(static_cast<std::uint16_t>(i));
+    return slots;
+}
+
 Result<std::vector<sock_filter>> compile_seccomp_program(ViolationAction action, const std::vector<std::string>& extra)
 {
     const std::uint32_t otherwise = action == ViolationAction::trap ? SCMP_ACT_TRAP : SCMP_ACT_LOG;
@@ -87,10 +96,17 @@ Result<std::vector<sock_filter>> compile_seccomp_program(ViolationAction action,
         // Memory, but never executable: no JIT, no shellcode, no W+X.
         {SCMP_ACT_ALLOW, "mmap", {SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)}},
         {SCMP_ACT_ALLOW, "mprotect", {SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)}},
-        // abort() signals itself; nothing else may be signalled.
-        {SCMP_ACT_ALLOW, "tgkill", {SCMP_A2(SCMP_CMP_EQ, SIGABRT)}},
-        // Reading limits (glibc start-up reads RLIMIT_STACK), never setting them.
-        {SCMP_ACT_ALLOW, "prlimit64", {SCMP_A2(SCMP_CMP_EQ, 0)}},
+        // abort() signals itself (raise: tgkill(getpid(), gettid(), SIGABRT)); nothing
+        // else may be signalled. The pid is patched in by the child (own_pid_placeholder).
+        {SCMP_ACT_ALLOW, "tgkill", {SCMP_A0(SCMP_CMP_EQ, own_pid_placeholder), SCMP_A2(SCMP_CMP_EQ, SIGABRT)}},
+        // Reading its own limits (glibc start-up reads RLIMIT_STACK), never setting them,
+        // never another process's.
+        {SCMP_ACT_ALLOW, "prlimit64", {SCMP_A0(SCMP_CMP_EQ, 0), SCMP_A2(SCMP_CMP_EQ, 0)}},
+        // fstat() of glibc 2.33+ is newfstatat(fd, "", buf, AT_EMPTY_PATH): only that
+        // form, on a descriptor (not AT_FDCWD). The path itself is in memory, out of
+        // the filter's sight: an absolute path with AT_EMPTY_PATH still names a file,
+        // which the empty root leaves nothing to find (docs/sandbox.md).
+        {SCMP_ACT_ALLOW, "newfstatat", {SCMP_A0(SCMP_CMP_LE, 0x7fffffff), SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH)}},
         {SCMP_ACT_ALLOW, "getrlimit", {}},
         // Exec of the handler's memfd (by descriptor only); the lockdown forbids it after start.
         {SCMP_ACT_ALLOW, "execveat", {SCMP_A4(SCMP_CMP_EQ, AT_EMPTY_PATH)}},

@@ -11,6 +11,7 @@
 
 #include <linux/filter.h>
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -18,6 +19,18 @@
 #include <umd/error.h>
 
 namespace umd::sandbox {
+
+/// tgkill is allowed only towards the handler's own thread group, whose pid is not
+/// known when the program is compiled (at build time, or in the parent before the
+/// clone; in a pid namespace it is 1, outside it the real pid). The program compares
+/// tgkill's first argument with this placeholder, which is no pid (pids stay below
+/// 2^22); the child, between clone and exec, loads a copy of the program with each
+/// placeholder replaced by its own getpid() (Sandbox::apply_in_child). An unpatched
+/// program fails closed: tgkill then reaches nobody.
+inline constexpr std::uint32_t own_pid_placeholder = 0x7ead5e1fu;
+
+/// The positions of the instructions of `program` that compare with own_pid_placeholder.
+std::vector<std::uint16_t> own_pid_slots(std::span<const sock_filter> program);
 
 /// What a forbidden system call does.
 enum class ViolationAction { trap, log };

@@ -56,11 +56,19 @@ public:
         if (bystander_ == 0) {
             for (;;) ::pause();
         }
+        // A bystander SIGABRT does not end (tgkill_other, prlimit_other succeed unconfined, harmlessly).
+        sturdy_ = ::fork();
+        if (sturdy_ == 0) {
+            ::signal(SIGABRT, SIG_IGN);
+            for (;;) ::pause();
+        }
     }
     ~World()
     {
         ::kill(bystander_, SIGKILL);
         ::waitpid(bystander_, nullptr, 0);
+        ::kill(sturdy_, SIGKILL);
+        ::waitpid(sturdy_, nullptr, 0);
         ::close(tcp_);
         ::close(unix_);
         std::filesystem::remove_all(dir_);
@@ -74,6 +82,7 @@ public:
         if (what == "connect_unix") return what + " " + unix_path_;
         if (what == "create_file" || what == "mount") return what + " " + dir_.string();
         if (what == "signal_process" || what == "ptrace_process" || what == "read_proc") return what + " " + std::to_string(bystander_);
+        if (what == "tgkill_other" || what == "prlimit_other") return what + " " + std::to_string(sturdy_);
         return what;
     }
 
@@ -82,6 +91,7 @@ private:
     int tcp_ = -1, unix_ = -1, port_ = 0;
     std::string unix_path_;
     pid_t bystander_ = -1;
+    pid_t sturdy_ = -1;
 };
 
 class EscapeTest : public ::testing::TestWithParam<const char*> {
@@ -172,6 +182,62 @@ TEST_F(EscapeTest, NoHandlerSurvivesAViolation)
 
         auto unconfined = run_once(*blob_, none_.get(), what);
         EXPECT_EQ(unconfined.reply, "ok survived\n") << what;
+    }
+}
+
+// Calls the handlers need only in a narrow form (issue 12): the seccomp filter itself
+// refuses the wide one, whatever other layer (a pid namespace, Landlock's scoping, the
+// empty root) would also stand in the way where the kernel offers it. So the handler
+// must die by SIGSYS with the call named, not merely see ESRCH or ENOENT; unconfined,
+// each attempt succeeds, so the test can fail.
+TEST_F(EscapeTest, NarrowedCallsAreRefusedByTheFilterItself)
+{
+    const struct {
+        const char* what;
+        const char* syscall;
+    } attempts[] = {
+        {"tgkill_other", "tgkill"},        // tgkill only towards its own thread group
+        {"getppid", "getppid"},            // no business with its parent
+        {"stat_path", "newfstatat"},       // newfstatat only as fstat: AT_EMPTY_PATH ...
+        {"stat_relative", "newfstatat"},   // ... on a descriptor, not AT_FDCWD
+        {"prlimit_other", "prlimit64"},    // its own limits only (pid 0)
+    };
+    for (const auto& a : attempts) {
+        auto out = run_once(*blob_, strict_.get(), world_->request(a.what));
+        ASSERT_TRUE(out.ended_by_itself) << a.what << ": " << out.stderr_text;
+        EXPECT_EQ(out.reply, "") << a.what << " was not refused by the filter: " << out.reply;
+        ASSERT_EQ(out.exit.kind, ExitInfo::Kind::signaled) << a.what << ": " << explain_exit(out.exit, out.stderr_text);
+        EXPECT_EQ(out.exit.code, SIGSYS) << a.what << ": " << explain_exit(out.exit, out.stderr_text);
+        auto nr = reported_syscall(out.stderr_text);
+        ASSERT_TRUE(nr.has_value()) << a.what << ": stderr was " << out.stderr_text;
+        EXPECT_EQ(syscall_name(*nr), a.syscall) << a.what;
+
+        auto unconfined = run_once(*blob_, none_.get(), world_->request(a.what));
+        EXPECT_EQ(unconfined.reply.rfind("ok", 0), 0u) << a.what << " fails even unconfined: " << unconfined.reply;
+    }
+}
+
+// The narrow forms still work under strict: fstat (newfstatat with AT_EMPTY_PATH),
+// reading its own limits, and abort(), whose tgkill names the handler's own pid, patched
+// into the filter by the child (own_pid_placeholder): never SIGSYS. In a pid namespace
+// the handler is its init, which the kernel spares signals it has no handler for, its
+// own SIGABRT included: glibc's abort() then ends on its fallback instruction (hlt,
+// SIGSEGV). Without the namespace it is SIGABRT.
+TEST_F(EscapeTest, WhatHandlersNeedStillWorks)
+{
+    for (const char* what : {"fstat_own", "getrlimit_own"}) {
+        auto out = run_once(*blob_, strict_.get(), what);
+        EXPECT_EQ(out.reply.rfind("ok", 0), 0u) << what << ": " << out.reply << explain_exit(out.exit, out.stderr_text);
+    }
+    auto log = SandboxPolicy::log().build();
+    ASSERT_TRUE(log) << log.error().message;
+    for (const auto& sandbox : {strict_, *log}) {
+        auto aborted = run_once(*blob_, sandbox.get(), "abort");
+        ASSERT_TRUE(aborted.ended_by_itself);
+        ASSERT_EQ(aborted.exit.kind, ExitInfo::Kind::signaled) << explain_exit(aborted.exit, aborted.stderr_text);
+        int expected = kernel_support().other_namespaces ? SIGSEGV : SIGABRT;
+        EXPECT_EQ(aborted.exit.code, expected) << profile_name(sandbox->profile()) << ": " << explain_exit(aborted.exit, aborted.stderr_text);
+        EXPECT_FALSE(reported_syscall(aborted.stderr_text).has_value()) << aborted.stderr_text;
     }
 }
 

@@ -4,7 +4,8 @@
 // Modes: exit-at-start, crash-mid-reply, never-answers, short-reply, huge-length,
 // garbage, wrong-id, flood-stderr (then answers correctly), leave-children (they
 // keep the pipes open and sleep; the handler exits without answering),
-// echo (well-behaved), slow-echo (answers "sleep" after 2 s), raw-echo (raw mode: copies stdin to stdout).
+// echo (well-behaved), slow-echo (answers "sleep" after 2 s), raw-echo (raw mode: copies stdin to stdout),
+// bad-input-text (answers bad_input with bytes no output may show as they are).
 #include <signal.h>
 #include <unistd.h>
 
@@ -77,6 +78,12 @@ int main(int, char** argv)
         return umd::handler::serve([](std::uint8_t, umd::ByteView req) {
             if (umd::as_chars(req) == "sleep") ::sleep(2);
             return umd::handler::Reply::ok(umd::Bytes(req.begin(), req.end()));
+        });
+    }
+    if (mode == "bad-input-text") {
+        // Answers bad_input quoting "input" bytes: invalid UTF-8, a terminal escape, a line feed.
+        return umd::handler::serve([](std::uint8_t, umd::ByteView) {
+            return umd::handler::Reply::bad_input("line 2: unknown header 'Hash: \xff\xfe' \x1b[2J\nforged line, J\xc3\xbcrgen");
         });
     }
     if (mode == "echo" || mode == "flood-stderr") {

@@ -9,16 +9,24 @@
 #include "drivers/pgp/trusted/signature_check.h"
 #include "drivers/pgp/trusted/signature_hash.h"
 #include "drivers/pgp/trusted/subpackets.h"
+#include "drivers/pgp/trusted/work_counters.h"
 
 namespace umd::pgp {
 namespace {
 
-/// Phase one: the identity of a key, rebuilt from its fields.
-ValidatedKey identify_key(const Key& key)
+/// fingerprint(), counted (the merge's bound is tested by counting them).
+Bytes counted_fingerprint(const Key& key)
+{
+    work_counters().fingerprints.fetch_add(1, std::memory_order_relaxed);
+    return fingerprint(key);
+}
+
+/// Phase one: the identity of a key, from the fingerprint the merge rebuilt from its fields.
+ValidatedKey identify_key(const Key& key, const Bytes& fingerprint)
 {
     ValidatedKey v;
     v.key = key;
-    v.fingerprint = fingerprint(key);
+    v.fingerprint = fingerprint;
     v.key_id = pgp::key_id(v.fingerprint, key.version);
     return v;
 }
@@ -146,14 +154,6 @@ void add_self_signature(ValidatedCertificate& vc, const Certificate& cert, std::
     }
 }
 
-/// Phase one, at once: fingerprints and key IDs.
-ValidatedCertificate identify_keys(const Certificate& cert)
-{
-    ValidatedCertificate vc;
-    vc.primary = identify_key(cert.primary);
-    for (const Key& sub : cert.subkeys) vc.subkeys.push_back(identify_key(sub));
-    return vc;
-}
 
 /// A self-signature that binds the primary key itself (a direct-key signature or
 /// a self-certification of a user ID): the kind find() lets wait.
@@ -270,30 +270,60 @@ Status key_acceptable(const PublicKey& key, const Policy& policy)
 
 namespace {
 
-/// Folds `more` into `into` (same primary key): user IDs and subkeys are matched by
-/// value and fingerprint, signature targets renumbered. This is how a revocation
-/// certificate in one file applies to the certificate in another, as for sqv.
-void merge_into(Certificate& into, const Certificate& more)
+/// A certificate being merged: the fingerprints of its keys, each computed once from
+/// the fields, and its user IDs and subkeys by value and by fingerprint, so that each
+/// record of another copy costs one lookup (not a pass over what was merged so far).
+struct Merging {
+    Certificate cert;
+    Bytes primary_fingerprint;
+    std::vector<Bytes> subkey_fingerprints;   ///< parallel to cert.subkeys
+    std::map<Bytes, std::uint32_t> subkey_index;
+    std::map<std::string, std::uint32_t, std::less<>> user_id_index;
+};
+
+/// Folds `more` into `into` (same primary key): user IDs are matched by value and
+/// subkeys by fingerprint, signature targets renumbered. This is how a revocation
+/// certificate in one file applies to the certificate in another, as for sqv; a user
+/// ID or subkey repeated inside one certificate becomes one too. Work: one
+/// fingerprint and O(log n) per subkey, O(log n) per user ID, O(1) per signature.
+void merge_into(Merging& into, Certificate&& more)
 {
     std::vector<std::uint32_t> uid_map, sub_map;
-    for (const std::string& uid : more.user_ids) {
-        auto it = std::ranges::find(into.user_ids, uid);
-        if (it == into.user_ids.end()) it = into.user_ids.insert(into.user_ids.end(), uid);
-        uid_map.push_back(static_cast<std::uint32_t>(it - into.user_ids.begin()));
+    uid_map.reserve(more.user_ids.size());
+    sub_map.reserve(more.subkeys.size());
+    for (std::string& uid : more.user_ids) {
+        auto next = static_cast<std::uint32_t>(into.cert.user_ids.size());
+        auto [it, fresh] = into.user_id_index.try_emplace(uid, next);
+        if (fresh) into.cert.user_ids.push_back(std::move(uid));
+        uid_map.push_back(it->second);
     }
-    for (const Key& sub : more.subkeys) {
-        Bytes fpr = fingerprint(sub);
-        auto it = std::ranges::find_if(into.subkeys, [&](const Key& k) { return fingerprint(k) == fpr; });
-        if (it == into.subkeys.end()) it = into.subkeys.insert(into.subkeys.end(), sub);
-        sub_map.push_back(static_cast<std::uint32_t>(it - into.subkeys.begin()));
+    for (Key& sub : more.subkeys) {
+        Bytes fpr = counted_fingerprint(sub);
+        auto next = static_cast<std::uint32_t>(into.cert.subkeys.size());
+        auto [it, fresh] = into.subkey_index.try_emplace(fpr, next);
+        if (fresh) {
+            into.cert.subkeys.push_back(std::move(sub));
+            into.subkey_fingerprints.push_back(std::move(fpr));
+        }
+        sub_map.push_back(it->second);
     }
-    for (Certificate::Bound bound : more.signatures) {
+    for (Certificate::Bound& bound : more.signatures) {
         // decode() has checked every target against the counts of its own certificate.
         if (bound.signature.context == SigContext::user_id) bound.target = uid_map.at(bound.target);
         else if (bound.signature.context == SigContext::subkey || bound.signature.context == SigContext::back_signature)
             bound.target = sub_map.at(bound.target);
-        into.signatures.push_back(std::move(bound));
+        into.cert.signatures.push_back(std::move(bound));
     }
+}
+
+/// Phase one, at once: fingerprints (already computed by the merge) and key IDs.
+ValidatedCertificate identify_keys(const Merging& m)
+{
+    ValidatedCertificate vc;
+    vc.primary = identify_key(m.cert.primary, m.primary_fingerprint);
+    vc.subkeys.reserve(m.cert.subkeys.size());
+    for (std::size_t i = 0; i < m.cert.subkeys.size(); ++i) vc.subkeys.push_back(identify_key(m.cert.subkeys[i], m.subkey_fingerprints[i]));
+    return vc;
 }
 
 }  // namespace
@@ -301,32 +331,46 @@ void merge_into(Certificate& into, const Certificate& more)
 Result<Keyring> Keyring::from(std::vector<Parsed> parsed, const Policy& policy)
 {
     Keyring ring;
-    std::vector<Certificate> merged;
+    std::vector<Merging> merged;
     std::map<Bytes, std::size_t> by_fingerprint;
     for (const Parsed& p : parsed)
         if (p.kind != InputKind::certificates) return fail(Errc::bad_input, "a keyring file holds no certificates");
     // Certificates are moved, not copied: with their third-party certifications
-    // they are most of a keyring's bytes (copying them was half of from()).
+    // they are most of a keyring's bytes (copying them was half of from()). Every
+    // key's fingerprint is computed once, here (work_counters().fingerprints).
     for (Parsed& p : parsed) {
         for (Certificate& cert : p.certificates) {
-            auto [it, fresh] = by_fingerprint.emplace(fingerprint(cert.primary), merged.size());
-            if (fresh) merged.push_back(std::move(cert));
-            else merge_into(merged[it->second], cert);
+            Bytes fpr = counted_fingerprint(cert.primary);
+            auto [it, fresh] = by_fingerprint.try_emplace(fpr, merged.size());
+            if (fresh) {
+                Merging& m = merged.emplace_back();
+                m.primary_fingerprint = std::move(fpr);
+                m.cert.primary = std::move(cert.primary);
+            }
+            merge_into(merged[it->second], std::move(cert));
         }
     }
     ring.policy_ = policy;
-    for (const Certificate& cert : merged) ring.certs_.push_back(identify_keys(cert));
-    ring.depth_.assign(merged.size(), Depth::none);
-    ring.locks_ = std::make_unique<std::mutex[]>(merged.size());
-    ring.deferred_.resize(merged.size());
-    ring.uid_valid_.resize(merged.size());
-    ring.sources_ = std::move(merged);
+    ring.certs_.reserve(merged.size());
+    ring.sources_.reserve(merged.size());
+    for (Merging& m : merged) {
+        ring.certs_.push_back(identify_keys(m));
+        ring.sources_.push_back(std::move(m.cert));
+    }
+    merged.clear();
+    ring.depth_.assign(ring.sources_.size(), Depth::none);
+    ring.locks_ = std::make_unique<std::mutex[]>(ring.sources_.size());
+    ring.deferred_.resize(ring.sources_.size());
+    ring.uid_valid_.resize(ring.sources_.size());
     for (std::size_t c = 0; c < ring.certs_.size(); ++c) {
         const auto& vc = ring.certs_[c];
         ring.by_key_id_.emplace(vc.primary.key_id, std::pair{c, std::ptrdiff_t{-1}});
         for (std::size_t s = 0; s < vc.subkeys.size(); ++s)
             ring.by_key_id_.emplace(vc.subkeys[s].key_id, std::pair{c, static_cast<std::ptrdiff_t>(s)});
+        ring.has_version_[vc.primary.key.version] = true;
+        for (const auto& sub : vc.subkeys) ring.has_version_[sub.key.version] = true;
     }
+    if (!ring.certs_.empty()) ring.first_key_version_ = ring.certs_.front().primary.key.version;
     return ring;
 }
 
@@ -416,6 +460,33 @@ std::vector<Keyring::Candidate> Keyring::find(const std::vector<Bytes>& issuers)
         }
     }
     return out;
+}
+
+Status Keyring::could_have_made(const std::vector<Bytes>& issuers, std::uint8_t version) const
+{
+    // The keys find() would try, in its order, looked up only: nothing is prepared.
+    std::uint8_t first = 0;
+    if (issuers.empty()) {
+        if (has_version_[version]) return {};
+        first = first_key_version_;
+    }
+    for (const Bytes& issuer : issuers) {
+        Bytes id;
+        if (issuer.size() == 8) id = issuer;
+        else if (issuer.size() == 20) id = pgp::key_id(issuer, 4);
+        else if (issuer.size() == 32) id = pgp::key_id(issuer, 6);
+        else continue;
+        auto [lo, hi] = by_key_id_.equal_range(id);
+        for (auto it = lo; it != hi; ++it) {
+            const auto& cert = certs_[it->second.first];
+            const ValidatedKey* key = it->second.second < 0 ? &cert.primary : &cert.subkeys[it->second.second];
+            if (issuer.size() != 8 && key->fingerprint != issuer) continue;
+            if (key->key.version == version) return {};
+            if (first == 0) first = key->key.version;
+        }
+    }
+    if (first == 0) return fail(Errc::rejected, "no matching key in the keyring");
+    return fail(Errc::rejected, "v{} signature by a v{} key", version, first);
 }
 
 Status Keyring::usable_for_signing(const Candidate& candidate, std::int64_t t) const

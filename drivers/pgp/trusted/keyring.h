@@ -83,6 +83,12 @@ public:
     /// 20 or 32 bytes), their certificates prepared for signing (see above).
     std::vector<Candidate> find(const std::vector<Bytes>& issuers) const;
 
+    /// Whether find(issuers) (every key when `issuers` is empty) would give a key of
+    /// this version, without preparing anything: the verifier asks it before hashing
+    /// any data for a signature. Errc::rejected with the reason judging the signature
+    /// would give: "no matching key in the keyring", or the first key's version mismatch.
+    Status could_have_made(const std::vector<Bytes>& issuers, std::uint8_t version) const;
+
     /// Whether the candidate's key may make a data signature at time `t`: the
     /// primary is bound and alive, neither is expired or revoked at `t`, and a
     /// subkey has a binding with the signing flag and a back-signature. Verifies
@@ -115,6 +121,8 @@ private:
     /// certificates are checked at the same time (verify_message on two CPUs).
     std::unique_ptr<std::mutex[]> locks_;
     std::multimap<Bytes, std::pair<std::size_t, std::ptrdiff_t>> by_key_id_;   ///< → (cert, subkey or -1)
+    std::uint8_t first_key_version_ = 0;   ///< of the first key (0: no key at all)
+    bool has_version_[256] = {};           ///< some key of the keyring has this version
 };
 
 /// Hash policy: whether `hash_algorithm` is acceptable for a signature created at

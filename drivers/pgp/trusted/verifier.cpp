@@ -10,7 +10,9 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <optional>
+#include <tuple>
 
 #include <umd/another_cpu.h>
 
@@ -18,6 +20,7 @@
 #include "drivers/pgp/trusted/signature_check.h"
 #include "drivers/pgp/trusted/signature_hash.h"
 #include "drivers/pgp/trusted/subpackets.h"
+#include "drivers/pgp/trusted/work_counters.h"
 
 namespace umd::pgp {
 
@@ -42,8 +45,10 @@ struct Pending {
     std::optional<SignatureHasher> hasher;
     std::optional<TextCanonicalizer> text;   ///< for type 0x01 over raw data
     std::string reason;                      ///< non-empty: already bad
-    /// Index of an earlier v4 signature with the same hash and text mode: the data
-    /// part of the hash is identical (v4 has no salt), so it is computed once.
+    bool facts_checked = false;              ///< the hashed area passed the policy (name issuers from it)
+    /// Index of an earlier signature whose hash of the data is this one's: v4 with the
+    /// same hash and text mode (v4 has no salt), v6 with the same salt too. The data
+    /// part of the hash is computed once, by that signature's pass.
     std::optional<std::size_t> same_data_as;
 };
 
@@ -58,7 +63,7 @@ std::string first_issuer(const Signature& sig, const HashedFacts* facts)
 /// Checks the time and hash policy of a data signature; on success starts its hasher.
 Pending prepare(const Signature& sig, const Policy& policy, bool data_is_canonical)
 {
-    Pending p{&sig, {}, std::nullopt, std::nullopt, {}, std::nullopt};
+    Pending p{&sig, {}, std::nullopt, std::nullopt, {}, false, std::nullopt};
     if (sig.context != SigContext::standalone) {
         p.reason = "not a data signature";
         return p;
@@ -103,6 +108,7 @@ Pending prepare(const Signature& sig, const Policy& policy, bool data_is_canonic
         return p;
     }
     p.hasher.emplace(std::move(*hasher));
+    p.facts_checked = true;
     if (sig.type == 0x01 && !data_is_canonical) p.text.emplace();
     return p;
 }
@@ -113,10 +119,10 @@ void feed(Pending& p, ByteView data, Bytes& scratch)
     if (p.text) {
         scratch.clear();
         p.text->feed(data, scratch);
-        p.hasher->update(scratch);
-    } else {
-        p.hasher->update(data);
+        data = scratch;
     }
+    p.hasher->update(data);
+    work_counters().data_bytes_hashed.fetch_add(data.size(), std::memory_order_relaxed);
 }
 
 /// What judge() found for one signature: the good signer, or why it is bad.
@@ -177,7 +183,7 @@ void prepare_certificates(const Pending& p, const Keyring& keyring)
 Outcome judge(Pending& p, const Keyring& keyring)
 {
     const Signature& sig = *p.sig;
-    std::string issuer = first_issuer(sig, p.hasher ? &p.facts : nullptr);
+    std::string issuer = first_issuer(sig, p.facts_checked ? &p.facts : nullptr);
     if (!p.hasher) return {{}, {issuer, p.reason}};
     if (p.text) {
         Bytes tail;
@@ -232,6 +238,46 @@ void judge_all(std::vector<Pending>& pending, const Keyring& keyring, Checking c
     }
 }
 
+/// Drops what needs no hashing, then decides who hashes the data: returns the
+/// signatures whose pass runs over it (at most max_data_passes), the others having
+/// same_data_as set, or a reason. Linear in the signatures (a map of passes).
+std::vector<std::size_t> plan_data_passes(std::vector<Pending>& pending, const Keyring& keyring)
+{
+    auto drop = [](Pending& p, std::string reason) {
+        p.reason = std::move(reason);
+        p.hasher.reset();
+        p.text.reset();
+    };
+    // (version, hash algorithm, text mode, salt): what makes the data part of the hash.
+    using PassKey = std::tuple<std::uint8_t, std::uint8_t, bool, Bytes>;
+    std::map<PassKey, std::size_t> passes;
+    std::vector<std::size_t> leaders;
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+        Pending& p = pending[i];
+        if (!p.hasher) continue;
+        // A signature no key could have made is judged as judge() would, unhashed
+        // (the same keys are tried: issuers from the hashed area and the hints).
+        if (auto ok = keyring.could_have_made(issuers_of(p), p.sig->version); !ok) {
+            drop(p, ok.error().message);
+            continue;
+        }
+        PassKey key{p.sig->version, p.sig->hash_algorithm, p.text.has_value(), p.sig->salt};
+        if (auto it = passes.find(key); it != passes.end()) {
+            p.same_data_as = it->second;
+            continue;
+        }
+        if (leaders.size() >= max_data_passes) {
+            drop(p, fmt::format("not checked: the data is hashed at most {} times (once per hash algorithm, and per "
+                                "salt for v6), and this signature needs another pass",
+                                max_data_passes));
+            continue;
+        }
+        passes.emplace(std::move(key), i);
+        leaders.push_back(i);
+    }
+    return leaders;
+}
+
 /// `source` calls its sink with the signed data, chunk by chunk. `data_is_canonical`:
 /// the data is already canonical text (cleartext), so text signatures hash it as is.
 Result<Verdict> verify_with(const Keyring& keyring, const std::vector<Signature>& sigs, const Policy& policy,
@@ -244,22 +290,11 @@ Result<Verdict> verify_with(const Keyring& keyring, const std::vector<Signature>
     std::vector<Pending> pending;
     pending.reserve(sigs.size());
     for (const Signature& sig : sigs) pending.push_back(prepare(sig, policy, data_is_canonical));
-    for (std::size_t i = 0; i < pending.size(); ++i) {
-        Pending& p = pending[i];
-        if (!p.hasher || p.sig->version != 4) continue;
-        for (std::size_t j = 0; j < i; ++j) {
-            const Pending& q = pending[j];
-            if (q.hasher && !q.same_data_as && q.sig->version == 4 && q.sig->hash_algorithm == p.sig->hash_algorithm &&
-                q.text.has_value() == p.text.has_value()) {
-                p.same_data_as = j;
-                break;
-            }
-        }
-    }
+    std::vector<std::size_t> leaders = plan_data_passes(pending, keyring);
+    work_counters().data_passes.fetch_add(leaders.size(), std::memory_order_relaxed);
     Bytes scratch;
     Status read = source([&](ByteView chunk) {
-        for (Pending& p : pending)
-            if (!p.same_data_as) feed(p, chunk, scratch);
+        for (std::size_t i : leaders) feed(pending[i], chunk, scratch);
     });
     if (!read) return std::unexpected(read.error());
     // Followers take a copy of their leader's hash before any trailer is added.

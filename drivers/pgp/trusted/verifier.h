@@ -50,6 +50,16 @@ struct Verdict {
 /// the same verdict.
 enum class Checking { on_this_thread, also_on_another_cpu };
 
+/// The most hashes run over one input's signed data (its "passes"): one per hash
+/// algorithm and text mode for v4 signatures (their data hash is shared: v4 has no
+/// salt), one per salt for v6. Before any hashing, a signature that no key of the
+/// keyring could have made is judged at once (its issuers match no key, or only keys
+/// of another version; a signature naming no issuer may be anyone's); signatures
+/// that would need a pass beyond this cap are judged bad unchecked. So the data is
+/// hashed at most max_data_passes times (text signatures over raw data: of at most
+/// twice its size, LF becoming CR LF), however many signatures the input holds.
+inline constexpr std::size_t max_data_passes = 8;
+
 /// Verifies detached signatures (kind detached_signature) over the bytes read from data_fd to its end.
 Result<Verdict> verify_detached(const Keyring& keyring, const Parsed& signature, int data_fd, const Policy& policy,
                                 Checking checking = Checking::on_this_thread);

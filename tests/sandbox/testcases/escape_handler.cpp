@@ -19,6 +19,8 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -140,7 +142,8 @@ std::string attempt(const std::string& what, const std::string& arg)
         return "ok 4 GiB";
     }
     if (what == "cpu") {
-        for (volatile unsigned long i = 0;; ++i) {}
+        volatile unsigned long spins = 0;
+        for (;;) spins = spins + 1;
     }
     if (what == "endless_reply") {
         static char chunk[65536];
@@ -188,6 +191,34 @@ std::string attempt(const std::string& what, const std::string& arg)
         ::socket(AF_INET, SOCK_STREAM, 0);
         return result(::socket(AF_INET, SOCK_DGRAM, 0), "survived");
     }
+    // Calls the handlers need only in a narrow form (issue 12): the wide forms.
+    if (what == "tgkill_other") {
+        pid_t pid = std::atoi(arg.c_str());
+        return result(::syscall(SYS_tgkill, pid, pid, SIGABRT));
+    }
+    if (what == "getppid") return result(::syscall(SYS_getppid), "parent");
+    if (what == "stat_path") {
+        struct stat st {};
+        return result(::syscall(SYS_newfstatat, AT_FDCWD, "/etc/passwd", &st, 0));
+    }
+    if (what == "stat_relative") {
+        struct stat st {};
+        return result(::syscall(SYS_newfstatat, AT_FDCWD, "etc/passwd", &st, AT_EMPTY_PATH));
+    }
+    if (what == "prlimit_other") {
+        struct rlimit64 old {};
+        return result(::syscall(SYS_prlimit64, std::atoi(arg.c_str()), RLIMIT_NOFILE, nullptr, &old));
+    }
+    // ... and the narrow forms, which must still work.
+    if (what == "fstat_own") {
+        struct stat st {};
+        return result(::fstat(0, &st), "fstat");
+    }
+    if (what == "getrlimit_own") {
+        struct rlimit limit {};
+        return result(::getrlimit(RLIMIT_STACK, &limit), "getrlimit");
+    }
+    if (what == "abort") ::abort();
     if (what == "noop") return "ok noop";
     return "unknown attempt";
 }

@@ -6,6 +6,8 @@
 
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "drivers/pgp/trusted/tests/peer.h"
 
 #ifndef UMD_CLI
@@ -197,6 +199,73 @@ TEST_F(Cli, ShowPrintsComputedFingerprint)
     EXPECT_EQ(j.status, 0);
     EXPECT_NE(j.out.find("detached-signature"), std::string::npos);
     EXPECT_EQ(umd("pgp show " + data_).status, 2);
+}
+
+/// Valid UTF-8 with no control character (line feeds aside): what a terminal may get.
+bool terminal_safe(const std::string& s)
+{
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        auto u = static_cast<unsigned char>(s[i]);
+        if ((u < 0x20 && u != '\n') || u == 0x7F) return false;
+        if (u == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) < 0xA0) return false;   // C1
+    }
+    try {
+        (void)nlohmann::json(s).dump();   // throws on invalid UTF-8
+    } catch (const nlohmann::json::exception&) {
+        return false;
+    }
+    return true;
+}
+
+// Issue 12: a handler quotes input bytes in its bad_input message; `--json` aborted
+// (exit 134: nlohmann::json threw on the invalid UTF-8). Now: exit 2 and valid JSON,
+// the bytes written as \xNN; the human form puts no raw byte on stderr either.
+TEST_F(Cli, HandlerWordsQuotingInvalidUtf8AreExitTwoWithValidJson)
+{
+    std::string text = read_file(f("data.asc"));
+    auto hash = text.find("Hash: ");
+    ASSERT_NE(hash, std::string::npos);
+    text.replace(hash, text.find('\n', hash) - hash, "Hash: \xff\xfe\x1b[2J");
+    std::string bad = f("bad-hash.asc");
+    write_file(bad, text);
+    test::Run j = umd("pgp verify --json --keyring " + key_ + " " + bad);
+    EXPECT_EQ(j.status, 2) << j.out;
+    ASSERT_TRUE(nlohmann::json::accept(j.out)) << j.out;
+    auto parsed = nlohmann::json::parse(j.out);
+    EXPECT_EQ(parsed["valid"], false);
+    EXPECT_EQ(parsed["error"], "bad_input");
+    std::string message = parsed["message"];
+    EXPECT_NE(message.find("\\xff\\xfe\\x1b[2J"), std::string::npos) << message;
+
+    test::Run human = run(std::string(UMD_CLI) + " pgp verify --keyring " + key_ + " " + bad + " 2>&1");
+    EXPECT_EQ(human.status, 2);
+    EXPECT_TRUE(terminal_safe(human.out)) << human.out;
+    EXPECT_NE(human.out.find("\\xff\\xfe"), std::string::npos) << human.out;
+}
+
+// A user ID is the input's bytes even when its self-signature is good: `show --json`
+// aborted on one with invalid UTF-8, and `show` copied terminal escapes to stdout.
+TEST_F(Cli, ShowMakesUserIdsSafeForJsonAndTerminals)
+{
+    Gpg gpg;
+    std::string fpr = gpg.generate("Plain <plain@example.org>", "ed25519");
+    ASSERT_EQ(gpg.gpg("--quick-add-uid " + fpr + " \"$(printf 'Evil \\033[2J\\377\\376 \\342\\200\\256 <e@example.org>')\"").status, 0);
+    std::string key = gpg.export_key(fpr, "evil.gpg");
+    ASSERT_NE(read_file(key).find("Evil \x1b[2J\xff\xfe"), std::string::npos) << "gpg kept the raw bytes";
+
+    test::Run j = umd("pgp show --json " + key);
+    EXPECT_EQ(j.status, 0);
+    ASSERT_TRUE(nlohmann::json::accept(j.out)) << j.out;
+    auto uids = nlohmann::json::parse(j.out)["certificates"][0]["verified_user_ids"];
+    ASSERT_EQ(uids.size(), 2u) << j.out;
+    EXPECT_EQ(uids[0], "Plain <plain@example.org>");
+    // JSON carries valid UTF-8 as it is (the escape is JSON-escaped) and invalid bytes as \xNN.
+    EXPECT_EQ(uids[1], "Evil \x1b[2J\\xff\\xfe \xe2\x80\xae <e@example.org>");
+
+    test::Run h = umd("pgp show " + key);
+    EXPECT_EQ(h.status, 0);
+    EXPECT_TRUE(terminal_safe(h.out)) << h.out;
+    EXPECT_NE(h.out.find("user ID Evil \\x1b[2J\\xff\\xfe \\xe2\\x80\\xae <e@example.org>\n"), std::string::npos) << h.out;
 }
 
 }  // namespace
