@@ -39,7 +39,10 @@ Bytes area(std::uint8_t flags)
 {
     Bytes a = {5, 2, static_cast<std::uint8_t>(created >> 24), static_cast<std::uint8_t>(created >> 16),
                static_cast<std::uint8_t>(created >> 8), static_cast<std::uint8_t>(created)};
-    if (flags) a.insert(a.end(), {2, 27, flags});
+    if (flags) {
+        // One byte at a time: g++ 12 warns (-Warray-bounds, a false positive) on inserting a list here.
+        for (std::uint8_t b : {std::uint8_t{2}, std::uint8_t{27}, flags}) a.push_back(b);
+    }
     return a;
 }
 
