@@ -196,6 +196,7 @@ Outcome judge(Pending& p, const Keyring& keyring)
     if (candidates.empty()) return {{}, {issuer, "no matching key in the keyring"}};
     std::string reason;
     for (const auto& c : candidates) {
+        work_counters().signature_checks.fetch_add(1, std::memory_order_relaxed);
         Status ok = [&]() -> Status {
             if (auto u = usable_by(p, c, keyring); !u) return u;
             return check_signature_values(*c.key->public_key, sig, p.hasher->algorithm(), *digest);
@@ -252,6 +253,7 @@ std::vector<std::size_t> plan_data_passes(std::vector<Pending>& pending, const K
     using PassKey = std::tuple<std::uint8_t, std::uint8_t, bool, Bytes>;
     std::map<PassKey, std::size_t> passes;
     std::vector<std::size_t> leaders;
+    std::size_t checked = 0;
     for (std::size_t i = 0; i < pending.size(); ++i) {
         Pending& p = pending[i];
         if (!p.hasher) continue;
@@ -259,6 +261,13 @@ std::vector<std::size_t> plan_data_passes(std::vector<Pending>& pending, const K
         // (the same keys are tried: issuers from the hashed area and the hints).
         if (auto ok = keyring.could_have_made(issuers_of(p), p.sig->version); !ok) {
             drop(p, ok.error().message);
+            continue;
+        }
+        // Each one left costs a public-key operation per candidate key: a bounded number.
+        if (++checked > max_checked_signatures) {
+            drop(p, fmt::format("not checked: at most {} signatures of one input that a key of the keyring could "
+                                "have made are checked",
+                                max_checked_signatures));
             continue;
         }
         PassKey key{p.sig->version, p.sig->hash_algorithm, p.text.has_value(), p.sig->salt};

@@ -60,6 +60,13 @@ enum class Checking { on_this_thread, also_on_another_cpu };
 /// twice its size, LF becoming CR LF), however many signatures the input holds.
 inline constexpr std::size_t max_data_passes = 8;
 
+/// The most signatures of one input that are checked with a public key (each may
+/// cost an RSA-4096 operation per candidate key): the first this many that a key of
+/// the keyring could have made; any after them are judged bad unchecked. Real inputs
+/// carry one to a few (an InRelease file: 1-3); a hostile one with 100 000 would
+/// otherwise cost seconds of the Manager's time.
+inline constexpr std::size_t max_checked_signatures = 32;
+
 /// Verifies detached signatures (kind detached_signature) over the bytes read from data_fd to its end.
 Result<Verdict> verify_detached(const Keyring& keyring, const Parsed& signature, int data_fd, const Policy& policy,
                                 Checking checking = Checking::on_this_thread);

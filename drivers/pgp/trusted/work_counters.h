@@ -16,17 +16,22 @@ struct WorkCounters {
     std::atomic<std::uint64_t> fingerprints{0};        ///< key fingerprints computed by Keyring::from()
     std::atomic<std::uint64_t> data_bytes_hashed{0};   ///< signed-data bytes given to a hash (all passes)
     std::atomic<std::uint64_t> data_passes{0};         ///< hashes run over the signed data
+    std::atomic<std::uint64_t> signature_checks{0};    ///< (data signature, candidate key) pairs judged: each at most one public-key operation
 
     struct Snapshot {
-        std::uint64_t fingerprints, data_bytes_hashed, data_passes;
+        std::uint64_t fingerprints, data_bytes_hashed, data_passes, signature_checks;
     };
-    Snapshot snapshot() const { return {fingerprints.load(), data_bytes_hashed.load(), data_passes.load()}; }
+    Snapshot snapshot() const
+    {
+        return {fingerprints.load(), data_bytes_hashed.load(), data_passes.load(), signature_checks.load()};
+    }
 
     void reset()
     {
         fingerprints = 0;
         data_bytes_hashed = 0;
         data_passes = 0;
+        signature_checks = 0;
     }
 };
 

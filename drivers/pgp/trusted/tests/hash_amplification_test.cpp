@@ -164,5 +164,21 @@ TEST(HashAmplification, V4SignaturesShareOneHashPerAlgorithm)
     EXPECT_EQ(counts.data_bytes_hashed, 2 * data().size());
 }
 
+// Each signature a key could have made costs a public-key operation: at most
+// max_checked_signatures of them per input, however many the input holds.
+TEST(HashAmplification, PublicKeyChecksAreBoundedPerInput)
+{
+    Key key = ed25519_key(4, 0x51);
+    Keyring ring = ring_of({key});
+    std::vector<Signature> sigs;
+    for (std::uint32_t i = 0; i < 1000; ++i) sigs.push_back(data_signature(4, sha256, fingerprint(key), 0));
+    auto counts = counted(1000, [&] { return verify_detached(ring, detached(sigs), data(), Policy{}); });
+    EXPECT_EQ(counts.signature_checks, max_checked_signatures);
+    auto verdict = verify_detached(ring, detached(sigs), data(), Policy{});
+    ASSERT_TRUE(verdict);
+    EXPECT_EQ(verdict->bad.front().reason.find("not checked"), std::string::npos) << verdict->bad.front().reason;
+    EXPECT_NE(verdict->bad.back().reason.find("not checked: at most"), std::string::npos) << verdict->bad.back().reason;
+}
+
 }  // namespace
 }  // namespace umd::pgp
