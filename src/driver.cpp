@@ -6,6 +6,7 @@
 // an oversized length, a late or missing reply kills the handler.
 #include <umd/frame.h>
 #include <umd/manager.h>
+#include <umd/sandbox.h>
 
 #include <algorithm>
 #include <thread>
@@ -29,10 +30,24 @@ std::string_view state_name(DriverState state) noexcept
 Driver::Driver(std::string name, DriverOptions options)
     : name_(std::move(name)), options_(std::move(options)), spare_(std::make_unique<detail::SpareHandler>())
 {
-    options_.spawn.setup = options_.sandbox.get();
     if (options_.spawn.argv0 == "umd-handler") options_.spawn.argv0 = "umd-" + name_;
     stats_.name = name_;
-    stats_.sandbox = options_.sandbox_description;
+    // The isolation is resolved once, here: what status reports is what spawn applies.
+    if (options_.spawn.setup) {
+        setup_error_ = "DriverOptions::spawn.setup is set by the driver from DriverOptions::isolation "
+                       "(Isolation::with(sandbox)); a setup given there would not be the one applied";
+    } else if (options_.isolation.is_unconfined()) {
+        stats_.sandbox = std::string(unconfined_description);
+    } else if (options_.isolation.is_strict_default()) {
+        auto strict = sandbox::strict_default();
+        if (strict) applied_setup_ = *strict;
+        else setup_error_ = fmt::format("the default strict sandbox could not be built: {}", strict.error().message);
+    } else if (!(applied_setup_ = options_.isolation.setup())) {
+        setup_error_ = "Isolation::with() was given no ChildSetup";
+    }
+    options_.spawn.setup = applied_setup_.get();
+    if (applied_setup_) stats_.sandbox = applied_setup_->description();
+    else if (!setup_error_.empty()) stats_.sandbox = fmt::format("none: no handler will start ({})", setup_error_);
 }
 
 Driver::~Driver() { unload(); }
@@ -103,7 +118,8 @@ void Driver::stop(std::chrono::milliseconds grace)
 void Driver::prestart()
 {
     std::lock_guard guard(lock_);
-    if (blob_ && !process_ && stats_.state == DriverState::loaded) spare_->prepare(*blob_, options_.spawn);
+    if (blob_ && !process_ && stats_.state == DriverState::loaded && setup_error_.empty())
+        spare_->prepare(*blob_, options_.spawn);
 }
 
 void Driver::recycle()
@@ -161,6 +177,7 @@ Status Driver::ensure_started_locked()
         return fail(Errc::driver_failed, "driver '{}' is marked failed after {} failures within {} ms (last: {}); reset it to retry",
                     name_, recent_failures_.size(), options_.restart.window.count(), stats_.last_error);
     if (!blob_) return fail(Errc::not_found, "driver '{}' has no handler loaded", name_);
+    if (!setup_error_.empty()) return fail(Errc::invalid_argument, "driver '{}': {}", name_, setup_error_);
     if (process_) {
         if (!process_->poll_exit()) return {};
         process_.reset();  // it ended since the last request: start a fresh one
@@ -222,7 +239,8 @@ void Driver::prepare_spare_locked()
 {
     // After the exchange, not at the start: the next spare's start (namespaces, exec)
     // would otherwise compete for the CPUs with the first request of the new handler.
-    if (options_.spare_handler && blob_ && stats_.state != DriverState::failed) spare_->prepare(*blob_, options_.spawn);
+    if (options_.spare_handler && blob_ && stats_.state != DriverState::failed && setup_error_.empty())
+        spare_->prepare(*blob_, options_.spawn);
 }
 
 Result<Reply> Driver::send_recv_locked(std::uint8_t type, ByteView request)

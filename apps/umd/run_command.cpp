@@ -75,7 +75,6 @@ int run(Context& ctx, const RunOptions& o)
     options->deadline = std::chrono::milliseconds(o.timeout_ms);
     options->max_reply = o.max_reply;
     if (profile == "none") std::fprintf(stderr, "umd: WARNING: running '%s' WITHOUT ANY SANDBOX (--profile none)\n", o.handler.c_str());
-    if (o.explain) std::fprintf(stderr, "%s\n", options->sandbox_description.c_str());
 
     auto image = read_handler(o.handler);
     if (!image) return ctx.report(image.error());
@@ -83,6 +82,8 @@ int run(Context& ctx, const RunOptions& o)
     if (!request) return ctx.report(request.error());
 
     Driver driver("run", std::move(*options));
+    // What the driver applies, as its status reports it.
+    if (o.explain) std::fprintf(stderr, "%s\n", driver.status().sandbox.c_str());
     if (auto s = driver.load(*image); !s) return ctx.report(s.error());
     auto reply = driver.send_recv_raw(*request);
     if (!reply) {

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 #include <map>
 
@@ -66,12 +67,57 @@ struct RestartPolicy {
     std::chrono::milliseconds window{30000};        ///< ...mark the driver failed until reset()
 };
 
+/// How a driver's handlers are isolated: the one field that says it is
+/// DriverOptions::isolation. A default-constructed Isolation is the strict sandbox
+/// (umd/sandbox.h: every layer the kernel offers), so a DriverOptions{} is confined;
+/// running a handler unconfined takes the named choice Isolation::unconfined(), and
+/// status reports it loudly. What status says comes from the setup that is applied
+/// (ChildSetup::description()), never from a string set beside it.
+class Isolation {
+public:
+    /// The strict sandbox profile, built once per process by the first driver that needs it.
+    Isolation() = default;
+    static Isolation strict() { return {}; }
+    /// A sandbox the caller built (umd::sandbox::SandboxPolicy::…build()), or any
+    /// ChildSetup. A null one is refused when the driver starts a handler.
+    static Isolation with(std::shared_ptr<const ChildSetup> setup)
+    {
+        Isolation i;
+        i.kind_ = Kind::custom;
+        i.setup_ = std::move(setup);
+        return i;
+    }
+    /// No isolation at all: the handler runs with the Manager's privileges. Debugging only.
+    static Isolation unconfined()
+    {
+        Isolation i;
+        i.kind_ = Kind::unconfined;
+        return i;
+    }
+
+    bool is_strict_default() const noexcept { return kind_ == Kind::strict; }
+    bool is_unconfined() const noexcept { return kind_ == Kind::unconfined; }
+    /// The caller's setup (Isolation::with); null for the other two.
+    const std::shared_ptr<const ChildSetup>& setup() const noexcept { return setup_; }
+
+private:
+    enum class Kind : std::uint8_t { strict, custom, unconfined };
+    Kind kind_ = Kind::strict;
+    std::shared_ptr<const ChildSetup> setup_;
+};
+
+/// What status says of a driver whose handlers run unconfined.
+inline constexpr std::string_view unconfined_description =
+    "NONE: UNCONFINED — the handler runs with the Manager's privileges, file system and network "
+    "(Isolation::unconfined())";
+
 struct DriverOptions {
     std::chrono::milliseconds deadline{5000};   ///< per request, from send to complete reply
     std::uint64_t max_reply = 64ull << 20;      ///< largest reply payload accepted
-    SpawnOptions spawn;                         ///< argv0, stderr limit, pipe size (spawn.setup is set from `sandbox`)
-    std::shared_ptr<const ChildSetup> sandbox;  ///< the isolation applied to the handler; null = none
-    std::string sandbox_description = "none (unconfined)";
+    /// argv0, stderr limit, pipe size. Its `setup` is the driver's to set from `isolation`:
+    /// a driver given one refuses to start handlers (it would silently be ignored otherwise).
+    SpawnOptions spawn;
+    Isolation isolation;                        ///< how handlers are isolated: strict unless said otherwise
     RestartPolicy restart;
     /// Keep one more handler started ahead of need (same sandbox), so that a restart
     /// after a crash, a timeout or recycle() skips the cold start. Costs one idle
@@ -165,6 +211,8 @@ private:
     std::unique_ptr<detail::SpareHandler> spare_;  ///< holds references to blob_ and options_.spawn
     bool retired_any_ = false;                      ///< recycle() left a handler to be reaped in the background
     std::unique_ptr<HandlerProcess> killed_;        ///< unload_in_background(): killed, reaped by unload()
+    std::shared_ptr<const ChildSetup> applied_setup_;   ///< what options_.spawn.setup points to
+    std::string setup_error_;                           ///< why no handler may start (misconfigured isolation)
     std::uint32_t next_request_id_ = 1;
     /// The running handler (process_) has been sent an untrusted request. Cleared
     /// whenever process_ is replaced: only a new process starts untainted.

@@ -60,6 +60,9 @@ public:
     /// (milliseconds on a busy machine), which a sandbox that already keeps the
     /// handler from every terminal and every descendant may skip.
     virtual bool new_session() const noexcept { return true; }
+
+    /// What this setup isolates, for status displays: derived from what it applies.
+    virtual std::string description() const { return "custom isolation (a ChildSetup of the caller's own)"; }
 };
 
 /// How one handler process is started.

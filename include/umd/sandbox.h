@@ -1,16 +1,22 @@
 // umd/sandbox.h — the isolation a handler runs in (trusted side: built in the Manager,
 // applied in the child between clone and exec).
 //
-// A Sandbox is a umd::ChildSetup. It is built once, in the parent, from a policy
-// that reads like a sentence:
+// Every driver is confined unless told otherwise: a default DriverOptions runs its
+// handlers in the strict profile below. A Sandbox is a umd::ChildSetup, built once, in
+// the parent, from a policy that reads like a sentence, and given to a driver as its
+// isolation (this example is compiled and run by tests/sandbox/example_test.cpp):
 //
 //   auto sandbox = umd::sandbox::SandboxPolicy::strict()
 //                      .allow_syscall("getrandom")
 //                      .address_space(512u << 20)
 //                      .build();
-//   options.spawn.setup = sandbox->get();
-//   options.sandbox_description = (*sandbox)->describe();
+//   if (!sandbox) return report(sandbox.error());
+//   umd::DriverOptions options;
+//   options.isolation = umd::Isolation::with(*sandbox);
+//   umd::Driver driver("mine", options);   // status().sandbox: (*sandbox)->describe()
 //
+// Unconfined is a choice made by name, umd::Isolation::unconfined(), reported loudly
+// by status.
 // Layers of the strict profile (each one where the kernel allows it; what is
 // active is probed once per process and reported by describe()):
 //   - new user, pid, network, ipc, uts and mount namespaces, with an empty,
@@ -94,6 +100,8 @@ public:
     /// One line per layer, saying whether it is active and, if not, why
     /// ("none" profile: a loud warning). Used by `umd status` and `umd run`.
     const std::string& describe() const noexcept;
+    /// The same, as ChildSetup::description(): what a driver's status reports.
+    std::string description() const override;
 
     struct Plan;  // everything apply_in_child() needs, prepared by build()
     explicit Sandbox(std::unique_ptr<Plan> plan);
@@ -140,17 +148,16 @@ private:
     bool run_as_ = false;
 };
 
-/// A profile built with its defaults, as the CLI and drivers use it: `setup` is null
-/// for profile none (the core then starts the handler unconfined).
-struct BuiltProfile {
-    std::shared_ptr<const ChildSetup> setup;
-    std::string description;
-};
-/// make_profile("strict"): invalid_argument for an unknown name, or build()'s errors.
-Result<BuiltProfile> make_profile(std::string_view name);
-/// Default DriverOptions with the named profile's sandbox and its description:
-///   manager.set_default_options(*umd::sandbox::driver_options("strict"));
-/// (A Manager's own defaults run handlers unconfined.) Same errors as make_profile.
+/// The strict profile with its defaults, built once per process: the isolation of every
+/// driver whose DriverOptions say nothing else (DriverOptions{} is confined).
+Result<std::shared_ptr<const Sandbox>> strict_default();
+
+/// The Isolation for a profile name, as the CLI's --profile takes it: "strict" (the
+/// shared strict_default()), "log", or "none" (Isolation::unconfined(), loud in status).
+/// invalid_argument for an unknown name, or build()'s errors.
+Result<Isolation> isolation_for(std::string_view profile);
+/// DriverOptions whose isolation is isolation_for(profile):
+///   manager.set_default_options(*umd::sandbox::driver_options("log"));
 Result<DriverOptions> driver_options(std::string_view profile);
 
 /// The system call a sandboxed handler reported, on stderr, as the one that

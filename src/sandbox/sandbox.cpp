@@ -107,6 +107,8 @@ bool Sandbox::new_session() const noexcept
 }
 const std::string& Sandbox::describe() const noexcept { return plan_->description; }
 
+std::string Sandbox::description() const { return plan_->description; }
+
 bool Sandbox::has_after_clone() const noexcept { return plan_->map_ids && (plan_->clone_flags & CLONE_NEWUSER); }
 
 Status Sandbox::after_clone(pid_t child) const
@@ -310,25 +312,40 @@ Result<Profile> parse_profile(std::string_view name)
     return fail(Errc::invalid_argument, "unknown sandbox profile '{}' (strict, log or none)", name);
 }
 
-Result<BuiltProfile> make_profile(std::string_view name)
+Result<std::shared_ptr<const Sandbox>> strict_default()
 {
-    auto profile = parse_profile(name);
-    if (!profile) return std::unexpected(profile.error());
-    auto sandbox = SandboxPolicy::for_profile(*profile).build();
-    if (!sandbox) return std::unexpected(sandbox.error());
-    BuiltProfile built;
-    built.description = (*sandbox)->describe();
-    if (*profile != Profile::none) built.setup = std::move(*sandbox);
-    return built;
+    // Built once: every driver whose options say nothing about isolation shares it.
+    static const Result<std::shared_ptr<const Sandbox>> strict = SandboxPolicy::strict().build();
+    return strict;
+}
+
+Result<Isolation> isolation_for(std::string_view profile)
+{
+    auto parsed = parse_profile(profile);
+    if (!parsed) return std::unexpected(parsed.error());
+    switch (*parsed) {
+    case Profile::none:
+        return Isolation::unconfined();
+    case Profile::strict: {
+        auto strict = strict_default();
+        if (!strict) return std::unexpected(strict.error());
+        return Isolation::with(*strict);
+    }
+    case Profile::log: {
+        auto log = SandboxPolicy::log().build();
+        if (!log) return std::unexpected(log.error());
+        return Isolation::with(std::move(*log));
+    }
+    }
+    return fail(Errc::invalid_argument, "unknown sandbox profile '{}'", profile);
 }
 
 Result<DriverOptions> driver_options(std::string_view profile)
 {
-    auto built = make_profile(profile);
-    if (!built) return std::unexpected(built.error());
+    auto isolation = isolation_for(profile);
+    if (!isolation) return std::unexpected(isolation.error());
     DriverOptions options;
-    options.sandbox = std::move(built->setup);
-    options.sandbox_description = std::move(built->description);
+    options.isolation = std::move(*isolation);
     return options;
 }
 

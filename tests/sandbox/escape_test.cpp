@@ -332,8 +332,7 @@ TEST_F(EscapeTest, EndlessReplyIsCutByTheDriver)
     DriverOptions options;
     options.max_reply = 1 << 20;
     options.deadline = std::chrono::seconds(20);
-    options.sandbox = strict_;
-    options.sandbox_description = strict_->describe();
+    options.isolation = Isolation::with(strict_);
     Driver driver("escape", options);
     std::ifstream file(UMD_ESCAPE_HANDLER, std::ios::binary);
     std::vector<std::uint8_t> image((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());

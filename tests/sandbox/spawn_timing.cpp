@@ -142,7 +142,7 @@ int main(int argc, char** argv)
     (void)umd::sandbox::kernel_support();
     double probe = ms_since(t);
     t = Clock::now();
-    auto built = umd::sandbox::make_profile(profile);
+    auto built = umd::sandbox::isolation_for(profile);
     if (!built) {
         std::fprintf(stderr, "%s\n", built.error().message.c_str());
         return 2;
@@ -159,7 +159,7 @@ int main(int argc, char** argv)
         baseline.push_back(ms_since(s));
         Phases p;
         std::string why;
-        if (!run_handler(image, built->setup.get(), type, p, why)) {
+        if (!run_handler(image, built->setup().get(), type, p, why)) {
             std::fprintf(stderr, "run %d: %s\n", i, why.c_str());
             return 3;
         }
