@@ -1,6 +1,8 @@
 // drivers/pgp/handler/armor.cpp — armor framing and radix-64 decoding (handler side).
 #include "drivers/pgp/handler/armor.h"
 
+#include "drivers/pgp/radix64.h"
+
 #include <array>
 
 namespace umd::pgp::parser {
@@ -10,13 +12,8 @@ constexpr std::string_view begin_prefix = "-----BEGIN ";
 constexpr std::string_view end_prefix = "-----END ";
 constexpr std::string_view dashes = "-----";
 
-bool is_blank_char(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string_view trim_right(std::string_view s)
-{
-    while (!s.empty() && is_blank_char(s.back())) s.remove_suffix(1);
-    return s;
-}
+using radix64::trim_right;
+bool is_blank_char(char c) { return radix64::is_blank(c); }
 
 /// Splits text into lines (without the LF), tracking line numbers for messages.
 class Lines {
@@ -41,15 +38,6 @@ private:
     std::size_t number_ = 0;
 };
 
-constexpr std::array<std::int8_t, 256> radix64_table()
-{
-    std::array<std::int8_t, 256> t{};
-    for (auto& v : t) v = -1;
-    constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (std::size_t i = 0; i < alphabet.size(); ++i) t[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
-    return t;
-}
-
 }  // namespace
 
 bool looks_armored(std::string_view text)
@@ -61,7 +49,7 @@ bool looks_armored(std::string_view text)
 
 Result<Bytes> decode_radix64(std::string_view text)
 {
-    static constexpr auto table = radix64_table();
+    constexpr const auto& table = radix64::values;
     Bytes out;
     out.reserve(text.size() / 4 * 3 + 3);
     std::uint32_t acc = 0;

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstring>
 
+#include "drivers/pgp/radix64.h"
 #include "drivers/pgp/trusted/key_material.h"
 
 namespace umd::pgp {
@@ -14,27 +15,13 @@ namespace {
 constexpr std::string_view begin_prefix = "-----BEGIN PGP ";
 constexpr std::string_view dashes = "-----";
 
-bool blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string_view trim_right(std::string_view s)
-{
-    while (!s.empty() && blank(s.back())) s.remove_suffix(1);
-    return s;
-}
-
-constexpr std::array<std::int8_t, 256> radix64_values()
-{
-    std::array<std::int8_t, 256> t{};
-    for (auto& v : t) v = -1;
-    constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (std::size_t i = 0; i < alphabet.size(); ++i) t[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
-    return t;
-}
+using radix64::trim_right;
+constexpr auto blank = radix64::is_blank;
 
 /// Appends the radix-64 data of one body line; '=' ends the data.
 Status append_radix64(std::string_view line, std::uint32_t& acc, int& bits, bool& ended, Bytes& out)
 {
-    static constexpr auto values = radix64_values();
+    constexpr const auto& values = radix64::values;
     for (char c : line) {
         if (blank(c)) continue;
         if (c == '=') {

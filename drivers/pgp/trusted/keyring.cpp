@@ -435,9 +435,9 @@ const std::vector<ValidatedCertificate>& Keyring::certificates() const
     return certs_;
 }
 
-std::vector<Keyring::Candidate> Keyring::find(const std::vector<Bytes>& issuers) const
+template <class Visit>
+void Keyring::for_each_key_of(const std::vector<Bytes>& issuers, Visit&& visit) const
 {
-    std::vector<Candidate> out;
     for (const Bytes& issuer : issuers) {
         Bytes id;
         if (issuer.size() == 8) id = issuer;
@@ -450,15 +450,24 @@ std::vector<Keyring::Candidate> Keyring::find(const std::vector<Bytes>& issuers)
             const ValidatedKey* key = it->second.second < 0 ? &cert.primary : &cert.subkeys[it->second.second];
             // A fingerprint must match in full, not only in its key ID part.
             if (issuer.size() != 8 && key->fingerprint != issuer) continue;
-            bool seen = std::ranges::any_of(out, [&](const Candidate& c) { return c.key == key; });
-            if (seen) continue;
-            {
-                std::lock_guard guard(locks_[it->second.first]);
-                prepare(it->second.first, Depth::signing);
-            }
-            out.push_back({&cert, key});
+            if (visit(it->second.first, key)) return;
         }
     }
+}
+
+std::vector<Keyring::Candidate> Keyring::find(const std::vector<Bytes>& issuers) const
+{
+    std::vector<Candidate> out;
+    for_each_key_of(issuers, [&](std::size_t index, const ValidatedKey* key) {
+        bool seen = std::ranges::any_of(out, [&](const Candidate& c) { return c.key == key; });
+        if (seen) return false;
+        {
+            std::lock_guard guard(locks_[index]);
+            prepare(index, Depth::signing);
+        }
+        out.push_back({&certs_[index], key});
+        return false;
+    });
     return out;
 }
 
@@ -470,21 +479,13 @@ Status Keyring::could_have_made(const std::vector<Bytes>& issuers, std::uint8_t 
         if (has_version_[version]) return {};
         first = first_key_version_;
     }
-    for (const Bytes& issuer : issuers) {
-        Bytes id;
-        if (issuer.size() == 8) id = issuer;
-        else if (issuer.size() == 20) id = pgp::key_id(issuer, 4);
-        else if (issuer.size() == 32) id = pgp::key_id(issuer, 6);
-        else continue;
-        auto [lo, hi] = by_key_id_.equal_range(id);
-        for (auto it = lo; it != hi; ++it) {
-            const auto& cert = certs_[it->second.first];
-            const ValidatedKey* key = it->second.second < 0 ? &cert.primary : &cert.subkeys[it->second.second];
-            if (issuer.size() != 8 && key->fingerprint != issuer) continue;
-            if (key->key.version == version) return {};
-            if (first == 0) first = key->key.version;
-        }
-    }
+    bool found = false;
+    for_each_key_of(issuers, [&](std::size_t, const ValidatedKey* key) {
+        if (key->key.version == version) return found = true;
+        if (first == 0) first = key->key.version;
+        return false;
+    });
+    if (found) return {};
     if (first == 0) return fail(Errc::rejected, "no matching key in the keyring");
     return fail(Errc::rejected, "v{} signature by a v{} key", version, first);
 }

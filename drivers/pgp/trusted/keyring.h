@@ -104,6 +104,11 @@ public:
     };
 
 private:
+    /// Calls visit(cert index, key) for each key matching one of the issuer identifiers
+    /// (key ID: its low 8 bytes; fingerprint: in full), in issuer order; stops when
+    /// visit returns true. Looks up only: nothing is prepared.
+    template <class Visit>
+    void for_each_key_of(const std::vector<Bytes>& issuers, Visit&& visit) const;
     enum class Depth : std::uint8_t { none, signing, complete };
     void prepare(std::size_t index, Depth depth) const;   ///< caller holds locks_[index]
     /// Verifies the deferred primary-key bindings that can decide usable_for_signing()
