@@ -9,6 +9,8 @@
 #include <cstdio>
 
 #include "commands.h"
+
+#include <umd/text.h>
 #include "drivers/rpm/trusted/claim_check.h"
 #include "drivers/rpm/trusted/header_digest.h"
 #include "drivers/rpm/trusted/rpm_session.h"
@@ -61,7 +63,7 @@ void register_rpm(CLI::App& app, Context& ctx)
     verify->footer(footer);
     verify->callback([&ctx, args] {
         ctx.exit_code = for_each_verified(ctx, *args, [](const std::string& path, const rpm::VerifiedPackage& v) {
-            std::printf("%s: OK %s signed by %s\n", path.c_str(), v.info().nevra().c_str(), v.signer().c_str());
+            std::printf("%s: OK %s signed by %s\n", path.c_str(), printable_text(v.info().nevra()).c_str(), v.signer().c_str());
         });
     });
 
@@ -75,7 +77,8 @@ void register_rpm(CLI::App& app, Context& ctx)
         ctx.exit_code = for_each_verified(ctx, *dargs, [](const std::string&, const rpm::VerifiedPackage& v) {
             const char* algo = rpm::digest_algo_name(v.info().digest_algo);
             for (const auto& f : v.info().files)
-                if ((f.mode & 0170000) == 0100000 && !f.digest.empty()) std::printf("%s:%s  %s\n", algo, f.digest.c_str(), f.path.c_str());
+                if ((f.mode & 0170000) == 0100000 && !f.digest.empty())
+                    std::printf("%s:%s  %s\n", algo, f.digest.c_str(), printable_text(f.path).c_str());
         });
     });
 
@@ -95,7 +98,7 @@ void register_rpm(CLI::App& app, Context& ctx)
             return;
         }
         const auto& [parsed, info] = *r;
-        std::printf("package:     %s\n", info.nevra().c_str());
+        std::printf("package:     %s\n", printable_text(info.nevra()).c_str());
         std::printf("signature:   NOT VERIFIED (%zu header signature%s:", parsed.signatures.size(), parsed.signatures.size() == 1 ? "" : "s");
         for (const auto& s : parsed.signatures) std::printf(" tag %u, %zu bytes;", s.tag, s.packet.size());
         std::printf(")\n");
@@ -105,7 +108,7 @@ void register_rpm(CLI::App& app, Context& ctx)
         const char* algo = rpm::digest_algo_name(info.digest_algo);
         std::printf("files:       %zu, digests %s\n", info.files.size(), algo ? algo : "?");
         for (const auto& f : info.files)
-            std::printf("  %06o %s%s%s\n", f.mode, f.path.c_str(), f.digest.empty() ? "" : "  ", f.digest.c_str());
+            std::printf("  %06o %s%s%s\n", f.mode, printable_text(f.path).c_str(), f.digest.empty() ? "" : "  ", f.digest.c_str());
         ctx.exit_code = 0;
     });
 }

@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+
+#include <umd/text.h>
 #include "drivers/rpm/trusted/claim_check.h"
 #include "drivers/rpm/trusted/rpm_session.h"
 #include "drivers/rpm/trusted/trust_db.h"
@@ -148,7 +150,7 @@ void register_trust(CLI::App& app, Context& ctx)
             std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         } else {
             for (const auto& p : *packages)
-                std::printf("%s  files=%u  signer=%s\n", p.nevra.c_str(), p.files, p.signer.c_str());
+                std::printf("%s  files=%u  signer=%s\n", printable_text(p.nevra).c_str(), p.files, p.signer.c_str());
         }
         ctx.exit_code = 0;
     });
@@ -179,7 +181,8 @@ void register_trust(CLI::App& app, Context& ctx)
                 std::printf("%s: NOT TRUSTED (%s)\n", f.c_str(), r->digest.c_str());
                 worst = std::max(worst, 1);
             } else {
-                std::printf("%s: trusted, %s as %s\n", f.c_str(), r->vouchers[0].nevra.c_str(), r->vouchers[0].path.c_str());
+                std::printf("%s: trusted, %s as %s\n", f.c_str(), printable_text(r->vouchers[0].nevra).c_str(),
+                            printable_text(r->vouchers[0].path).c_str());
             }
         }
         ctx.exit_code = worst;
