@@ -19,7 +19,14 @@ void Manager::set_default_options(DriverOptions options)
 Result<Driver*> Manager::driver(const std::string& name, const DriverOptions* overrides)
 {
     std::lock_guard guard(lock_);
-    if (auto it = drivers_.find(name); it != drivers_.end()) return it->second.get();
+    if (auto it = drivers_.find(name); it != drivers_.end()) {
+        // Its options were fixed when it was created; using them silently for a caller
+        // that asked for others would run that caller's requests under the wrong ones.
+        if (overrides)
+            return fail(Errc::invalid_argument, "driver '{}' exists already, with the options it was created with; "
+                        "options can be given only by the request that creates it", name);
+        return it->second.get();
+    }
     auto module = registry_->find(name);
     if (!module) return std::unexpected(module.error());
     DriverOptions options = overrides ? *overrides : defaults_;

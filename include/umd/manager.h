@@ -231,7 +231,8 @@ public:
     /// deadline and max_reply still come from each loader module.
     void set_default_options(DriverOptions options);
     /// The driver `name`, loading it from its module on first use. With `overrides`,
-    /// those options are used as they are.
+    /// those options are used as they are; asking with overrides for a driver that
+    /// exists already is Errc::invalid_argument (its options are those it was made with).
     Result<Driver*> driver(const std::string& name, const DriverOptions* overrides = nullptr);
     /// Starts copying driver `name`'s handler image into its memfd on another thread,
     /// for a caller with other start-up work to do meanwhile (a one-shot command builds

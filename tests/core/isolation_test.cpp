@@ -138,5 +138,22 @@ TEST(Isolation, ASetupGivenBesideTheIsolationIsRefused)
     EXPECT_EQ(nothing.status().starts, 0u);
 }
 
+TEST(Isolation, ADriverRequestedAgainWithOtherOptionsIsAnError)
+{
+    // Its first options stay; a caller asking for others (here: unconfined) is told so
+    // instead of silently getting the confined driver, or the reverse.
+    auto registry = std::make_shared<LoaderRegistry>();
+    registry->add_builtin(sample::loader_module());
+    Manager manager(registry);
+    ASSERT_TRUE(manager.driver("sample"));
+    DriverOptions other;
+    other.isolation = Isolation::unconfined();
+    auto again = manager.driver("sample", &other);
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, Errc::invalid_argument);
+    EXPECT_TRUE(manager.driver("sample")) << "without options it is the same driver";
+    expect_confined(**manager.driver("sample"));
+}
+
 }  // namespace
 }  // namespace umd
