@@ -1,8 +1,10 @@
 // umd/process.h — start a handler from a Blob and own the process until it is reaped.
 //
 // The counterpart of the kernel's fork_usermode_driver() and umd_cleanup_helper().
-// The child is created with clone3(CLONE_PIDFD) so the Manager tracks it by a
-// pidfd (no pid reuse races). In the child, before exec:
+// The child is created with CLONE_PIDFD so the Manager tracks it by a pidfd (no pid
+// reuse races): like posix_spawn, with clone(CLONE_VM | CLONE_VFORK) on a stack of its
+// own, or with a fork-like clone3 when it must wait for ChildSetup::after_clone() (and
+// in sanitizer builds). In the child, before exec:
 //   fd 0 = request pipe, fd 1 = reply pipe, fd 2 = stderr pipe (read by the Manager),
 //   every other descriptor closed, empty environment, cwd "/", own session (or,
 //   when the ChildSetup says so, own process group),
@@ -38,7 +40,7 @@ class ChildSetup {
 public:
     virtual ~ChildSetup() = default;
 
-    /// Extra clone3() flags for the child, e.g. CLONE_NEWUSER | CLONE_NEWNET.
+    /// Extra clone flags for the child, e.g. CLONE_NEWUSER | CLONE_NEWNET.
     virtual std::uint64_t clone_flags() const noexcept { return 0; }
 
     /// Runs in the child. Returns 0, or an errno value and sets *step to a static
