@@ -202,7 +202,8 @@ Status Driver::ensure_started_locked()
     stats_.state = DriverState::running;
     stats_.pid = process_->pid();
     if (options_.post_start) {
-        if (auto s = options_.post_start(*this); !s) {
+        StartedHandler started(*this);
+        if (auto s = options_.post_start(started); !s) {
             Error e = fail_locked(with_context(s.error(), fmt::format("post-start check of driver '{}'", name_)));
             return std::unexpected(e);
         }
@@ -242,6 +243,10 @@ void Driver::prepare_spare_locked()
     if (options_.spare_handler && blob_ && stats_.state != DriverState::failed && setup_error_.empty())
         spare_->prepare(*blob_, options_.spawn);
 }
+
+Result<Reply> StartedHandler::send_recv(std::uint8_t type, ByteView request) { return driver_.send_recv_locked(type, request); }
+
+const std::string& StartedHandler::driver_name() const noexcept { return driver_.name(); }
 
 Result<Reply> Driver::send_recv_locked(std::uint8_t type, ByteView request)
 {

@@ -111,6 +111,23 @@ inline constexpr std::string_view unconfined_description =
     "NONE: UNCONFINED — the handler runs with the Manager's privileges, file system and network "
     "(Isolation::unconfined())";
 
+/// The handler a driver has just started, as its post_start hook sees it: the hook may
+/// exchange requests with it. Made only by the driver while it holds its lock, and only
+/// for the duration of the hook, so no exchange can bypass the lock.
+class StartedHandler {
+public:
+    StartedHandler(const StartedHandler&) = delete;
+    StartedHandler& operator=(const StartedHandler&) = delete;
+    /// One framed request → one validated reply, as Driver::send_recv.
+    Result<Reply> send_recv(std::uint8_t type, ByteView request);
+    const std::string& driver_name() const noexcept;
+
+private:
+    friend class Driver;
+    explicit StartedHandler(Driver& driver) : driver_(driver) {}
+    Driver& driver_;
+};
+
 struct DriverOptions {
     std::chrono::milliseconds deadline{5000};   ///< per request, from send to complete reply
     std::uint64_t max_reply = 64ull << 20;      ///< largest reply payload accepted
@@ -123,9 +140,9 @@ struct DriverOptions {
     /// after a crash, a timeout or recycle() skips the cold start. Costs one idle
     /// process; worth it for long-lived Managers, useless for a one-shot command.
     bool spare_handler = false;
-    /// Called after each start with the new handler; an error shuts the handler down
-    /// and fails the request (e.g. a health check).
-    std::function<Status(Driver&)> post_start;
+    /// Called after each start with the new handler, the driver's lock held; an error
+    /// shuts the handler down and fails the request (e.g. a health check).
+    std::function<Status(StartedHandler&)> post_start;
 };
 
 /// Where a request's input comes from. A handler that has parsed untrusted input may
@@ -174,8 +191,6 @@ public:
     /// request goes to a fresh one, the spare when there is one; not a failure).
     Result<Reply> send_recv(std::uint8_t type, ByteView request, InputOrigin origin);
 
-    /// Like send_recv, callable from a post_start hook (the driver lock is already held).
-    Result<Reply> send_recv_locked(std::uint8_t type, ByteView request);
 
     /// Raw mode (the kernel's umd_send_recv): writes `request`, closes the request
     /// pipe, reads the reply to end of file (at most max_reply), then reaps the handler.
@@ -195,6 +210,9 @@ public:
     const std::string& name() const noexcept { return name_; }
 
 private:
+    friend class StartedHandler;
+    /// send_recv with the lock already held: for StartedHandler, during post_start.
+    Result<Reply> send_recv_locked(std::uint8_t type, ByteView request);
     Status ensure_started_locked();
     Result<Reply> exchange_locked(std::uint8_t type, ByteView request);
     /// Kills the handler after `error`, records it, and returns the error with the

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <gtest/gtest.h>
 #include <thread>
+#include <type_traits>
 
 #include <umd/manager.h>
 
@@ -124,13 +125,21 @@ TEST(SampleDriver, RestartsAHandlerThatDied)
     EXPECT_EQ(driver->status().restarts, 1u);
 }
 
+// Only a post_start hook can exchange with the lock held: the driver's locked path is
+// not public, and a StartedHandler can be neither made nor copied outside the driver.
+template <class D>
+concept can_send_locked = requires(D& d) { d.send_recv_locked(std::uint8_t{1}, ByteView{}); };
+static_assert(!can_send_locked<Driver>);
+static_assert(!std::is_constructible_v<StartedHandler, Driver&>);
+static_assert(!std::is_copy_constructible_v<StartedHandler>);
+
 TEST(SampleDriver, PostStartHookRunsAndItsFailureShutsTheHandlerDown)
 {
     std::atomic<int> calls{0};
     DriverOptions options;
-    options.post_start = [&](Driver& d) -> Status {
+    options.post_start = [&](StartedHandler& handler) -> Status {
         ++calls;
-        auto r = d.send_recv_locked(static_cast<std::uint8_t>(sample::Request::echo), as_bytes("ping"));
+        auto r = handler.send_recv(static_cast<std::uint8_t>(sample::Request::echo), as_bytes("ping"));
         if (!r) return std::unexpected(r.error());
         return {};
     };
@@ -140,7 +149,7 @@ TEST(SampleDriver, PostStartHookRunsAndItsFailureShutsTheHandlerDown)
 
     DriverOptions failing;
     failing.restart.initial_backoff = std::chrono::milliseconds(1);
-    failing.post_start = [](Driver&) -> Status { return fail(Errc::rejected, "health check says no"); };
+    failing.post_start = [](StartedHandler&) -> Status { return fail(Errc::rejected, "health check says no"); };
     auto sick = sample_driver(failing);
     auto r = sample::write(*sick, 9);
     ASSERT_FALSE(r);
