@@ -12,7 +12,6 @@
 #include <ctime>
 #include <cerrno>
 #include <cstring>
-#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -22,10 +21,8 @@
 #include "drivers/pgp/trusted/pgp_loader.h"
 #include "drivers/pgp/trusted/subpackets.h"
 #include "drivers/pgp/trusted/verifier.h"
-#include "drivers/pgp/trusted/warm_up.h"
-#include <umd/another_cpu.h>
+#include "drivers/pgp/trusted/verify_files.h"
 #include <umd/text.h>
-#include <umd/unique_fd.h>
 
 namespace umd::cli {
 namespace {
@@ -98,69 +95,29 @@ Status write_output(const std::string& path, ByteView bytes)
     return {};
 }
 
-Result<pgp::Verdict> run_verify(Context& ctx, const VerifyArgs& args, Bytes& verified)
+/// The command's arguments as the library's request: parse → verify_files() → print.
+Result<pgp::VerifiedFiles> run_verify(Context& ctx, const VerifyArgs& args)
 {
     if (args.keyrings.empty()) return fail(Errc::invalid_argument, "at least one --keyring is needed");
     if (args.signatures == 0) return fail(Errc::invalid_argument, "--signatures must be at least 1");
     if (!args.signature.empty() && !args.output.empty())
         return fail(Errc::invalid_argument, "--output applies to signed messages; with --signature the data is FILE itself");
-    pgp::Policy policy;
-    policy.signatures = args.signatures;
+    pgp::FilesToVerify files{.keyrings = args.keyrings, .signature = args.signature, .file = args.file,
+                             .policy = {}, .keep_content = !args.output.empty()};
+    files.policy.signatures = args.signatures;
     if (!args.not_before.empty()) {
         auto t = parse_time(args.not_before, false);
         if (!t) return std::unexpected(t.error());
-        policy.not_before = *t;
+        files.policy.not_before = *t;
     }
     if (!args.not_after.empty()) {
         auto t = parse_time(args.not_after, true);
         if (!t) return std::unexpected(t.error());
-        policy.not_after = *t;
+        files.policy.not_after = *t;
     }
     auto driver = pgp_driver(ctx);
     if (!driver) return std::unexpected(driver.error());
-    // The handler starts on the spawn thread while this one reads the keyring files,
-    // and libcrypto loads and builds what the verification will need on another CPU
-    // meanwhile.
-    (*driver)->prestart();
-    std::jthread warm_up = start_on_another_cpu(pgp::warm_up);
-    // The keyrings go to the handler first, while it has seen nothing else: a handler
-    // that had parsed the untrusted input first could answer for the keyring as the
-    // input's author wishes (the driver would then end it and start another).
-    auto anchors = pgp::parse_keyring_files(**driver, args.keyrings);
-    if (!anchors) {
-        (*driver)->unload_in_background();
-        return std::unexpected(anchors.error());
-    }
-    // The signature or message is then read and parsed on another CPU while this one
-    // builds the keyring from the decoded certificates.
-    const std::string& input_path = args.signature.empty() ? args.file : args.signature;
-    std::optional<Result<pgp::Parsed>> input;
-    std::optional<Result<pgp::Keyring>> ring;
-    {
-        std::jthread parse_input = start_on_another_cpu([&] { input.emplace(pgp::parse_file(**driver, input_path)); });
-        ring.emplace(pgp::Keyring::from(std::move(*anchors), policy));
-    }
-    // Parsing is over: the handler is killed now, dies while the data is hashed and
-    // verified here, and is reaped at shut-down; its image is freed by its exit.
-    (*driver)->unload_in_background();
-    if (!*ring) return std::unexpected(ring->error());
-    if (!*input) return std::unexpected(input->error());
-
-    if (!args.signature.empty()) {
-        const pgp::Parsed* sig = &**input;
-        if (sig->kind != pgp::InputKind::detached_signature)
-            return fail(Errc::bad_input, "{}: not a detached signature", args.signature);
-        int fd = ::open(args.file.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) return fail(Errc::io, "{}: {}", args.file, std::strerror(errno));
-        UniqueFd data(fd);
-        return pgp::verify_detached(**ring, *sig, data.get(), policy, pgp::Checking::also_on_another_cpu);
-    }
-    const pgp::Parsed* msg = &**input;
-    if (msg->kind != pgp::InputKind::cleartext && msg->kind != pgp::InputKind::inline_message)
-        return fail(Errc::bad_input, "{}: not a signed message (give --signature for a detached signature)", args.file);
-    // The verified text is only kept when it is written out (one pass over the text fewer).
-    return pgp::verify_message(**ring, *msg, policy, args.output.empty() ? nullptr : &verified,
-                               pgp::Checking::also_on_another_cpu);
+    return pgp::verify_files(**driver, files, pgp::Urgency::one_shot);
 }
 
 /// JSON text that cannot throw: every string put in is made valid UTF-8 at its source
@@ -192,8 +149,9 @@ void register_verify(CLI::App& pgp, Context& ctx)
     verify->add_option("FILE", args->file, "The signed data (with --signature) or the signed message")->required();
     verify->footer("Exit status: 0 valid, 1 not valid, 2 malformed input, usage or I/O error, 3 or more a handler failure.");
     verify->callback([&ctx, args] {
-        Bytes verified;
-        auto verdict = run_verify(ctx, *args, verified);
+        auto verified = run_verify(ctx, *args);
+        auto verdict = verified ? Result<pgp::Verdict>(std::move(verified->verdict))
+                                : Result<pgp::Verdict>(std::unexpected(verified.error()));
         if (!verdict) {
             if (args->json)
                 std::printf("%s\n", json_text({{"valid", false}, {"error", errc_name(verdict.error().code)},
@@ -202,7 +160,7 @@ void register_verify(CLI::App& pgp, Context& ctx)
             return;
         }
         if (verdict->valid() && !args->output.empty()) {
-            if (auto ok = write_output(args->output, verified); !ok) {
+            if (auto ok = write_output(args->output, verified->content); !ok) {
                 ctx.exit_code = ctx.report(ok.error());
                 return;
             }

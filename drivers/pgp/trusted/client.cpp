@@ -70,7 +70,9 @@ Result<Parsed> parse_keyring_file(Driver& driver, const std::string& path)
     if (!bytes) return std::unexpected(bytes.error());
     auto reply = driver.send_recv(static_cast<std::uint8_t>(Request::parse), *bytes, InputOrigin::trust_anchor);
     if (!reply) return std::unexpected(with_context(reply.error(), path));
-    auto parsed = decode(reply->payload);
+    // With the input, so that a file of another kind (a cleartext message named as a
+    // keyring) decodes and is refused as what it is, not as a protocol error.
+    auto parsed = decode(reply->payload, *bytes);
     if (!parsed) return std::unexpected(with_context(parsed.error(), path));
     if (parsed->kind != InputKind::certificates) return fail(Errc::bad_input, "{}: not a keyring", path);
     auto stream = anchor_stream(*bytes);

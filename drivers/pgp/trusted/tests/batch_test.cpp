@@ -9,6 +9,7 @@
 
 #include "drivers/pgp/trusted/batch.h"
 #include "drivers/pgp/trusted/client.h"
+#include "drivers/pgp/trusted/verify_files.h"
 #include "drivers/pgp/trusted/pgp_loader.h"
 #include "peer.h"
 
@@ -136,6 +137,58 @@ TEST_F(Batch, StopsWhenTheCallerSaysSo)
         ADD_FAILURE() << "no file, no call";
         return true;
     });
+}
+
+}  // namespace
+}  // namespace umd::pgp
+
+namespace umd::pgp {
+namespace {
+
+using namespace umd::pgp::test;
+
+/// verify_files(): the one call of `umd pgp verify` (and the daemon), both urgencies.
+TEST_F(Batch, VerifyFilesGivesTheSameVerdictAtEitherUrgency)
+{
+    const std::string keyring = gpg_.export_key(fpr_, "files-key.gpg");
+    const std::string message = sign("files", "one call\n- dashed\n");
+    const std::string data = gpg_.file("files-data.txt");
+    write_file(data, "detached data\n");
+    ASSERT_EQ(gpg_.gpg("--local-user " + fpr_ + " --detach-sign --output " + data + ".sig " + data).status, 0);
+    const std::string expected = run("gpgv --keyring " + keyring + " --output - " + message + " 2>/dev/null").out;
+    for (Urgency urgency : {Urgency::shared, Urgency::one_shot}) {
+        SCOPED_TRACE(urgency == Urgency::shared ? "shared" : "one_shot");
+        // A one-shot verification unloads the driver when its parsing is done: load it
+        // again for each request (a one-shot program makes only one).
+        auto reload = [&] {
+            if (urgency == Urgency::one_shot) {
+                ASSERT_TRUE(driver_->load(loader_module().blob()));
+            }
+        };
+        auto m = verify_files(*driver_, {.keyrings = {keyring}, .signature = {}, .file = message, .policy = {}, .keep_content = true},
+                              urgency);
+        ASSERT_TRUE(m) << m.error().message;
+        EXPECT_TRUE(m->verdict.valid());
+        EXPECT_EQ(m->verdict.good_signers, std::vector<std::string>{fpr_});
+        EXPECT_EQ(as_chars(m->content), expected);
+        reload();
+        auto d = verify_files(*driver_, {.keyrings = {keyring}, .signature = data + ".sig", .file = data, .policy = {}}, urgency);
+        ASSERT_TRUE(d) << d.error().message;
+        EXPECT_TRUE(d->verdict.valid());
+        write_file(gpg_.file("other.txt"), "other data\n");
+        reload();
+        auto bad = verify_files(*driver_, {.keyrings = {keyring}, .signature = data + ".sig", .file = gpg_.file("other.txt")}, urgency);
+        ASSERT_TRUE(bad) << bad.error().message;
+        EXPECT_FALSE(bad->verdict.valid());
+        EXPECT_TRUE(bad->content.empty());
+        reload();
+    }
+    // Requests that cannot be made, and files of the wrong kind.
+    EXPECT_EQ(verify_files(*driver_, {.keyrings = {}, .file = message}).error().code, Errc::invalid_argument);
+    EXPECT_EQ(verify_files(*driver_, {.keyrings = {keyring}, .signature = data + ".sig", .file = data, .keep_content = true}).error().code,
+              Errc::invalid_argument);
+    EXPECT_EQ(verify_files(*driver_, {.keyrings = {keyring}, .file = data + ".sig"}).error().code, Errc::bad_input);
+    EXPECT_EQ(verify_files(*driver_, {.keyrings = {message}, .file = message}).error().code, Errc::bad_input);
 }
 
 }  // namespace

@@ -1,0 +1,91 @@
+// drivers/pgp/trusted/verify_files.cpp — one verification of files, in the one order every front end uses.
+// Trusted side. See verify_files.h.
+#include "drivers/pgp/trusted/verify_files.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <thread>
+
+#include <umd/another_cpu.h>
+#include <umd/unique_fd.h>
+
+#include "drivers/pgp/trusted/client.h"
+#include "drivers/pgp/trusted/warm_up.h"
+
+namespace umd::pgp {
+namespace {
+
+Status check_request(const FilesToVerify& files)
+{
+    if (files.keyrings.empty()) return fail(Errc::invalid_argument, "at least one keyring is needed");
+    if (files.policy.signatures == 0) return fail(Errc::invalid_argument, "the signatures required must be at least 1");
+    if (!files.signature.empty() && files.keep_content)
+        return fail(Errc::invalid_argument, "the content of a detached signature's data is the file itself: nothing to keep");
+    return {};
+}
+
+Result<Verdict> judge(const Keyring& ring, const Parsed& input, const FilesToVerify& files, Bytes* content, Checking checking)
+{
+    if (!files.signature.empty()) {
+        if (input.kind != InputKind::detached_signature) return fail(Errc::bad_input, "{}: not a detached signature", files.signature);
+        UniqueFd data(::open(files.file.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!data) return fail(Errc::io, "{}: {}", files.file, std::strerror(errno));
+        return verify_detached(ring, input, data.get(), files.policy, checking);
+    }
+    if (input.kind != InputKind::cleartext && input.kind != InputKind::inline_message)
+        return fail(Errc::bad_input, "{}: not a signed message (give a detached signature for plain data)", files.file);
+    return verify_message(ring, input, files.policy, content, checking);
+}
+
+}  // namespace
+
+Result<VerifiedFiles> verify_files(Driver& driver, const FilesToVerify& files, Urgency urgency)
+{
+    if (auto ok = check_request(files); !ok) return std::unexpected(ok.error());
+    const bool one_shot = urgency == Urgency::one_shot;
+    // One shot: the handler starts on the spawn thread while this one reads the keyring
+    // files, and libcrypto loads and builds what the verification needs on another CPU.
+    std::jthread warm_up;
+    if (one_shot) {
+        driver.prestart();
+        warm_up = start_on_another_cpu(pgp::warm_up);
+    }
+    // The keyrings go to the handler first, while it has seen nothing else: a handler
+    // that had parsed the untrusted input first could answer for the keyring as the
+    // input's author wishes (the driver would then end it and start another).
+    auto anchors = parse_keyring_files(driver, files.keyrings);
+    if (!anchors) {
+        if (one_shot) driver.unload_in_background();
+        return std::unexpected(anchors.error());
+    }
+    const std::string& input_path = files.signature.empty() ? files.file : files.signature;
+    std::optional<Result<Parsed>> input;
+    std::optional<Result<Keyring>> ring;
+    if (one_shot) {
+        // The input is read and parsed on another CPU while this one builds the keyring.
+        std::jthread parse_input = start_on_another_cpu([&] { input.emplace(parse_file(driver, input_path)); });
+        ring.emplace(Keyring::from(std::move(*anchors), files.policy));
+    } else {
+        ring.emplace(Keyring::from(std::move(*anchors), files.policy));
+        input.emplace(parse_file(driver, input_path));
+    }
+    // One shot: parsing is over; the handler is killed now, dies while the data is hashed
+    // and verified here, and is reaped at shut-down; its image is freed by its exit.
+    if (one_shot) driver.unload_in_background();
+    if (!*ring) return std::unexpected(ring->error());
+    if (!*input) return std::unexpected(input->error());
+    VerifiedFiles out;
+    // The content is only kept when asked for (one pass over the text fewer).
+    auto verdict = judge(**ring, **input, files, files.keep_content ? &out.content : nullptr,
+                         one_shot ? Checking::also_on_another_cpu : Checking::on_this_thread);
+    if (!verdict) return std::unexpected(verdict.error());
+    out.verdict = std::move(*verdict);
+    if (!out.verdict.valid()) out.content.clear();
+    return out;
+}
+
+}  // namespace umd::pgp
