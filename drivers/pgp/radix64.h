@@ -32,4 +32,26 @@ constexpr std::array<std::int8_t, 256> make_values()
 }
 inline constexpr std::array<std::int8_t, 256> values = make_values();
 
+/// Turns 6-bit values into bytes, 4 characters → 3 bytes.
+class Bits {
+public:
+    /// Adds one value; returns true and sets `byte` when a whole byte is complete.
+    constexpr bool push(std::int8_t value, std::uint8_t& byte)
+    {
+        acc_ = (acc_ << 6) | static_cast<std::uint32_t>(value);
+        bits_ += 6;
+        if (bits_ < 8) return false;
+        bits_ -= 8;
+        byte = static_cast<std::uint8_t>(acc_ >> bits_);
+        acc_ &= (1u << bits_) - 1;
+        return true;
+    }
+    /// Whether a whole character's worth is left over: a body of an impossible length.
+    constexpr bool incomplete() const { return bits_ >= 6; }
+
+private:
+    std::uint32_t acc_ = 0;
+    int bits_ = 0;
+};
+
 }  // namespace umd::pgp::radix64

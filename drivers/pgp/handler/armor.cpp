@@ -52,8 +52,7 @@ Result<Bytes> decode_radix64(std::string_view text)
     constexpr const auto& table = radix64::values;
     Bytes out;
     out.reserve(text.size() / 4 * 3 + 3);
-    std::uint32_t acc = 0;
-    int bits = 0;
+    radix64::Bits bits;
     std::size_t padding = 0;
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
@@ -66,16 +65,10 @@ Result<Bytes> decode_radix64(std::string_view text)
         if (v < 0 || padding > 0)
             return fail(Errc::bad_input, "armor: invalid radix-64 character 0x{:02x} at offset {} of the body",
                         static_cast<unsigned char>(c), i);
-        acc = (acc << 6) | static_cast<std::uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<std::uint8_t>(acc >> bits));
-            acc &= (1u << bits) - 1;
-        }
+        if (std::uint8_t byte = 0; bits.push(v, byte)) out.push_back(byte);
     }
     // Leftover bits must be zero padding (at most 4 bits after a valid encoding).
-    if (bits >= 6 || padding > 2) return fail(Errc::bad_input, "armor: radix-64 body has an invalid length");
+    if (bits.incomplete() || padding > 2) return fail(Errc::bad_input, "armor: radix-64 body has an invalid length");
     return out;
 }
 

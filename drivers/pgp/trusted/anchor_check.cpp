@@ -19,7 +19,7 @@ using radix64::trim_right;
 constexpr auto blank = radix64::is_blank;
 
 /// Appends the radix-64 data of one body line; '=' ends the data.
-Status append_radix64(std::string_view line, std::uint32_t& acc, int& bits, bool& ended, Bytes& out)
+Status append_radix64(std::string_view line, radix64::Bits& bits, bool& ended, Bytes& out)
 {
     constexpr const auto& values = radix64::values;
     for (char c : line) {
@@ -30,13 +30,7 @@ Status append_radix64(std::string_view line, std::uint32_t& acc, int& bits, bool
         }
         const std::int8_t v = values[static_cast<unsigned char>(c)];
         if (v < 0 || ended) return fail(Errc::bad_input, "keyring armor: invalid radix-64 character");
-        acc = (acc << 6) | static_cast<std::uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<std::uint8_t>(acc >> bits));
-            acc &= (1u << bits) - 1;
-        }
+        if (std::uint8_t byte = 0; bits.push(v, byte)) out.push_back(byte);
     }
     return {};
 }
@@ -49,8 +43,7 @@ Result<Bytes> dearmor_anchor(std::string_view text)
     Bytes out;
     out.reserve(text.size() / 4 * 3);
     enum { outside, headers, body } state = outside;
-    std::uint32_t acc = 0;
-    int bits = 0;
+    radix64::Bits bits;
     bool ended = false;
     std::size_t pos = 0;
     while (pos < text.size()) {
@@ -75,13 +68,13 @@ Result<Bytes> dearmor_anchor(std::string_view text)
             [[fallthrough]];
         case body:
             if (line.starts_with(dashes)) {
-                if (bits >= 6) return fail(Errc::bad_input, "keyring armor: radix-64 body has an invalid length");
-                acc = 0, bits = 0, ended = false;
+                if (bits.incomplete()) return fail(Errc::bad_input, "keyring armor: radix-64 body has an invalid length");
+                bits = {}, ended = false;
                 state = outside;
                 continue;
             }
             if (line.size() == 5 && line[0] == '=') continue;   // the CRC24 line
-            if (auto s = append_radix64(line, acc, bits, ended, out); !s) return std::unexpected(s.error());
+            if (auto s = append_radix64(line, bits, ended, out); !s) return std::unexpected(s.error());
             continue;
         }
     }
