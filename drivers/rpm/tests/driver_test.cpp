@@ -8,14 +8,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "drivers/rpm/tests/drivers_fixture.h"
 #include "drivers/rpm/tests/fixtures.h"
 #include "drivers/rpm/tests/rpm_builder.h"
 #include "drivers/rpm/trusted/package_reader.h"
 #include "drivers/rpm/trusted/pgp_signature_check.h"
 #include "drivers/rpm/trusted/rpm_session.h"
 #include "drivers/rpm/trusted/trust_db.h"
-
-extern "C++" const umd::LoaderModule umd_pgp_loader_module;
 
 namespace umd::rpm {
 namespace {
@@ -28,28 +27,8 @@ std::string trim(std::string s)
     return s;
 }
 
-class RpmDriver : public ::testing::Test {
+class RpmDriver : public WithDrivers {
 protected:
-    static void SetUpTestSuite()
-    {
-        if (fixtures().empty()) return;
-        auto registry = std::make_shared<LoaderRegistry>();
-        registry->add_builtin(loader_module());
-        registry->add_builtin(umd_pgp_loader_module);
-        manager_ = new Manager(registry);
-        rpm_ = *manager_->driver("rpm");
-        pgp_ = *manager_->driver("pgp");
-        auto ring = load_keyring(*pgp_, {fixture("rsa2048.asc"), fixture("rsa4096.asc"), fixture("eddsa.asc")}, {});
-        ASSERT_TRUE(ring) << ring.error().message;
-        keyring_ = new pgp::Keyring(std::move(*ring));
-    }
-    static void TearDownTestSuite()
-    {
-        delete keyring_;
-        delete manager_;
-    }
-    void SetUp() override { UMD_REQUIRE_FIXTURES(); }
-
     static Result<VerifiedPackage> verify_file(const std::string& path)
     {
         auto file = PackageSource::open(path);
@@ -73,10 +52,6 @@ protected:
         return out;
     }
 
-    static inline Manager* manager_ = nullptr;
-    static inline Driver* rpm_ = nullptr;
-    static inline Driver* pgp_ = nullptr;
-    static inline pgp::Keyring* keyring_ = nullptr;
 };
 
 TEST_F(RpmDriver, SignedPackagesVerifyLikeRpmkeys)

@@ -12,12 +12,11 @@
 #include <fstream>
 #include <functional>
 
+#include "drivers/rpm/tests/drivers_fixture.h"
 #include "drivers/rpm/tests/fixtures.h"
 #include "drivers/rpm/tests/rpm_builder.h"
 #include "drivers/rpm/trusted/package_reader.h"
 #include "drivers/rpm/trusted/pgp_signature_check.h"
-
-extern "C++" const umd::LoaderModule umd_pgp_loader_module;
 
 namespace umd::rpm {
 namespace {
@@ -25,28 +24,8 @@ namespace {
 using namespace test;
 using Lie = std::function<void(Parsed&)>;
 
-class RpmLyingHandler : public ::testing::Test {
+class RpmLyingHandler : public WithDrivers {
 protected:
-    static void SetUpTestSuite()
-    {
-        if (fixtures().empty()) return;
-        auto registry = std::make_shared<LoaderRegistry>();
-        registry->add_builtin(loader_module());
-        registry->add_builtin(umd_pgp_loader_module);
-        manager_ = new Manager(registry);
-        rpm_ = *manager_->driver("rpm");
-        pgp_ = *manager_->driver("pgp");
-        auto ring = load_keyring(*pgp_, {fixture("rsa2048.asc"), fixture("rsa4096.asc"), fixture("eddsa.asc")}, {});
-        ASSERT_TRUE(ring) << ring.error().message;
-        keyring_ = new pgp::Keyring(std::move(*ring));
-    }
-    static void TearDownTestSuite()
-    {
-        delete keyring_;
-        delete manager_;
-    }
-    void SetUp() override { UMD_REQUIRE_FIXTURES(); }
-
     /// The honest handler's final reply for `file`, with `lie` applied.
     static SendParse lying(const Lie& lie)
     {
@@ -89,10 +68,6 @@ protected:
         return path;
     }
 
-    static inline Manager* manager_ = nullptr;
-    static inline Driver* rpm_ = nullptr;
-    static inline Driver* pgp_ = nullptr;
-    static inline pgp::Keyring* keyring_ = nullptr;
 };
 
 /// The lie must be refused; with `code` when given.
