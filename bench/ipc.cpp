@@ -35,41 +35,37 @@ Result<std::vector<Row>> run_ipc(const Settings& settings)
 {
     std::vector<Row> rows;
     for (const char* profile : {"none", "strict"}) {
-        auto options = driver_options(profile);
-        if (!options) return std::unexpected(options.error());
-        int pipe_size = options->spawn.pipe_size;
-        Driver driver(fmt::format("sample-{}", profile), std::move(*options));
-        if (auto ok = driver.load(sample::loader_module().blob()); !ok) return std::unexpected(ok.error());
+        auto options = UMD_TRY(driver_options(profile));
+        int pipe_size = options.spawn.pipe_size;
+        Driver driver(fmt::format("sample-{}", profile), std::move(options));
+        UMD_TRY(driver.load(sample::loader_module().blob()));
         for (const auto& [size, bar] : sizes) {
             Bytes data(size);
             for (std::size_t i = 0; i < size; ++i) data[i] = static_cast<std::uint8_t>(i * 131 + 7);
             Bytes back(size);
-            auto raw = RawEcho::start(size, pipe_size);
-            if (!raw) return std::unexpected(raw.error());
+            auto raw = UMD_TRY(RawEcho::start(size, pipe_size));
             Op measured = [&]() -> Status {
-                auto r = sample::echo(driver, data);
-                if (!r) return std::unexpected(r.error());
+                auto r = UMD_TRY(sample::echo(driver, data));
                 return {};
             };
-            Op baseline = [&]() -> Status { return raw->round_trip(data, back); };
+            Op baseline = [&]() -> Status { return raw.round_trip(data, back); };
             // Warm up: the first echo starts the handler; page in both buffers.
-            if (auto ok = measured(); !ok) return std::unexpected(ok.error());
-            if (auto ok = baseline(); !ok) return std::unexpected(ok.error());
+            UMD_TRY(measured());
+            UMD_TRY(baseline());
             unsigned rounds = settings.iterations ? settings.iterations : default_rounds(size);
-            auto pair = interleave(rounds, measured, baseline);
-            if (!pair) return std::unexpected(pair.error());
+            auto pair = UMD_TRY(interleave(rounds, measured, baseline));
             Row row;
             row.case_name = "ipc";
             row.name = fmt::format("send_recv echo, {}", profile);
             row.baseline = "raw two-pipe echo child";
             row.size = size;
-            row.measured_ns = pair->measured_ns;
-            row.baseline_ns = pair->baseline_ns;
+            row.measured_ns = pair.measured_ns;
+            row.baseline_ns = pair.baseline_ns;
             row.bar = bar;
             row.unit = "ns/round trip";
             row.extra["rounds"] = rounds;
             row.extra["profile"] = profile;
-            row.extra["measured_MiB_per_s"] = static_cast<double>(size) * 1e9 / pair->measured_ns / (1 << 20);
+            row.extra["measured_MiB_per_s"] = static_cast<double>(size) * 1e9 / pair.measured_ns / (1 << 20);
             rows.push_back(std::move(row));
         }
         driver.stop();

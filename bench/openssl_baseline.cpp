@@ -69,28 +69,27 @@ Result<OpenSslBaseline> OpenSslBaseline::make(const std::vector<SignatureKind>& 
                  : kind.pk_algorithm == 1   ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(rsa_bits))
                                             : nullptr);
         if (!key) return fail(Errc::invalid_argument, "public key algorithm {} not covered by the baseline", kind.pk_algorithm);
-        auto d = digest(md, data);
-        if (!d) return std::unexpected(d.error());
+        auto d = UMD_TRY(digest(md, data));
         Bytes sig;
         if (is_eddsa(kind.pk_algorithm)) {
             // OpenPGP EdDSA signs the digest itself as the message.
             MdCtx ctx(EVP_MD_CTX_new());
             std::size_t len = 0;
             if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1 ||
-                EVP_DigestSign(ctx.get(), nullptr, &len, d->data(), d->size()) != 1)
+                EVP_DigestSign(ctx.get(), nullptr, &len, d.data(), d.size()) != 1)
                 return fail(Errc::system, "Ed25519 sign");
             sig.resize(len);
-            if (EVP_DigestSign(ctx.get(), sig.data(), &len, d->data(), d->size()) != 1) return fail(Errc::system, "Ed25519 sign");
+            if (EVP_DigestSign(ctx.get(), sig.data(), &len, d.data(), d.size()) != 1) return fail(Errc::system, "Ed25519 sign");
             sig.resize(len);
         } else {
             PkeyCtx ctx(EVP_PKEY_CTX_new(key.get(), nullptr));
             std::size_t len = 0;
             if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1 ||
                 EVP_PKEY_CTX_set_signature_md(ctx.get(), md) != 1 ||
-                EVP_PKEY_sign(ctx.get(), nullptr, &len, d->data(), d->size()) != 1)
+                EVP_PKEY_sign(ctx.get(), nullptr, &len, d.data(), d.size()) != 1)
                 return fail(Errc::system, "RSA sign");
             sig.resize(len);
-            if (EVP_PKEY_sign(ctx.get(), sig.data(), &len, d->data(), d->size()) != 1) return fail(Errc::system, "RSA sign");
+            if (EVP_PKEY_sign(ctx.get(), sig.data(), &len, d.data(), d.size()) != 1) return fail(Errc::system, "RSA sign");
             sig.resize(len);
         }
         state->sigs.push_back({kind, std::move(key), std::move(sig)});
@@ -104,9 +103,8 @@ Status OpenSslBaseline::verify(ByteView data) const
     for (const auto& s : state_->sigs) {
         auto& d = digests[s.kind.hash_algorithm];
         if (d.empty()) {
-            auto r = digest(md_for(s.kind.hash_algorithm), data);
-            if (!r) return std::unexpected(r.error());
-            d = std::move(*r);
+            auto r = UMD_TRY(digest(md_for(s.kind.hash_algorithm), data));
+            d = std::move(r);
         }
         if (is_eddsa(s.kind.pk_algorithm)) {
             MdCtx ctx(EVP_MD_CTX_new());

@@ -25,7 +25,7 @@
 #include "cases.h"
 #include "drivers/pgp/trusted/batch.h"
 #include "drivers/pgp/trusted/client.h"
-#include "drivers/pgp/trusted/pgp_loader.h"
+#include <umd_generated/pgp_loader.h>
 #include "drivers/pgp/trusted/verifier.h"
 #include "openssl_baseline.h"
 #include "process_run.h"
@@ -89,29 +89,25 @@ Result<std::map<std::string, double>> one_shot_phases(const std::string& file, u
     auto us = [](clock::time_point a, clock::time_point b) { return std::chrono::duration<double, std::micro>(b - a).count(); };
     std::map<std::string, std::vector<double>> samples;
     for (unsigned i = 0; i < rounds; ++i) {
-        auto options = driver_options("strict");
-        if (!options) return std::unexpected(options.error());
-        Driver driver("pgp", std::move(*options));
+        auto options = UMD_TRY(driver_options("strict"));
+        Driver driver("pgp", std::move(options));
         auto t0 = clock::now();
-        if (auto ok = driver.load(pgp::loader_module().blob()); !ok) return std::unexpected(ok.error());
+        UMD_TRY(driver.load(pgp::loader_module().blob()));
         auto t1 = clock::now();
         // An empty input: the handler starts and refuses it. Sent as a trust anchor (it
         // carries nothing from anyone), so the keyring below may go to the same handler.
         (void)driver.send_recv(static_cast<std::uint8_t>(pgp::Request::parse), ByteView{}, InputOrigin::trust_anchor);
         auto t2 = clock::now();
         pgp::Policy policy;
-        auto ring = pgp::load_keyring(driver, {keyring_path}, policy);
-        if (!ring) return std::unexpected(ring.error());
+        auto ring = UMD_TRY(pgp::load_keyring(driver, {keyring_path}, policy));
         auto t3 = clock::now();
-        auto msg = pgp::parse_file(driver, file);
-        if (!msg) return std::unexpected(msg.error());
+        auto msg = UMD_TRY(pgp::parse_file(driver, file));
         auto t4 = clock::now();
         // The handler has parsed the keyring and the message: its peak so far is the
         // one-shot's (the DESIGN bar: 4 MiB).
         samples["handler_rss_kib"].push_back(peak_rss_kib(driver.status().pid));
-        auto verdict = pgp::verify_message(*ring, *msg, policy, nullptr);
-        if (!verdict) return std::unexpected(verdict.error());
-        if (auto ok = verdict->status(); !ok) return std::unexpected(ok.error());
+        auto verdict = UMD_TRY(pgp::verify_message(ring, msg, policy, nullptr));
+        UMD_TRY(verdict.status());
         auto t5 = clock::now();
         driver.stop();
         auto t6 = clock::now();
@@ -132,88 +128,77 @@ Result<std::map<std::string, double>> one_shot_phases(const std::string& file, u
 
 Result<std::vector<Row>> run_pgp(const Settings& settings)
 {
-    auto file = largest_inrelease();
-    if (!file) return std::unexpected(file.error());
+    auto file = UMD_TRY(largest_inrelease());
     struct stat st{};
-    ::stat(file->c_str(), &st);
+    ::stat(file.c_str(), &st);
     const auto size = static_cast<std::uint64_t>(st.st_size);
     if (settings.umd_path.empty()) return fail(Errc::not_found, "the umd program was not found next to umd-bench: give --umd PATH");
     std::vector<Row> rows;
 
     // One-shot: whole processes, peak RSS from wait4.
     {
-        const std::vector<std::string> umd_argv{settings.umd_path, "pgp", "verify", "--keyring", keyring_path, *file};
-        const std::vector<std::string> gpgv_argv{gpgv_path, "--keyring", keyring_path, *file};
+        const std::vector<std::string> umd_argv{settings.umd_path, "pgp", "verify", "--keyring", keyring_path, file};
+        const std::vector<std::string> gpgv_argv{gpgv_path, "--keyring", keyring_path, file};
         std::vector<double> umd_rss, gpgv_rss;
         auto runner = [](const std::vector<std::string>& argv, std::vector<double>& rss) -> Op {
             return [&argv, &rss]() -> Status {
-                auto r = run_process(argv);
-                if (!r) return std::unexpected(r.error());
-                if (r->exit_code != 0) return fail(Errc::rejected, "{} exited with status {}", argv[0], r->exit_code);
-                rss.push_back(static_cast<double>(r->max_rss_kib));
+                auto r = UMD_TRY(run_process(argv));
+                if (r.exit_code != 0) return fail(Errc::rejected, "{} exited with status {}", argv[0], r.exit_code);
+                rss.push_back(static_cast<double>(r.max_rss_kib));
                 return {};
             };
         };
         // 100 rounds: a process start on a virtual machine varies by ±1 ms, and 40
         // rounds left the ratio moving by ±0.04 from one run to the next.
         unsigned rounds = settings.iterations ? settings.iterations : 100;
-        auto pair = interleave(rounds, runner(umd_argv, umd_rss), runner(gpgv_argv, gpgv_rss));
-        if (!pair) return std::unexpected(pair.error());
-        Row row = make_row("umd pgp verify (one process)", "gpgv (one process)", *pair, 0.5, size);
-        row.extra["file"] = *file;
+        auto pair = UMD_TRY(interleave(rounds, runner(umd_argv, umd_rss), runner(gpgv_argv, gpgv_rss)));
+        Row row = make_row("umd pgp verify (one process)", "gpgv (one process)", pair, 0.5, size);
+        row.extra["file"] = file;
         row.extra["rounds"] = rounds;
         // Peak resident set of each process: the median and the largest over the rounds.
         row.extra["umd_median_rss_kib"] = median(umd_rss);
         row.extra["umd_max_rss_kib"] = *std::ranges::max_element(umd_rss);
         row.extra["gpgv_median_rss_kib"] = median(gpgv_rss);
-        auto phases = one_shot_phases(*file, std::min(rounds, 20u));
-        if (!phases) return std::unexpected(phases.error());
-        for (const auto& [name, value] : *phases) row.extra[name] = value;
+        auto phases = UMD_TRY(one_shot_phases(file, std::min(rounds, 20u)));
+        for (const auto& [name, value] : phases) row.extra[name] = value;
         rows.push_back(std::move(row));
     }
 
     // Batch: one Manager, one keyring load, many files.
-    auto options = driver_options("strict");
-    if (!options) return std::unexpected(options.error());
-    Driver driver("pgp", std::move(*options));
+    auto options = UMD_TRY(driver_options("strict"));
+    Driver driver("pgp", std::move(options));
     const LoaderModule& module = pgp::loader_module();
-    if (auto ok = driver.load(module.blob()); !ok) return std::unexpected(ok.error());
+    UMD_TRY(driver.load(module.blob()));
     pgp::Policy policy;
-    auto ring = pgp::load_keyring(driver, {keyring_path}, policy);
-    if (!ring) return std::unexpected(ring.error());
+    auto ring = UMD_TRY(pgp::load_keyring(driver, {keyring_path}, policy));
 
     Bytes verified;
     std::vector<SignatureKind> kinds;
     Op in_process = [&]() -> Status {
-        auto msg = pgp::parse_file(driver, *file);
-        if (!msg) return std::unexpected(msg.error());
+        auto msg = UMD_TRY(pgp::parse_file(driver, file));
         // The verified text is asked for once, for the floor below; a verifier that
         // does not write it out does not build it.
-        auto verdict = pgp::verify_message(*ring, *msg, policy, verified.empty() ? &verified : nullptr);
-        if (!verdict) return std::unexpected(verdict.error());
+        auto verdict = UMD_TRY(pgp::verify_message(ring, msg, policy, verified.empty() ? &verified : nullptr));
         if (kinds.empty())
-            for (const auto& s : msg->signatures) kinds.push_back({s.pk_algorithm, s.hash_algorithm});
-        return verdict->status();
+            for (const auto& s : msg.signatures) kinds.push_back({s.pk_algorithm, s.hash_algorithm});
+        return verdict.status();
     };
-    if (auto ok = in_process(); !ok) return std::unexpected(ok.error());
+    UMD_TRY(in_process());
 
     {
-        const std::vector<std::string> gpgv_argv{gpgv_path, "--keyring", keyring_path, *file};
+        const std::vector<std::string> gpgv_argv{gpgv_path, "--keyring", keyring_path, file};
         unsigned rounds = settings.iterations ? settings.iterations : 40;
-        auto pair = interleave(rounds, in_process, [&]() { return run_ok(gpgv_argv); });
-        if (!pair) return std::unexpected(pair.error());
-        Row row = make_row("batch: parse+verify, one Manager", "gpgv process per file", *pair, 0.1, size);
+        auto pair = UMD_TRY(interleave(rounds, in_process, [&]() { return run_ok(gpgv_argv); }));
+        Row row = make_row("batch: parse+verify, one Manager", "gpgv process per file", pair, 0.1, size);
         row.extra["rounds"] = rounds;
         row.extra["signatures_per_file"] = kinds.size();
         rows.push_back(std::move(row));
     }
-    auto floor = OpenSslBaseline::make(kinds, verified, debian_rsa_bits);
-    if (!floor) return std::unexpected(floor.error());
+    auto floor = UMD_TRY(OpenSslBaseline::make(kinds, verified, debian_rsa_bits));
     {
         unsigned rounds = settings.iterations ? settings.iterations : 300;
-        auto pair = interleave(rounds, in_process, [&]() { return floor->verify(verified); });
-        if (!pair) return std::unexpected(pair.error());
-        Row row = make_row("batch: parse+verify, one Manager", "OpenSSL digests + EVP verify in-process", *pair, 1.3, size);
+        auto pair = UMD_TRY(interleave(rounds, in_process, [&]() { return floor.verify(verified); }));
+        Row row = make_row("batch: parse+verify, one Manager", "OpenSSL digests + EVP verify in-process", pair, 1.3, size);
         row.extra["rounds"] = rounds;
         row.extra["signatures_per_file"] = kinds.size();
         row.extra["hashed_bytes"] = verified.size();
@@ -224,10 +209,10 @@ Result<std::vector<Row>> run_pgp(const Settings& settings)
         // The same file, batch_files times per round, through verify_messages(): the
         // handler parses file i + 1 while this thread verifies file i. Per-file figures.
         constexpr std::size_t batch_files = 20;
-        const std::vector<std::string> batch(batch_files, *file);
+        const std::vector<std::string> batch(batch_files, file);
         Op pipelined = [&]() -> Status {
             Status status;
-            pgp::verify_messages(driver, *ring, batch, policy, [&](std::size_t, Result<pgp::Verdict> v) {
+            pgp::verify_messages(driver, ring, batch, policy, [&](std::size_t, Result<pgp::Verdict> v) {
                 status = v ? v->status() : Status(std::unexpected(v.error()));
                 return status.has_value();
             });
@@ -235,15 +220,14 @@ Result<std::vector<Row>> run_pgp(const Settings& settings)
         };
         Op floor_batch = [&]() -> Status {
             for (std::size_t i = 0; i < batch_files; ++i)
-                if (auto ok = floor->verify(verified); !ok) return ok;
+                if (auto ok = floor.verify(verified); !ok) return ok;
             return {};
         };
         unsigned rounds = settings.iterations ? settings.iterations : 30;
-        auto pair = interleave(rounds, pipelined, floor_batch);
-        if (!pair) return std::unexpected(pair.error());
-        pair->measured_ns /= batch_files;
-        pair->baseline_ns /= batch_files;
-        Row row = make_row("batch: pipelined verify_messages", "OpenSSL digests + EVP verify in-process", *pair, 1.3, size);
+        auto pair = UMD_TRY(interleave(rounds, pipelined, floor_batch));
+        pair.measured_ns /= batch_files;
+        pair.baseline_ns /= batch_files;
+        Row row = make_row("batch: pipelined verify_messages", "OpenSSL digests + EVP verify in-process", pair, 1.3, size);
         row.extra["rounds"] = rounds;
         row.extra["files_per_round"] = batch_files;
         row.extra["signatures_per_file"] = kinds.size();

@@ -45,29 +45,25 @@ Status run_batch(DriverPool& pool)
 Result<std::vector<Row>> run_pool(const Settings& settings)
 {
     std::vector<Row> rows;
-    auto options = driver_options("strict");
-    if (!options) return std::unexpected(options.error());
-    auto single = DriverPool::create("sample", sample::loader_module().blob(), *options, 1);
-    if (!single) return std::unexpected(single.error());
+    auto options = UMD_TRY(driver_options("strict"));
+    auto single = UMD_TRY(DriverPool::create("sample", sample::loader_module().blob(), options, 1));
     for (unsigned n : {1u, 2u, 4u}) {
-        auto pool = DriverPool::create("sample", sample::loader_module().blob(), *options, n);
-        if (!pool) return std::unexpected(pool.error());
-        Op measured = [&]() -> Status { return run_batch(**pool); };
-        Op baseline = [&]() -> Status { return run_batch(**single); };
-        if (auto ok = measured(); !ok) return std::unexpected(ok.error());  // starts every instance
-        if (auto ok = baseline(); !ok) return std::unexpected(ok.error());
-        auto pair = interleave(settings.iterations ? settings.iterations : 15, measured, baseline);
-        if (!pair) return std::unexpected(pair.error());
+        auto pool = UMD_TRY(DriverPool::create("sample", sample::loader_module().blob(), options, n));
+        Op measured = [&]() -> Status { return run_batch(*pool); };
+        Op baseline = [&]() -> Status { return run_batch(*single); };
+        UMD_TRY(measured());  // starts every instance
+        UMD_TRY(baseline());
+        auto pair = UMD_TRY(interleave(settings.iterations ? settings.iterations : 15, measured, baseline));
         Row row;
         row.case_name = "pool";
         row.name = fmt::format("{} instance{}, strict", n, n == 1 ? "" : "s");
         row.baseline = "1 instance, same batch";
-        row.measured_ns = pair->measured_ns;
-        row.baseline_ns = pair->baseline_ns;
+        row.measured_ns = pair.measured_ns;
+        row.baseline_ns = pair.baseline_ns;
         row.bar = 1.05;  // a pool must never be slower than one instance (5 % noise allowed)
         row.unit = fmt::format("ns/batch of {} requests", callers * requests_per_caller);
         row.extra["instances"] = n;
-        row.extra["requests_per_s"] = callers * requests_per_caller * 1e9 / pair->measured_ns;
+        row.extra["requests_per_s"] = callers * requests_per_caller * 1e9 / pair.measured_ns;
         row.extra["cores"] = std::thread::hardware_concurrency();
         rows.push_back(std::move(row));
     }

@@ -47,9 +47,8 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv)
 
 Status run_ok(const std::vector<std::string>& argv)
 {
-    auto r = run_process(argv);
-    if (!r) return std::unexpected(r.error());
-    if (r->exit_code != 0) return fail(Errc::system, "{} exited with status {}", argv[0], r->exit_code);
+    auto r = UMD_TRY(run_process(argv));
+    if (r.exit_code != 0) return fail(Errc::system, "{} exited with status {}", argv[0], r.exit_code);
     return {};
 }
 

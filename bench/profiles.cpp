@@ -7,10 +7,9 @@ namespace umd::bench {
 
 Result<DriverOptions> driver_options(std::string_view profile)
 {
-    auto options = sandbox::driver_options(profile);
-    if (!options) return std::unexpected(options.error());
+    auto options = UMD_TRY(sandbox::driver_options(profile));
     // The 16 MiB echo must not hit the default per-request deadline on a loaded machine.
-    options->deadline = std::chrono::milliseconds(60000);
+    options.deadline = std::chrono::milliseconds(60000);
     return options;
 }
 

@@ -22,9 +22,8 @@ namespace umd::bench {
 Result<std::vector<Row>> run_rpm(const Settings& settings)
 {
     if (settings.umd_path.empty()) return fail(Errc::not_found, "the umd program was not found next to umd-bench: give --umd PATH");
-    auto dir = TempDir::make("umd-bench-rpm.");
-    if (!dir) return std::unexpected(dir.error());
-    const std::string fixtures = dir->path() + "/fixtures";
+    auto dir = UMD_TRY(TempDir::make("umd-bench-rpm."));
+    const std::string fixtures = dir.path() + "/fixtures";
     const auto setup_start = std::chrono::steady_clock::now();
     if (auto ok = run_ok({"/bin/bash", UMD_SOURCE_DIR "/drivers/rpm/tests/make_fixtures.sh", fixtures,
                           std::to_string(settings.packages)});
@@ -48,10 +47,9 @@ Result<std::vector<Row>> run_rpm(const Settings& settings)
     umd_argv.insert(umd_argv.end(), packages.begin(), packages.end());
     long umd_rss = 0;
     Op measured = [&]() -> Status {
-        auto r = run_process(umd_argv);
-        if (!r) return std::unexpected(r.error());
-        if (r->exit_code != 0) return fail(Errc::rejected, "umd rpm verify exited with status {}", r->exit_code);
-        umd_rss = std::max(umd_rss, r->max_rss_kib);
+        auto r = UMD_TRY(run_process(umd_argv));
+        if (r.exit_code != 0) return fail(Errc::rejected, "umd rpm verify exited with status {}", r.exit_code);
+        umd_rss = std::max(umd_rss, r.max_rss_kib);
         return {};
     };
     Op baseline = [&]() -> Status {
@@ -60,22 +58,21 @@ Result<std::vector<Row>> run_rpm(const Settings& settings)
         return {};
     };
     unsigned rounds = settings.iterations ? settings.iterations : 3;
-    auto pair = interleave(rounds, measured, baseline);
-    if (!pair) return std::unexpected(pair.error());
+    auto pair = UMD_TRY(interleave(rounds, measured, baseline));
 
     Row row;
     row.case_name = "rpm";
     row.name = fmt::format("umd rpm verify, {} distinct packages", packages.size());
     row.baseline = "rpmkeys -K, one process per package";
     row.size = total_size / packages.size();
-    row.measured_ns = pair->measured_ns;
-    row.baseline_ns = pair->baseline_ns;
+    row.measured_ns = pair.measured_ns;
+    row.baseline_ns = pair.baseline_ns;
     row.bar = 0.2;
     row.unit = "ns/batch";
     row.extra["packages"] = packages.size();
     row.extra["rounds"] = rounds;
-    row.extra["measured_ns_per_package"] = pair->measured_ns / static_cast<double>(packages.size());
-    row.extra["baseline_ns_per_package"] = pair->baseline_ns / static_cast<double>(packages.size());
+    row.extra["measured_ns_per_package"] = pair.measured_ns / static_cast<double>(packages.size());
+    row.extra["baseline_ns_per_package"] = pair.baseline_ns / static_cast<double>(packages.size());
     row.extra["umd_max_rss_kib"] = umd_rss;
     row.extra["corpus_bytes"] = total_size;
     row.extra["corpus_setup_s"] = setup_s;
@@ -84,7 +81,7 @@ Result<std::vector<Row>> run_rpm(const Settings& settings)
 
     // `umd trust add` of the same packages into a new database each round, beside
     // `umd rpm verify` of them: the ratio is what recording the digests adds to verifying.
-    const std::string db = dir->path() + "/trust.mdb";
+    const std::string db = dir.path() + "/trust.mdb";
     std::vector<std::string> add_argv{settings.umd_path, "trust", "--db", db, "add", "--keyring", fixtures + "/rsa4096.asc"};
     add_argv.insert(add_argv.end(), packages.begin(), packages.end());
     long add_rss = 0;
@@ -92,10 +89,9 @@ Result<std::vector<Row>> run_rpm(const Settings& settings)
     Op add = [&]() -> Status {
         std::error_code ec;
         fs::remove_all(db, ec);
-        auto r = run_process(add_argv);
-        if (!r) return std::unexpected(r.error());
-        if (r->exit_code != 0) return fail(Errc::rejected, "umd trust add exited with status {}", r->exit_code);
-        add_rss = std::max(add_rss, r->max_rss_kib);
+        auto r = UMD_TRY(run_process(add_argv));
+        if (r.exit_code != 0) return fail(Errc::rejected, "umd trust add exited with status {}", r.exit_code);
+        add_rss = std::max(add_rss, r.max_rss_kib);
         db_bytes = 0;
         for (const auto& f : fs::directory_iterator(db)) db_bytes += f.file_size();
         return {};

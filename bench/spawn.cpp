@@ -55,19 +55,18 @@ Result<Row> restart_row(const DriverOptions& base, std::string_view profile, boo
     DriverOptions options = base;
     options.spare_handler = spare;
     Driver driver("sample-restart", options);
-    if (auto ok = driver.load(sample::loader_module().blob()); !ok) return std::unexpected(ok.error());
+    UMD_TRY(driver.load(sample::loader_module().blob()));
     const Bytes one{0x5a};
     Op restart = [&]() -> Status {
         driver.recycle();
-        auto r = sample::echo(driver, one);
-        if (!r) return std::unexpected(r.error());
+        auto r = UMD_TRY(sample::echo(driver, one));
         return {};
     };
-    if (auto ok = restart(); !ok) return std::unexpected(ok.error());
+    UMD_TRY(restart());
     std::vector<double> measured, baseline;
     auto timed_restart = [&]() -> Result<double> {
         if (spare)
-            if (auto ok = wait_for_spare(driver); !ok) return std::unexpected(ok.error());
+            UMD_TRY(wait_for_spare(driver));
         return time_once(restart);
     };
     for (unsigned i = 0; i < rounds; ++i) {
@@ -105,28 +104,25 @@ Result<std::vector<Row>> run_spawn(const Settings& settings)
     std::vector<Row> rows;
     unsigned rounds = settings.iterations ? settings.iterations : 200;
     for (const char* profile : {"none", "strict"}) {
-        auto options = driver_options(profile);
-        if (!options) return std::unexpected(options.error());
+        auto options = UMD_TRY(driver_options(profile));
         const Bytes one{0x5a};
         Op measured = [&]() -> Status {
-            auto driver = std::make_unique<Driver>("sample-cold", *options);
+            auto driver = std::make_unique<Driver>("sample-cold", options);
             if (auto ok = driver->load(sample::loader_module().blob()); !ok) return ok;
-            auto r = sample::echo(*driver, one);
-            if (!r) return std::unexpected(r.error());
+            auto r = UMD_TRY(sample::echo(*driver, one));
             driver.reset();   // kills and reaps the handler: part of the cost
             return {};
         };
         Op baseline = spawn_true;
-        if (auto ok = measured(); !ok) return std::unexpected(ok.error());
-        if (auto ok = baseline(); !ok) return std::unexpected(ok.error());
-        auto pair = interleave(rounds, measured, baseline);
-        if (!pair) return std::unexpected(pair.error());
+        UMD_TRY(measured());
+        UMD_TRY(baseline());
+        auto pair = UMD_TRY(interleave(rounds, measured, baseline));
         Row row;
         row.case_name = "spawn";
         row.name = fmt::format("cold start + 1 B echo, {}", profile);
         row.baseline = "posix_spawn /bin/true + waitpid";
-        row.measured_ns = pair->measured_ns;
-        row.baseline_ns = pair->baseline_ns;
+        row.measured_ns = pair.measured_ns;
+        row.baseline_ns = pair.baseline_ns;
         row.bar = 2.0;
         row.unit = "ns/start";
         row.extra["rounds"] = rounds;
@@ -134,9 +130,8 @@ Result<std::vector<Row>> run_spawn(const Settings& settings)
         row.extra["blob_bytes"] = sample::loader_module().blob().size();
         rows.push_back(std::move(row));
         for (bool spare : {false, true}) {
-            auto restart = restart_row(*options, profile, spare, rounds);
-            if (!restart) return std::unexpected(restart.error());
-            rows.push_back(std::move(*restart));
+            auto restart = UMD_TRY(restart_row(options, profile, spare, rounds));
+            rows.push_back(std::move(restart));
         }
     }
     return rows;

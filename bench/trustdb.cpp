@@ -94,10 +94,9 @@ Result<rpm::VerifiedPackage> make_package(std::size_t index, std::uint64_t first
     };
     for (auto& x : payload_digest_entries()) e.push_back(std::move(x));
     Bytes file = build_package(build_header({bin(268, Bytes(8, 1))}, 62), build_header(e, 63));
-    auto parsed = rpm::parse_package(file, file.size());
-    if (!parsed) return std::unexpected(parsed.error());
+    auto parsed = UMD_TRY(rpm::parse_package(file, file.size()));
     // No keys here: the signature step accepts everything; every other check runs.
-    return rpm::verify_parsed(*parsed, rpm::PackageSource::memory(file), [](ByteView, std::span<const rpm::SignaturePacket>) -> Result<std::string> {
+    return rpm::verify_parsed(parsed, rpm::PackageSource::memory(file), [](ByteView, std::span<const rpm::SignaturePacket>) -> Result<std::string> {
         return std::string("BENCH");
     });
 }
@@ -189,8 +188,7 @@ struct Insert {
 /// Fills a new database at `path` with `total` synthetic digests; the writer is closed on return.
 Result<Insert> fill(const std::string& path, std::size_t total)
 {
-    auto writer = rpm::TrustDb::open(path);
-    if (!writer) return std::unexpected(writer.error());
+    auto writer = UMD_TRY(rpm::TrustDb::open(path));
     Insert out;
     auto start = std::chrono::steady_clock::now();
     for (std::size_t first = 0, pkg = 0; first < total; ++out.transactions) {
@@ -204,9 +202,8 @@ Result<Insert> fill(const std::string& path, std::size_t total)
         }
         std::vector<const rpm::VerifiedPackage*> ptrs;
         for (const auto& v : chunk) ptrs.push_back(&v);
-        auto ns = time_once([&]() { return writer->add_batch(ptrs); });
-        if (!ns) return std::unexpected(ns.error());
-        out.add_batch_ns += *ns;
+        auto ns = UMD_TRY(time_once([&]() { return writer.add_batch(ptrs); }));
+        out.add_batch_ns += ns;
     }
     out.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return out;
@@ -241,12 +238,10 @@ Status drop_index(const std::string& path)
 
 Result<std::vector<Row>> run_trustdb(const Settings& settings)
 {
-    auto dir = TempDir::make("umd-bench-trustdb.");
-    if (!dir) return std::unexpected(dir.error());
-    const std::string path = dir->path() + "/trust.mdb";
+    auto dir = UMD_TRY(TempDir::make("umd-bench-trustdb."));
+    const std::string path = dir.path() + "/trust.mdb";
     const std::size_t total = settings.digests;
-    auto insert = fill(path, total);
-    if (!insert) return std::unexpected(insert.error());
+    auto insert = UMD_TRY(fill(path, total));
 
     std::unordered_map<std::string, std::uint32_t> map;
     map.reserve(total);
@@ -257,13 +252,11 @@ Result<std::vector<Row>> run_trustdb(const Settings& settings)
 
     // The queries run on a fresh read-only handle, as in an enforcement daemon that
     // opens the database: its map is new, so the cold pass pays the first touch of each page.
-    auto db = rpm::TrustDb::open(path, {.read_only = true});
-    if (!db) return std::unexpected(db.error());
+    std::optional<rpm::TrustDb> db(UMD_TRY(rpm::TrustDb::open(path, {.read_only = true})));
     const Query contains = [&](ByteView d) { return db->contains(sha256_algo, d); };
     const Query lookup = [&](ByteView d) -> Result<bool> {
-        auto vouchers = db->lookup(sha256_algo, d);
-        if (!vouchers) return std::unexpected(vouchers.error());
-        return !vouchers->empty();
+        auto vouchers = UMD_TRY(db->lookup(sha256_algo, d));
+        return !vouchers.empty();
     };
 
     // 1. Cold: every inserted digest once, in random order.
@@ -283,12 +276,9 @@ Result<std::vector<Row>> run_trustdb(const Settings& settings)
     for (auto& i : present) i = pick_present(rng);
     for (auto& i : absent) i = pick_absent(rng);
     for (auto& i : looked_up) i = pick_present(rng);
-    auto warm_present = run_queries(contains, map, present, true);
-    if (!warm_present) return std::unexpected(warm_present.error());
-    auto warm_absent = run_queries(contains, map, absent, false);
-    if (!warm_absent) return std::unexpected(warm_absent.error());
-    auto warm_lookup = run_queries(lookup, map, looked_up, true);
-    if (!warm_lookup) return std::unexpected(warm_lookup.error());
+    auto warm_present = UMD_TRY(run_queries(contains, map, present, true));
+    auto warm_absent = UMD_TRY(run_queries(contains, map, absent, false));
+    auto warm_lookup = UMD_TRY(run_queries(lookup, map, looked_up, true));
     const std::uint64_t indexed_disk_bytes = disk_bytes(path);
 
     // 2b. The same kinds of queries on a handle with the in-memory digest set
@@ -316,9 +306,8 @@ Result<std::vector<Row>> run_trustdb(const Settings& settings)
     // 3. The same database without the index (the read-only fallback), then with
     // the index rebuilt in key order by a writable open. Fresh keys for each row.
     auto variant = [&](const char* what) -> Result<std::pair<Timings, Timings>> {
-        auto ro = rpm::TrustDb::open(path, {.read_only = true});
-        if (!ro) return std::unexpected(ro.error());
-        const Query q = [&](ByteView d) { return ro->contains(sha256_algo, d); };
+        auto ro = UMD_TRY(rpm::TrustDb::open(path, {.read_only = true}));
+        const Query q = [&](ByteView d) { return ro.contains(sha256_algo, d); };
         for (auto& i : present) i = pick_present(rng);
         for (auto& i : absent) i = pick_absent(rng);
         (void)run_queries(q, map, order, true);   // warm its map, as the main rows' cold pass did
@@ -328,10 +317,9 @@ Result<std::vector<Row>> run_trustdb(const Settings& settings)
         if (!a) return std::unexpected(with_context(a.error(), what));
         return std::pair{std::move(*p), std::move(*a)};
     };
-    db = std::unexpected(Error{Errc::internal, "closed"});   // closes the handle before the raw drop
-    if (auto s = drop_index(path); !s) return std::unexpected(s.error());
-    auto fallback = variant("files range query");
-    if (!fallback) return std::unexpected(fallback.error());
+    db.reset();   // closes the handle before the raw drop
+    UMD_TRY(drop_index(path));
+    auto fallback = UMD_TRY(variant("files range query"));
     Insert migration;
     {
         auto start = std::chrono::steady_clock::now();
@@ -339,18 +327,17 @@ Result<std::vector<Row>> run_trustdb(const Settings& settings)
         if (!rw) return std::unexpected(with_context(rw.error(), "migration"));
         migration.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
-    auto rebuilt = variant("rebuilt index");
-    if (!rebuilt) return std::unexpected(rebuilt.error());
+    auto rebuilt = UMD_TRY(variant("rebuilt index"));
 
     nlohmann::json db_figures = {
         {"digests", total},
         {"db_disk_bytes", indexed_disk_bytes},
         {"db_disk_bytes_after_rebuild", disk_bytes(path)},
         {"index_rebuild_s", migration.total_s},
-        {"insert_transactions", insert->transactions},
-        {"insert_add_batch_s", insert->add_batch_ns / 1e9},
-        {"insert_total_s", insert->total_s},
-        {"insert_digests_per_s", static_cast<double>(total) / (insert->add_batch_ns / 1e9)},
+        {"insert_transactions", insert.transactions},
+        {"insert_add_batch_s", insert.add_batch_ns / 1e9},
+        {"insert_total_s", insert.total_s},
+        {"insert_digests_per_s", static_cast<double>(total) / (insert.add_batch_ns / 1e9)},
         {"memory_index_digests", memory_info ? memory_info->digests : 0},
         {"memory_index_bytes", memory_info ? memory_info->memory_bytes : 0},
         {"memory_index_open_s", memory_open_s},
@@ -372,13 +359,13 @@ Result<std::vector<Row>> run_trustdb(const Settings& settings)
         row.notes = "bar is absolute: p99 <= 2 us with 1 M digests; " + std::move(notes);
         rows.push_back(std::move(row));
     };
-    add_row("contains p99, present, warm", "unordered_map::find p99", *warm_present,
+    add_row("contains p99, present, warm", "unordered_map::find p99", warm_present,
             fmt::format("{} random queries of inserted digests after the cold pass; timing includes a steady_clock read "
                         "(~20-40 ns)", lookups));
     for (const auto& [k, v] : db_figures.items()) rows.back().extra[k] = v;
-    add_row("contains p99, absent, warm", "unordered_map::find p99 (miss)", *warm_absent,
+    add_row("contains p99, absent, warm", "unordered_map::find p99 (miss)", warm_absent,
             fmt::format("{} random queries of digests never inserted", lookups));
-    add_row("lookup p99, present, warm", "unordered_map::find p99", *warm_lookup,
+    add_row("lookup p99, present, warm", "unordered_map::find p99", warm_lookup,
             "the CLI's query: builds the vouching packages' NEVRA and path strings");
     add_row("contains p99, present, warm, memory index", "unordered_map::find p99", *memory_present,
             fmt::format("TrustDbOptions::memory_index: the digests index copied into an open-addressing table on huge "
@@ -389,15 +376,15 @@ Result<std::vector<Row>> run_trustdb(const Settings& settings)
     add_row("contains p99, cold map", "unordered_map::find p99", *cold,
             "first pass over every inserted digest in random order on a freshly opened handle: each page of "
             "its map is first touched here (minor page faults; the page cache is warm from the insert)");
-    add_row("contains p99, present, warm, files range query", "unordered_map::find p99", fallback->first,
+    add_row("contains p99, present, warm, files range query", "unordered_map::find p99", fallback.first,
             "the same database with the digests index dropped: a read-only handle falls back to MDB_SET_RANGE on the "
             "files tree (~110-byte entries; every query before the index)");
-    add_row("contains p99, absent, warm, files range query", "unordered_map::find p99 (miss)", fallback->second,
+    add_row("contains p99, absent, warm, files range query", "unordered_map::find p99 (miss)", fallback.second,
             "as above, digests never inserted");
-    add_row("contains p99, present, warm, index rebuilt", "unordered_map::find p99", rebuilt->first,
+    add_row("contains p99, present, warm, index rebuilt", "unordered_map::find p99", rebuilt.first,
             "the index rebuilt by a writable open (the migration of an older database): appended in key order, "
             "so its leaves are full");
-    add_row("contains p99, absent, warm, index rebuilt", "unordered_map::find p99 (miss)", rebuilt->second,
+    add_row("contains p99, absent, warm, index rebuilt", "unordered_map::find p99 (miss)", rebuilt.second,
             "as above, digests never inserted");
     return rows;
 }

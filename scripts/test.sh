@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-deps.sh
-cmake --preset default
-cmake --build --preset default -j "$(nproc)"
-ctest --preset default
+# The ci preset is the default build with every compiler warning an error.
+cmake --preset ci
+cmake --build --preset ci -j "$(nproc)"
+ctest --preset ci

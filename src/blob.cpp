@@ -60,7 +60,7 @@ Result<Blob> Blob::load(std::span<const std::uint8_t> image, std::string name)
     if (!source || !copy_in_kernel(source->fd.get(), source->offset, fd.get(), image.size())) {
         if (::ftruncate(fd.get(), 0) != 0 || ::lseek(fd.get(), 0, SEEK_SET) != 0)
             return fail_errno(errno, "resetting handler memfd '{}'", name);
-        if (auto s = write_fully(fd.get(), image.data(), image.size()); !s) return std::unexpected(s.error());
+        UMD_TRY(write_fully(fd.get(), image.data(), image.size()));
     }
     // Sealed, so the mode only says who may execute it: also a handler run as another user.
     if (::fchmod(fd.get(), 0555) != 0) return fail_errno(errno, "fchmod of handler memfd '{}'", name);

@@ -102,9 +102,8 @@ Status write_all(int fd, std::span<const iovec> parts, const Deadline& deadline,
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN) {
-                auto ready = wait_ready(fd, POLLOUT, deadline, peer, what);
-                if (!ready) return std::unexpected(ready.error());
-                if (*ready == Ready::peer_exited) return fail(Errc::handler_crashed, "{}: the handler exited before reading its request", what);
+                auto ready = UMD_TRY(wait_ready(fd, POLLOUT, deadline, peer, what));
+                if (ready == Ready::peer_exited) return fail(Errc::handler_crashed, "{}: the handler exited before reading its request", what);
                 continue;
             }
             if (errno == EPIPE) {
@@ -131,9 +130,8 @@ Status read_exact(int fd, std::uint8_t* out, std::size_t size, const Deadline& d
     bool wait = true;
     while (got < size) {
         if (wait) {
-            auto ready = wait_ready(fd, POLLIN, deadline, peer, what);
-            if (!ready) return std::unexpected(ready.error());
-            if (*ready == Ready::peer_exited)
+            auto ready = UMD_TRY(wait_ready(fd, POLLIN, deadline, peer, what));
+            if (ready == Ready::peer_exited)
                 return fail(Errc::handler_crashed, "{}: the handler exited after {} of {} bytes", what, got, size);
         }
         ssize_t n = ::read(fd, out + got, size - got);
@@ -150,9 +148,8 @@ Status read_exact(int fd, std::uint8_t* out, std::size_t size, const Deadline& d
 Result<std::size_t> read_some(int fd, std::uint8_t* out, std::size_t max, const Deadline& deadline, PeerMonitor* peer, const char* what)
 {
     for (;;) {
-        auto ready = wait_ready(fd, POLLIN, deadline, peer, what);
-        if (!ready) return std::unexpected(ready.error());
-        if (*ready == Ready::peer_exited) return fail(Errc::handler_crashed, "{}: the handler exited without replying", what);
+        auto ready = UMD_TRY(wait_ready(fd, POLLIN, deadline, peer, what));
+        if (ready == Ready::peer_exited) return fail(Errc::handler_crashed, "{}: the handler exited without replying", what);
         ssize_t n = ::read(fd, out, max);
         if (n > 0) return static_cast<std::size_t>(n);
         if (n == 0) return fail(Errc::protocol, "{}: short reply (end of file before a complete header)", what);
@@ -176,9 +173,8 @@ Status read_to_eof(int fd, std::vector<std::uint8_t>& out, std::size_t max, cons
         if (n == 0) return {};
         if (errno == EINTR) continue;
         if (errno != EAGAIN) return fail_errno(errno, "{}: read", what);
-        auto ready = wait_ready(fd, POLLIN, deadline, peer, what);
-        if (!ready) return std::unexpected(ready.error());
-        if (*ready == Ready::peer_exited) return {};  // its output ends with it, even if a child holds the pipe
+        auto ready = UMD_TRY(wait_ready(fd, POLLIN, deadline, peer, what));
+        if (ready == Ready::peer_exited) return {};  // its output ends with it, even if a child holds the pipe
     }
 }
 

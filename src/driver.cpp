@@ -56,9 +56,8 @@ std::string Driver::image_name(std::string_view driver) { return fmt::format("um
 
 Status Driver::load(std::span<const std::uint8_t> blob)
 {
-    auto loaded = Blob::load(blob, image_name(name_));
-    if (!loaded) return std::unexpected(loaded.error());
-    return load(std::move(*loaded));
+    auto loaded = UMD_TRY(Blob::load(blob, image_name(name_)));
+    return load(std::move(loaded));
 }
 
 Status Driver::load(Blob image)
@@ -211,12 +210,12 @@ Status Driver::ensure_started_locked()
     return {};
 }
 
-Result<Reply> Driver::send_recv(std::uint8_t type, ByteView request)
+Result<HandlerReply> Driver::send_recv(std::uint8_t type, ByteView request)
 {
     return send_recv(type, request, InputOrigin::untrusted);
 }
 
-Result<Reply> Driver::send_recv(std::uint8_t type, ByteView request, InputOrigin origin)
+Result<HandlerReply> Driver::send_recv(std::uint8_t type, ByteView request, InputOrigin origin)
 {
     std::lock_guard guard(lock_);
     if (origin == InputOrigin::trust_anchor && process_ && handler_tainted_) {
@@ -227,7 +226,7 @@ Result<Reply> Driver::send_recv(std::uint8_t type, ByteView request, InputOrigin
         stats_.pid = -1;
         ++stats_.anchor_recycles;
     }
-    if (auto s = ensure_started_locked(); !s) return std::unexpected(s.error());
+    UMD_TRY(ensure_started_locked());
     // Tainted from the moment the bytes are sent, whatever the reply: a handler that
     // failed on an input may still have been changed by it.
     if (origin == InputOrigin::untrusted) handler_tainted_ = true;
@@ -244,17 +243,17 @@ void Driver::prepare_spare_locked()
         spare_->prepare(*blob_, options_.spawn);
 }
 
-Result<Reply> StartedHandler::send_recv(std::uint8_t type, ByteView request) { return driver_.send_recv_locked(type, request); }
+Result<HandlerReply> StartedHandler::send_recv(std::uint8_t type, ByteView request) { return driver_.send_recv_locked(type, request); }
 
 const std::string& StartedHandler::driver_name() const noexcept { return driver_.name(); }
 
-Result<Reply> Driver::send_recv_locked(std::uint8_t type, ByteView request)
+Result<HandlerReply> Driver::send_recv_locked(std::uint8_t type, ByteView request)
 {
     if (!process_) return fail(Errc::internal, "driver '{}': send_recv_locked without a running handler", name_);
     return exchange_locked(type, request);
 }
 
-Result<Reply> Driver::exchange_locked(std::uint8_t type, ByteView request)
+Result<HandlerReply> Driver::exchange_locked(std::uint8_t type, ByteView request)
 {
     if (request.size() > 0xFFFFFFFFu) return fail(Errc::invalid_argument, "request of {} bytes is too large for a frame", request.size());
     Deadline deadline(options_.deadline);
@@ -292,7 +291,7 @@ Result<Reply> Driver::exchange_locked(std::uint8_t type, ByteView request)
     std::size_t early = got - frame_header_size;
     if (early > r.length)
         return std::unexpected(fail_locked(Error{Errc::protocol, fmt::format("{}: {} bytes follow the {}-byte reply", what, early - r.length, r.length)}));
-    Reply reply;
+    HandlerReply reply;
     reply.type = r.type;
     reply.payload.resize(r.length);
     std::copy_n(first + frame_header_size, early, reply.payload.begin());
@@ -315,7 +314,7 @@ Result<Bytes> Driver::send_recv_raw(ByteView request)
 {
     std::lock_guard guard(lock_);
     if (process_) process_.reset();  // raw mode uses a fresh handler for each exchange
-    if (auto s = ensure_started_locked(); !s) return std::unexpected(s.error());
+    UMD_TRY(ensure_started_locked());
     Deadline deadline(options_.deadline);
     const std::string what = fmt::format("driver '{}'", name_);
     Bytes reply;

@@ -2,7 +2,7 @@
 // first use (trusted side; the kernel's umd_mgmt_load on demand).
 #include <umd/manager.h>
 
-#include <umd/another_cpu.h>
+#include <umd/one_shot/another_cpu.h>
 
 namespace umd {
 
@@ -27,12 +27,11 @@ Result<Driver*> Manager::driver(const std::string& name, const DriverOptions* ov
                         "options can be given only by the request that creates it", name);
         return it->second.get();
     }
-    auto module = registry_->find(name);
-    if (!module) return std::unexpected(module.error());
+    auto module = UMD_TRY(registry_->find(name));
     DriverOptions options = overrides ? *overrides : defaults_;
     if (!overrides) {
-        options.deadline = std::chrono::milliseconds((*module)->default_deadline_ms);
-        options.max_reply = (*module)->max_reply;
+        options.deadline = std::chrono::milliseconds(module->default_deadline_ms);
+        options.max_reply = module->max_reply;
     }
     auto driver = std::make_unique<Driver>(name, std::move(options));
     Status loaded;
@@ -40,7 +39,7 @@ Result<Driver*> Manager::driver(const std::string& name, const DriverOptions* ov
         Result<Blob> image = preloaded.mapped().image.get();
         loaded = image ? driver->load(std::move(*image)) : Status(std::unexpected(image.error()));
     } else {
-        loaded = driver->load((*module)->blob());
+        loaded = driver->load(module->blob());
     }
     if (!loaded) return std::unexpected(with_context(loaded.error(), fmt::format("loading driver '{}'", name)));
     Driver* raw = driver.get();
@@ -58,7 +57,7 @@ void Manager::preload(const std::string& name)
     std::packaged_task<Result<Blob>()> copy(
         [image = (*module)->blob(), memfd_name = Driver::image_name(name)] { return Blob::load(image, memfd_name); });
     Preload preload{copy.get_future(), {}};
-    preload.copier = start_on_another_cpu([copy = std::move(copy)]() mutable { copy(); });
+    preload.copier = one_shot::start_on_another_cpu([copy = std::move(copy)]() mutable { copy(); });
     preloads_.emplace(name, std::move(preload));
 }
 

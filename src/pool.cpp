@@ -10,14 +10,14 @@ Result<std::unique_ptr<DriverPool>> DriverPool::create(const std::string& name, 
     auto pool = std::make_unique<DriverPool>(options.deadline);
     for (unsigned i = 0; i < instances; ++i) {
         auto driver = std::make_unique<Driver>(fmt::format("{}#{}", name, i), options);
-        if (auto s = driver->load(blob); !s) return std::unexpected(s.error());
+        UMD_TRY(driver->load(blob));
         pool->drivers_.push_back(std::move(driver));
     }
     pool->busy_.assign(instances, false);
     return pool;
 }
 
-Result<Reply> DriverPool::send_recv(std::uint8_t type, ByteView request)
+Result<HandlerReply> DriverPool::send_recv(std::uint8_t type, ByteView request)
 {
     std::size_t chosen = 0;
     {

@@ -173,7 +173,7 @@ int child_entry(void* plan) { child_main(*static_cast<const ChildPlan*>(plan)); 
 /// posix_spawn's way: CLONE_VM | CLONE_VFORK. The child runs on its own stack in the
 /// Manager's memory, and this thread is suspended until it has exec'd (or died).
 /// A fork-like clone instead copies the page tables of the whole Manager and
-/// write-protects its memory: that costs ~0.4 ms per start here, and afterwards
+/// write-protects its memory (docs/decisions/0009), and afterwards
 /// every first write to a page of the Manager faults, each fault flushing the TLBs
 /// of the Manager's threads on other CPUs by interrupt. Every signal stays blocked
 /// across the clone, so no handler of the Manager's can run on the child's stack
@@ -241,9 +241,8 @@ Result<std::unique_ptr<HandlerProcess>> HandlerProcess::start(const Blob& blob, 
     // after_clone() runs before the child continues; without one the child need not wait.
     bool needs_go = options.setup != nullptr && options.setup->has_after_clone();
     if (needs_go) {
-        auto g = make_pipe();
-        if (!g) return std::unexpected(g.error());
-        go = std::move(*g);
+        auto g = UMD_TRY(make_pipe());
+        go = std::move(g);
     }
     if (options.pipe_size > 0) {
         // Best effort: larger pipes cut the number of context switches for big messages.
@@ -257,12 +256,11 @@ Result<std::unique_ptr<HandlerProcess>> HandlerProcess::start(const Blob& blob, 
     ChildPlan plan{request->read.get(), reply->write.get(), errors->write.get(), status->write.get(),
                    go ? go->read.get() : -1, blob.fd(), options.setup, ::getpid(), argv.data(), envp.data()};
 
-    auto cloned = clone_child(plan, options.setup ? options.setup->clone_flags() : 0);
-    if (!cloned) return std::unexpected(cloned.error());
+    auto cloned = UMD_TRY(clone_child(plan, options.setup ? options.setup->clone_flags() : 0));
 
     auto proc = std::make_unique<HandlerProcess>(Key{});
-    proc->pid_ = cloned->first;
-    proc->pidfd_ = std::move(cloned->second);
+    proc->pid_ = cloned.first;
+    proc->pidfd_ = std::move(cloned.second);
     proc->request_ = std::move(request->write);
     proc->reply_ = std::move(reply->read);
     proc->stderr_ = std::move(errors->read);
@@ -291,7 +289,7 @@ Result<std::unique_ptr<HandlerProcess>> HandlerProcess::start(const Blob& blob, 
     if (n != 0) return fail(Errc::system, "starting handler '{}': the child died before exec", blob.name());
 
     for (int fd : {proc->request_.get(), proc->reply_.get(), proc->stderr_.get()})
-        if (auto s = set_nonblocking(fd); !s) return std::unexpected(s.error());
+        UMD_TRY(set_nonblocking(fd));
     return proc;
 }
 

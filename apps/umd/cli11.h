@@ -2,9 +2,9 @@
 //
 // CLI11 2.1 includes <iostream>. With libstdc++ before GCC 13, every translation unit
 // that includes <iostream> carries a static std::ios_base::Init, and the first one
-// constructed builds the eight standard stream objects and the "C" locale's facets:
-// 0.38 ms of every `umd` start on the development VM, before main() (timestamps
-// around that constructor, 30 runs; docs/decisions/0011-one-shot-on-a-fault-costly-vm.md).
+// constructed builds the eight standard stream objects and the "C" locale's facets
+// at every `umd` start, before main() (measured in
+// docs/decisions/0011-one-shot-on-a-fault-costly-vm.md).
 // umd writes with stdio; the one place CLI11 prints, App::exit(), is given string
 // streams (see apps/umd/main.cpp), and the other paths that name std::cout (deprecated
 // or retired options) are features umd does not use. So the CLI sources skip

@@ -38,8 +38,6 @@ struct Context {
     Result<Driver*> driver(const std::string& name);
     /// Prints "umd: <message>" to stderr and returns the exit code for the error's kind.
     int report(const Error& error);
-    /// Options for drivers: the sandbox for `profile`, and its description.
-    Result<DriverOptions> driver_options(const std::string& profile_name) const;
 
 private:
     std::unique_ptr<Manager> manager_;

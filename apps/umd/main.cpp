@@ -4,24 +4,18 @@
 #include <cstdlib>
 #include <sstream>
 
-#include <umd/warm_heap.h>
+#include <umd/one_shot/warm_heap.h>
 
 #include "src/libcrypto/libcrypto.h"
 
 #include "commands.h"
-#include "trusted/sample.h"
-#if defined(UMD_HAVE_PGP)
-#include "trusted/pgp_loader.h"
-#endif
-#if defined(UMD_HAVE_RPM)
-#include "trusted/rpm_loader.h"
-#endif
+#include "drivers/builtin_drivers.h"
 
 namespace {
 
 /// Ends the process without the destructors that are left (the command-line
 /// parser's tree, static objects, the spawn thread's join): the kernel releases
-/// memory, descriptors and threads faster, about 0.2 ms of a one-shot command.
+/// memory, descriptors and threads faster (docs/decisions/0009).
 /// What must happen first has happened: the handlers are ended and reaped
 /// (Context::shut_down), files are closed by their commands, and output is
 /// flushed here. Sanitizer builds return normally, so their leak check still runs.
@@ -40,16 +34,10 @@ namespace {
 int main(int argc, char** argv)
 {
     // Before any thread starts: the heap a command uses (a verified file, the replies,
-    // keys and certificates) is faulted in with one system call (umd/warm_heap.h).
-    umd::warm_heap(512 * 1024);
+    // keys and certificates) is faulted in with one system call (umd/one_shot/warm_heap.h).
+    umd::one_shot::warm_heap(512 * 1024);
     umd::cli::Context ctx;
-    ctx.registry->add_builtin(umd::sample::loader_module());
-#if defined(UMD_HAVE_PGP)
-    ctx.registry->add_builtin(umd::pgp::loader_module());
-#endif
-#if defined(UMD_HAVE_RPM)
-    ctx.registry->add_builtin(umd::rpm::loader_module());
-#endif
+    umd::register_builtin_drivers(*ctx.registry);
     // First of all: the handler images this command will use are copied on another
     // CPU while everything below runs here.
     ctx.preload_for(argc, argv);
@@ -61,9 +49,9 @@ int main(int argc, char** argv)
     // load other providers or change default properties). umd fetches every
     // algorithm by name from the default provider and never looks up the legacy
     // EVP_get_*byname tables, so registering every cipher and digest there is
-    // work for nothing: together about 0.7 ms of each run. Nor is OpenSSL's state
+    // work for nothing (docs/decisions/0005, 0010). Nor is OpenSSL's state
     // freed at exit (OPENSSL_cleanup): the process ends right after, and the kernel
-    // frees it faster (about 0.1 ms of each run).
+    // frees it faster.
     umd::libcrypto::set_init_options(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
                                      OPENSSL_INIT_NO_ADD_ALL_DIGESTS | OPENSSL_INIT_NO_ATEXIT);
 
@@ -79,16 +67,10 @@ int main(int argc, char** argv)
 
     umd::cli::register_sample(app, ctx);
     umd::cli::register_status(app, ctx);
-#if defined(UMD_HAVE_RUN)
     umd::cli::register_run(app, ctx);
-#endif
-#if defined(UMD_HAVE_PGP)
     umd::cli::register_pgp(app, ctx);
-#endif
-#if defined(UMD_HAVE_RPM)
     umd::cli::register_rpm(app, ctx);
     umd::cli::register_trust(app, ctx);
-#endif
 
     try {
         app.parse(argc, argv);

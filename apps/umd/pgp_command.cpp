@@ -18,7 +18,6 @@
 #include "commands.h"
 #include "drivers/pgp/trusted/client.h"
 #include "drivers/pgp/trusted/key_material.h"
-#include "drivers/pgp/trusted/pgp_loader.h"
 #include "drivers/pgp/trusted/subpackets.h"
 #include "drivers/pgp/trusted/verifier.h"
 #include "drivers/pgp/trusted/verify_files.h"
@@ -70,11 +69,6 @@ Result<std::int64_t> parse_time(const std::string& text, bool end_of_day)
     return static_cast<std::int64_t>(timegm(&tm));
 }
 
-Result<Driver*> pgp_driver(Context& ctx)
-{
-    ctx.registry->add_builtin(pgp::loader_module());
-    return ctx.driver("pgp");
-}
 
 Status write_output(const std::string& path, ByteView bytes)
 {
@@ -96,28 +90,22 @@ Status write_output(const std::string& path, ByteView bytes)
 }
 
 /// The command's arguments as the library's request: parse → verify_files() → print.
+/// The library checks the request (a keyring, a signature count, content only of a message).
 Result<pgp::VerifiedFiles> run_verify(Context& ctx, const VerifyArgs& args)
 {
-    if (args.keyrings.empty()) return fail(Errc::invalid_argument, "at least one --keyring is needed");
-    if (args.signatures == 0) return fail(Errc::invalid_argument, "--signatures must be at least 1");
-    if (!args.signature.empty() && !args.output.empty())
-        return fail(Errc::invalid_argument, "--output applies to signed messages; with --signature the data is FILE itself");
     pgp::FilesToVerify files{.keyrings = args.keyrings, .signature = args.signature, .file = args.file,
                              .policy = {}, .keep_content = !args.output.empty()};
     files.policy.signatures = args.signatures;
     if (!args.not_before.empty()) {
-        auto t = parse_time(args.not_before, false);
-        if (!t) return std::unexpected(t.error());
-        files.policy.not_before = *t;
+        auto t = UMD_TRY(parse_time(args.not_before, false));
+        files.policy.not_before = t;
     }
     if (!args.not_after.empty()) {
-        auto t = parse_time(args.not_after, true);
-        if (!t) return std::unexpected(t.error());
-        files.policy.not_after = *t;
+        auto t = UMD_TRY(parse_time(args.not_after, true));
+        files.policy.not_after = t;
     }
-    auto driver = pgp_driver(ctx);
-    if (!driver) return std::unexpected(driver.error());
-    return pgp::verify_files(**driver, files, pgp::Urgency::one_shot);
+    auto driver = UMD_TRY(ctx.driver("pgp"));
+    return pgp::verify_files(*driver, files, pgp::Urgency::one_shot);
 }
 
 /// JSON text that cannot throw: every string put in is made valid UTF-8 at its source
@@ -231,8 +219,7 @@ Result<nlohmann::json> describe(const pgp::Parsed& parsed)
 {
     nlohmann::json j{{"kind", kind_name(parsed.kind)}, {"armored", parsed.armored}};
     if (parsed.kind == pgp::InputKind::certificates) {
-        auto ring = pgp::Keyring::from({parsed}, {});
-        if (!ring) return std::unexpected(ring.error());
+        auto ring = UMD_TRY(pgp::Keyring::from({parsed}, {}));
         nlohmann::json certs = nlohmann::json::array();
         // User IDs are the input's bytes (a valid self-signature says nothing of their
         // encoding): JSON gets them as valid UTF-8, invalid bytes as \xNN.
@@ -241,7 +228,7 @@ Result<nlohmann::json> describe(const pgp::Parsed& parsed)
             for (const auto& t : in) out.push_back(utf8_text(t));
             return out;
         };
-        for (const auto& c : ring->certificates()) {
+        for (const auto& c : ring.certificates()) {
             nlohmann::json subs = nlohmann::json::array();
             for (const auto& s : c.subkeys) subs.push_back(key_json(s));
             certs.push_back({{"primary", key_json(c.primary)}, {"verified_user_ids", texts(c.user_ids)}, {"subkeys", subs},
@@ -301,7 +288,7 @@ void register_show(CLI::App& pgp, Context& ctx)
     show->add_flag("--json", *json, "Print JSON");
     show->footer("Exit status: 0 described, 2 malformed input or I/O error, 3 or more a handler failure.");
     show->callback([&ctx, file, json] {
-        auto driver = pgp_driver(ctx);
+        auto driver = ctx.driver("pgp");
         if (!driver) {
             ctx.exit_code = ctx.report(driver.error());
             return;

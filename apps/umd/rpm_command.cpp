@@ -27,7 +27,6 @@ struct RpmArgs {
 template <class Each>
 int for_each_verified(Context& ctx, const RpmArgs& args, Each each)
 {
-    rpm::register_loaders(*ctx.registry);
     auto manager = ctx.manager();
     if (!manager) return ctx.report(manager.error());
     auto session = rpm::RpmSession::open(**manager, args.keyrings);
@@ -48,7 +47,6 @@ int for_each_verified(Context& ctx, const RpmArgs& args, Each each)
 
 void register_rpm(CLI::App& app, Context& ctx)
 {
-    rpm::register_loaders(*ctx.registry);
     auto* rpm = app.add_subcommand("rpm", "Verify RPM package headers and read their signed file digests");
     rpm->require_subcommand(1);
     const char* footer = "Keys: every --keyring file, or else the *.gpg and *.asc files in /etc/umd/keys.d.\n"

@@ -69,7 +69,7 @@ struct RunOptions {
 int run(Context& ctx, const RunOptions& o)
 {
     const std::string& profile = o.profile.empty() ? ctx.profile : o.profile;
-    auto options = ctx.driver_options(profile);
+    auto options = sandbox::driver_options(profile);
     if (!options) return ctx.report(options.error());
     if (o.timeout_ms == 0 || o.max_reply == 0) return ctx.report(Error{Errc::invalid_argument, "--timeout and --max-reply must be positive"});
     options->deadline = std::chrono::milliseconds(o.timeout_ms);

@@ -2,8 +2,8 @@
 #include <charconv>
 
 #include "commands.h"
-#include "protocol.h"
-#include "trusted/sample.h"
+#include "drivers/sample/protocol.h"
+#include "drivers/sample/trusted/sample.h"
 
 namespace umd::cli {
 

@@ -37,7 +37,6 @@ void draw_progress(std::size_t done, std::size_t total)
 
 void register_trust(CLI::App& app, Context& ctx)
 {
-    rpm::register_loaders(*ctx.registry);
     auto* trust = app.add_subcommand("trust", "The trust database: file digests vouched for by verified packages");
     trust->require_subcommand(1);
     auto db_path = std::make_shared<std::string>(rpm::default_trust_db);

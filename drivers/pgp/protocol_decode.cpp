@@ -22,10 +22,13 @@ constexpr std::size_t max_hash_headers = 64;
 
 std::unexpected<Error> protocol_error(const Error& e) { return std::unexpected(Error{Errc::protocol, e.message}); }
 
-#define UMD_TRY(var, expr)                                     \
-    auto var##_result = (expr);                                \
-    if (!var##_result) return protocol_error(var##_result.error()); \
-    auto var = *var##_result
+/// UMD_TRY for reading the reply: a read that fails is the handler breaking the protocol.
+#define PROTOCOL_TRY(...)                                                      \
+    ({                                                                         \
+        auto protocol_try_result_ = (__VA_ARGS__);                             \
+        if (!protocol_try_result_) return protocol_error(protocol_try_result_.error()); \
+        *std::move(protocol_try_result_);                                      \
+    })
 
 bool is_mpi(ByteView v) { return !v.empty() && v[0] != 0; }
 bool is_sig_mpi(ByteView v) { return v.empty() || v[0] != 0; }   // a zero r or s is empty; it cannot verify anyway
@@ -48,11 +51,11 @@ struct Budget {
 
 Result<std::vector<Bytes>> read_fields(ByteReader& in, std::size_t min, std::size_t max, std::size_t each, const char* what)
 {
-    UMD_TRY(count, in.u8());
+    auto count = PROTOCOL_TRY(in.u8());
     if (count < min || count > max) return fail(Errc::protocol, "{}: {} fields (allowed {}..{})", what, count, min, max);
     std::vector<Bytes> fields;
     for (unsigned i = 0; i < count; ++i) {
-        UMD_TRY(field, in.blob(each));
+        auto field = PROTOCOL_TRY(in.blob(each));
         fields.emplace_back(field.begin(), field.end());
     }
     return fields;
@@ -103,20 +106,19 @@ Result<Key> read_key(ByteView value, bool subkey)
     ByteReader in(value, "key");
     Key key;
     key.subkey = subkey;
-    UMD_TRY(offset, in.u32());
+    auto offset = PROTOCOL_TRY(in.u32());
     key.offset = offset;
-    UMD_TRY(version, in.u8());
-    UMD_TRY(created, in.u32());
-    UMD_TRY(algorithm, in.u8());
+    auto version = PROTOCOL_TRY(in.u8());
+    auto created = PROTOCOL_TRY(in.u32());
+    auto algorithm = PROTOCOL_TRY(in.u8());
     if (version != 4 && version != 6) return fail(Errc::protocol, "key version {}", version);
     key.version = version;
     key.created = created;
     key.algorithm = algorithm;
-    auto fields = read_fields(in, 1, Limits::max_fields, Limits::max_field, "key");
-    if (!fields) return std::unexpected(fields.error());
-    key.fields = std::move(*fields);
+    auto fields = UMD_TRY(read_fields(in, 1, Limits::max_fields, Limits::max_field, "key"));
+    key.fields = std::move(fields);
     if (auto ok = in.expect_end(); !ok) return protocol_error(ok.error());
-    if (auto ok = check_key_fields(key); !ok) return std::unexpected(ok.error());
+    UMD_TRY(check_key_fields(key));
     return key;
 }
 
@@ -156,12 +158,12 @@ Status check_signature_fields(const Signature& sig)
 Result<Signature> read_signature_body(ByteReader& in)
 {
     Signature sig;
-    UMD_TRY(context, in.u8());
-    UMD_TRY(version, in.u8());
-    UMD_TRY(type, in.u8());
-    UMD_TRY(pk_algorithm, in.u8());
-    UMD_TRY(hash_algorithm, in.u8());
-    UMD_TRY(left16, in.u16());
+    auto context = PROTOCOL_TRY(in.u8());
+    auto version = PROTOCOL_TRY(in.u8());
+    auto type = PROTOCOL_TRY(in.u8());
+    auto pk_algorithm = PROTOCOL_TRY(in.u8());
+    auto hash_algorithm = PROTOCOL_TRY(in.u8());
+    auto left16 = PROTOCOL_TRY(in.u16());
     if (context > static_cast<std::uint8_t>(SigContext::back_signature))
         return fail(Errc::protocol, "signature context {}", context);
     if (version != 4 && version != 6) return fail(Errc::protocol, "signature version {}", version);
@@ -171,24 +173,22 @@ Result<Signature> read_signature_body(ByteReader& in)
     sig.pk_algorithm = pk_algorithm;
     sig.hash_algorithm = hash_algorithm;
     sig.left16 = left16;
-    UMD_TRY(salt, in.blob(Limits::max_salt));
+    auto salt = PROTOCOL_TRY(in.blob(Limits::max_salt));
     if (version == 4 && !salt.empty()) return fail(Errc::protocol, "v4 signature with a salt");
     if (version == 6 && salt.empty()) return fail(Errc::protocol, "v6 signature without a salt");
     sig.salt.assign(salt.begin(), salt.end());
-    UMD_TRY(hashed, in.blob(Limits::max_subpacket_area));
+    auto hashed = PROTOCOL_TRY(in.blob(Limits::max_subpacket_area));
     sig.hashed_area.assign(hashed.begin(), hashed.end());
-    UMD_TRY(unhashed, in.blob(Limits::max_subpacket_area));
+    auto unhashed = PROTOCOL_TRY(in.blob(Limits::max_subpacket_area));
     sig.unhashed_area.assign(unhashed.begin(), unhashed.end());
-    auto fields = read_fields(in, 0, Limits::max_fields, Limits::max_field, "signature");
-    if (!fields) return std::unexpected(fields.error());
-    sig.fields = std::move(*fields);
-    if (auto ok = check_signature_fields(sig); !ok) return std::unexpected(ok.error());
-    auto hints = read_fields(in, 0, max_hints, 32, "issuer hints");
-    if (!hints) return std::unexpected(hints.error());
-    for (const Bytes& h : *hints)
+    auto fields = UMD_TRY(read_fields(in, 0, Limits::max_fields, Limits::max_field, "signature"));
+    sig.fields = std::move(fields);
+    UMD_TRY(check_signature_fields(sig));
+    auto hints = UMD_TRY(read_fields(in, 0, max_hints, 32, "issuer hints"));
+    for (const Bytes& h : hints)
         if (h.size() != 8 && h.size() != 20 && h.size() != 32)
             return fail(Errc::protocol, "issuer hint of {} bytes", h.size());
-    sig.issuer_hints = std::move(*hints);
+    sig.issuer_hints = std::move(hints);
     return sig;
 }
 
@@ -199,16 +199,15 @@ Result<Certificate> read_certificate(ByteView value, Budget& budget)
     // Phases enforce the order: primary key, user IDs, subkeys, bound signatures.
     enum { want_primary, in_user_ids, in_subkeys, in_signatures } phase = want_primary;
     while (!in.empty()) {
-        UMD_TRY(rec, in.record(value.size()));
-        if (auto ok = budget.take(); !ok) return std::unexpected(ok.error());
+        auto rec = PROTOCOL_TRY(in.record(value.size()));
+        UMD_TRY(budget.take());
         if (phase == want_primary && rec.tag != tag_primary_key)
             return fail(Errc::protocol, "certificate does not start with its primary key");
         switch (rec.tag) {
         case tag_primary_key: {
             if (phase != want_primary) return fail(Errc::protocol, "second primary key in a certificate");
-            auto key = read_key(rec.value, false);
-            if (!key) return std::unexpected(key.error());
-            cert.primary = std::move(*key);
+            auto key = UMD_TRY(read_key(rec.value, false));
+            cert.primary = std::move(key);
             phase = in_user_ids;
             break;
         }
@@ -219,28 +218,26 @@ Result<Certificate> read_certificate(ByteView value, Budget& budget)
             break;
         case tag_subkey: {
             if (phase != in_user_ids && phase != in_subkeys) return fail(Errc::protocol, "subkey out of order");
-            auto key = read_key(rec.value, true);
-            if (!key) return std::unexpected(key.error());
-            cert.subkeys.push_back(std::move(*key));
+            auto key = UMD_TRY(read_key(rec.value, true));
+            cert.subkeys.push_back(std::move(key));
             phase = in_subkeys;
             break;
         }
         case tag_bound_signature: {
             phase = in_signatures;
             ByteReader body(rec.value, "bound signature");
-            UMD_TRY(target, body.u32());
-            auto sig = read_signature_body(body);
-            if (!sig) return std::unexpected(sig.error());
+            auto target = PROTOCOL_TRY(body.u32());
+            auto sig = UMD_TRY(read_signature_body(body));
             if (auto ok = body.expect_end(); !ok) return protocol_error(ok.error());
             std::size_t bound = 0;
-            switch (sig->context) {
+            switch (sig.context) {
             case SigContext::standalone: return fail(Errc::protocol, "standalone signature inside a certificate");
             case SigContext::primary_key: bound = 1; break;
             case SigContext::user_id: bound = cert.user_ids.size(); break;
             case SigContext::subkey: case SigContext::back_signature: bound = cert.subkeys.size(); break;
             }
             if (target >= bound) return fail(Errc::protocol, "signature target {} out of range ({})", target, bound);
-            cert.signatures.push_back({std::move(*sig), target});
+            cert.signatures.push_back({std::move(sig), target});
             break;
         }
         default:
@@ -307,8 +304,8 @@ Result<Parsed> decode(ByteView payload, Bytes input)
     // Phases enforce the top-level order: header, certificates, signatures, text, hash headers.
     enum { want_header, in_certificates, in_signatures, after_text, after_headers } phase = want_header;
     while (!in.empty()) {
-        UMD_TRY(rec, in.record(payload.size()));
-        if (auto ok = budget.take(); !ok) return std::unexpected(ok.error());
+        auto rec = PROTOCOL_TRY(in.record(payload.size()));
+        UMD_TRY(budget.take());
         if (phase == want_header && rec.tag != tag_header) return fail(Errc::protocol, "reply does not start with a header");
         switch (rec.tag) {
         case tag_header: {
@@ -325,19 +322,17 @@ Result<Parsed> decode(ByteView payload, Bytes input)
         }
         case tag_certificate: {
             if (phase != in_certificates) return fail(Errc::protocol, "certificate out of order");
-            auto cert = read_certificate(rec.value, budget);
-            if (!cert) return std::unexpected(cert.error());
-            parsed.certificates.push_back(std::move(*cert));
+            auto cert = UMD_TRY(read_certificate(rec.value, budget));
+            parsed.certificates.push_back(std::move(cert));
             break;
         }
         case tag_signature: {
             if (phase != in_certificates && phase != in_signatures) return fail(Errc::protocol, "signature out of order");
             ByteReader body(rec.value, "signature");
-            auto sig = read_signature_body(body);
-            if (!sig) return std::unexpected(sig.error());
+            auto sig = UMD_TRY(read_signature_body(body));
             if (auto ok = body.expect_end(); !ok) return protocol_error(ok.error());
-            if (sig->context != SigContext::standalone) return fail(Errc::protocol, "top-level signature with a key context");
-            parsed.signatures.push_back(std::move(*sig));
+            if (sig.context != SigContext::standalone) return fail(Errc::protocol, "top-level signature with a key context");
+            parsed.signatures.push_back(std::move(sig));
             phase = in_signatures;
             break;
         }
@@ -349,10 +344,9 @@ Result<Parsed> decode(ByteView payload, Bytes input)
             break;
         case tag_text_lines: {
             if (phase != in_certificates && phase != in_signatures) return fail(Errc::protocol, "text lines out of order");
-            auto lines = read_text_lines(rec.value);
-            if (!lines) return std::unexpected(lines.error());
-            if (auto ok = check_text_lines(input, *lines, true); !ok) return std::unexpected(ok.error());
-            parsed.text_lines = std::move(*lines);
+            auto lines = UMD_TRY(read_text_lines(rec.value));
+            UMD_TRY(check_text_lines(input, lines, true));
+            parsed.text_lines = std::move(lines);
             phase = after_text;
             break;
         }
@@ -370,7 +364,7 @@ Result<Parsed> decode(ByteView payload, Bytes input)
         }
     }
     if (phase == want_header) return fail(Errc::protocol, "empty reply");
-    if (auto ok = check_kind(parsed); !ok) return std::unexpected(ok.error());
+    UMD_TRY(check_kind(parsed));
     if (parsed.text_lines) parsed.input = std::move(input);
     return parsed;
 }
@@ -464,9 +458,8 @@ Status check_text_lines(ByteView input, const std::vector<TextLine>& lines, bool
 Status check_cleartext_framing(ByteView input, const std::vector<TextLine>& lines)
 {
     const std::string_view in = as_chars(input);
-    auto start = cleartext_body_start(in);
-    if (!start) return std::unexpected(start.error());
-    std::size_t raw = *start;   // where the next line of the input starts
+    auto start = UMD_TRY(cleartext_body_start(in));
+    std::size_t raw = start;   // where the next line of the input starts
     for (std::size_t i = 0; i < lines.size(); ++i) {
         const TextLine line = lines[i];
         std::size_t expected = raw;

@@ -1,22 +1,19 @@
-// drivers/rpm/loader.cpp — the RPM driver's loader module (trusted side).
-//
-// Carries the RPM handler executable, embedded at build time by
-// umd_embed_blob(umd_rpm_blob ... SYMBOL rpm), and the driver's defaults.
-#include "drivers/rpm/trusted/package_reader.h"
+// drivers/rpm/loader.cpp — the RPM driver's loader module (trusted side): the
+// handler embedded by umd_add_driver() in CMakeLists.txt, and the driver's defaults.
+#include <umd_generated/rpm_loader.h>
 
-extern "C" const std::uint8_t umd_blob_rpm_start[];
-extern "C" const std::uint8_t umd_blob_rpm_end[];
+#include "drivers/rpm/protocol.h"
 
 namespace umd::rpm {
 
 const LoaderModule& loader_module()
 {
-    static const LoaderModule module{
-        "rpm",
-        umd_blob_rpm_start,
-        umd_blob_rpm_end,
-        5000,                          // per request: parsing a header is far below this
-        Limits::max_header + (4u << 20),   // the header blob plus signatures and claims
+    static constexpr LoaderModule module{
+        .name = "rpm",
+        .blob_start = umd_blob_rpm_start,
+        .blob_end = umd_blob_rpm_end,
+        .default_deadline_ms = 5000,                     // parsing a header is far below this
+        .max_reply = Limits::max_header + (4u << 20),   // the header blob plus signatures and claims
     };
     return module;
 }

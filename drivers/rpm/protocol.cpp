@@ -177,10 +177,9 @@ Bytes encode_request(std::uint64_t file_size, ByteView prefix)
 Result<ParseRequest> decode_request(ByteView request)
 {
     ByteReader r(request, "rpm request");
-    auto size = r.u64();
-    if (!size) return std::unexpected(size.error());
+    auto size = UMD_TRY(r.u64());
     ParseRequest out;
-    out.file_size = *size;
+    out.file_size = size;
     out.prefix = *r.bytes(r.remaining());
     if (out.prefix.size() > out.file_size)
         return fail(Errc::bad_input, "rpm request: {} bytes sent of a {}-byte file", out.prefix.size(), out.file_size);

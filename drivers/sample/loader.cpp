@@ -1,17 +1,18 @@
-// drivers/sample/loader.cpp — the sample driver's loader module: the handler
-// executable embedded at build time (trusted side).
-#include <umd/loader.h>
-
-#include "trusted/sample.h"
-
-extern "C" const std::uint8_t umd_blob_sample_start[];
-extern "C" const std::uint8_t umd_blob_sample_end[];
+// drivers/sample/loader.cpp — the sample driver's loader module (trusted side): the
+// handler embedded by umd_add_driver() in CMakeLists.txt, and the driver's defaults.
+#include <umd_generated/sample_loader.h>
 
 namespace umd::sample {
 
 const LoaderModule& loader_module()
 {
-    static const LoaderModule module{"sample", umd_blob_sample_start, umd_blob_sample_end, 5000, 64ull << 20};
+    static constexpr LoaderModule module{
+        .name = "sample",
+        .blob_start = umd_blob_sample_start,
+        .blob_end = umd_blob_sample_end,
+        .default_deadline_ms = 5000,
+        .max_reply = 64ull << 20,   // the echo request's largest payload comes back
+    };
     return module;
 }
 

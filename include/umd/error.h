@@ -2,7 +2,8 @@
 //
 // Every fallible function returns umd::Result<T> (std::expected<T, umd::Error>).
 // An Error says *what kind* of failure happened (Errc, which the CLI maps to an
-// exit code) and *what and where* in a human sentence (message).
+// exit code) and *what and where* in a human sentence (message). Errors travel up
+// with UMD_TRY.
 #pragma once
 
 #include <cstring>
@@ -68,6 +69,20 @@ template <class... Args>
     error.message = std::string(context) + ": " + error.message;
     return error;
 }
+
+/// Passes an error on: evaluates `expr` (a Result or a Status); on an error, returns
+/// that error from the enclosing function, else yields the value (nothing for a Status).
+///   Driver* driver = UMD_TRY(manager.driver("pgp"));
+///   UMD_TRY(check_framing(parsed, input));
+/// The one way errors travel up unchanged; add context with with_context() instead
+/// where the caller knows more than the callee. (A statement expression, which g++
+/// and clang compile; the enclosing function returns a Result or a Status.)
+#define UMD_TRY(...)                                                                   \
+    ({                                                                                 \
+        auto umd_try_result_ = (__VA_ARGS__);                                          \
+        if (!umd_try_result_) return std::unexpected(std::move(umd_try_result_).error()); \
+        *std::move(umd_try_result_);                                                   \
+    })
 
 /// The process exit code for an error kind: 1 verdict, 2 input/usage, 3 internal/handler failure.
 int exit_code(Errc code) noexcept;

@@ -24,6 +24,7 @@
 
 namespace umd::handler {
 
+/// A handler's answer to one request (the Manager receives it as umd::HandlerReply).
 struct Reply {
     FrameStatus status = FrameStatus::ok;
     Bytes payload;

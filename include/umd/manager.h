@@ -33,8 +33,11 @@ namespace detail {
 class SpareHandler;
 }
 
-/// A validated reply from a handler.
-struct Reply {
+/// What a handler replied, as the Manager receives it: the frame checked (the
+/// request's id, type and status, a length within the driver's max_reply), the
+/// payload still a claim for the driver's trusted side to check. The handler side
+/// builds its answer as umd::handler::Reply.
+struct HandlerReply {
     std::uint8_t type = 0;
     Bytes payload;
 };
@@ -119,7 +122,7 @@ public:
     StartedHandler(const StartedHandler&) = delete;
     StartedHandler& operator=(const StartedHandler&) = delete;
     /// One framed request → one validated reply, as Driver::send_recv.
-    Result<Reply> send_recv(std::uint8_t type, ByteView request);
+    Result<HandlerReply> send_recv(std::uint8_t type, ByteView request);
     const std::string& driver_name() const noexcept;
 
 private:
@@ -185,11 +188,11 @@ public:
     /// A reply with status bad_input becomes Errc::bad_input with the handler's message,
     /// made safe for a terminal and JSON (umd::printable_text, at most 512 bytes; the
     /// handler stays up); any protocol or channel failure kills the handler.
-    Result<Reply> send_recv(std::uint8_t type, ByteView request);
+    Result<HandlerReply> send_recv(std::uint8_t type, ByteView request);
     /// Same, saying where the input comes from: a trust_anchor request never reaches a
     /// handler that has served an untrusted one (that handler is ended first and the
     /// request goes to a fresh one, the spare when there is one; not a failure).
-    Result<Reply> send_recv(std::uint8_t type, ByteView request, InputOrigin origin);
+    Result<HandlerReply> send_recv(std::uint8_t type, ByteView request, InputOrigin origin);
 
 
     /// Raw mode (the kernel's umd_send_recv): writes `request`, closes the request
@@ -212,9 +215,9 @@ public:
 private:
     friend class StartedHandler;
     /// send_recv with the lock already held: for StartedHandler, during post_start.
-    Result<Reply> send_recv_locked(std::uint8_t type, ByteView request);
+    Result<HandlerReply> send_recv_locked(std::uint8_t type, ByteView request);
     Status ensure_started_locked();
-    Result<Reply> exchange_locked(std::uint8_t type, ByteView request);
+    Result<HandlerReply> exchange_locked(std::uint8_t type, ByteView request);
     /// Kills the handler after `error`, records it, and returns the error with the
     /// handler's fate (signal, sandbox violation, stderr tail) attached.
     Error fail_locked(Error error);

@@ -26,7 +26,7 @@ public:
 
     /// Like Driver::send_recv, on the first idle instance. Waits at most the
     /// options' deadline for one to become idle (Errc::timeout otherwise).
-    Result<Reply> send_recv(std::uint8_t type, ByteView request);
+    Result<HandlerReply> send_recv(std::uint8_t type, ByteView request);
 
     /// One status per instance.
     std::vector<DriverStatus> status() const;

@@ -107,19 +107,16 @@ public:
     /// A u32 length then that many bytes; the length must not exceed max.
     Result<ByteView> blob(std::size_t max)
     {
-        auto n = u32();
-        if (!n) return std::unexpected(n.error());
-        if (*n > max) return fail(Errc::bad_input, "{}: field of {} bytes exceeds the limit of {}", what_, *n, max);
-        return bytes(*n);
+        auto n = UMD_TRY(u32());
+        if (n > max) return fail(Errc::bad_input, "{}: field of {} bytes exceeds the limit of {}", what_, n, max);
+        return bytes(n);
     }
     /// The next TLV record; its value must not exceed max bytes.
     Result<Record> record(std::size_t max)
     {
-        auto tag = u16();
-        if (!tag) return std::unexpected(tag.error());
-        auto value = blob(max);
-        if (!value) return std::unexpected(value.error());
-        return Record{*tag, *value};
+        auto tag = UMD_TRY(u16());
+        auto value = UMD_TRY(blob(max));
+        return Record{tag, value};
     }
     /// Fails unless every byte has been consumed (trailing garbage is an error).
     Status expect_end() const

@@ -1,22 +1,17 @@
 // src/handler_runtime/raw_io.cpp — raw-mode I/O for handlers (UNTRUSTED side):
 // the whole of stdin as one request, the whole reply to stdout.
 #include <umd/handler.h>
+#include <umd/sandbox_handler.h>
 
 #include <unistd.h>
 
 #include <cerrno>
 
-#if defined(UMD_HAVE_SANDBOX_HANDLER)
-#include <umd/sandbox_handler.h>
-#endif
-
 namespace umd::handler {
 
 Result<Bytes> read_all_stdin(std::size_t max)
 {
-#if defined(UMD_HAVE_SANDBOX_HANDLER)
     if (!umd::sandbox::enter_handler_lockdown()) return fail(Errc::system, "entering the handler lockdown");
-#endif
     Bytes out;
     std::uint8_t chunk[64 * 1024];
     for (;;) {

@@ -4,7 +4,8 @@
 // replies to fd 1. The first read takes the header and, for small requests, the
 // whole payload in one system call.
 #include <umd/handler.h>
-#include <umd/warm_heap.h>
+#include <umd/sandbox_handler.h>
+#include <umd/one_shot/warm_heap.h>
 
 #include <sys/uio.h>
 #include <unistd.h>
@@ -12,10 +13,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <exception>
-
-#if defined(UMD_HAVE_SANDBOX_HANDLER)
-#include <umd/sandbox_handler.h>
-#endif
 
 namespace umd::handler {
 namespace {
@@ -63,11 +60,9 @@ bool write_reply(std::uint8_t type, std::uint32_t id, const Reply& reply)
 
 int serve(const RequestFn& fn)
 {
-    // A request and what its parse builds land on heap faulted in at once (umd/warm_heap.h).
-    warm_heap(512 * 1024);
-#if defined(UMD_HAVE_SANDBOX_HANDLER)
+    // A request and what its parse builds land on heap faulted in at once (umd/one_shot/warm_heap.h).
+    one_shot::warm_heap(512 * 1024);
     if (!umd::sandbox::enter_handler_lockdown()) return 3;
-#endif
     // One buffer for the whole life of the handler: small requests need no allocation.
     Bytes buf(64 * 1024);
     for (;;) {

@@ -1,8 +1,8 @@
 // src/libcrypto/libcrypto.h — OpenSSL's libcrypto, loaded when it is first needed or
 // on another CPU while the caller does other work. Trusted side.
 //
-// Mapping and relocating libcrypto.so.3 costs about 0.9 ms, a third of the time a
-// one-shot `umd pgp verify` used to spend before main(). The verifier reaches
+// Mapping and relocating libcrypto.so.3 was a third of the time a one-shot
+// `umd pgp verify` spent before main(). The verifier reaches
 // libcrypto through the table below instead, so the library loads on another CPU
 // while the handler starts (docs/decisions/0010-libcrypto-loaded-beside.md).
 // libcrypto stays the system's shared library: OpenSSL security updates reach umd

@@ -47,7 +47,7 @@ int enter_empty_root() noexcept
     }
     if (!point) return errno;
     // chroot, not pivot_root + umount2(MNT_DETACH): detaching the old tree waits for an
-    // RCU grace period (measured 0.1-7 ms, a median of 1.5 ms, on every spawn), and the
+    // RCU grace period (milliseconds on every spawn: docs/decisions/0003), and the
     // namespace is torn down at exit anyway. The old mounts stay in this private
     // namespace but out of reach: the working directory is the new root, no descriptor
     // to a directory survives exec, and chroot, mount, setns and open are denied to the

@@ -28,7 +28,7 @@ constexpr std::uint64_t namespace_flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NE
 constexpr std::string_view socket_makers[] = {"socket", "socketpair", "socketcall", "io_uring_setup"};
 
 /// Whether the handler needs a network namespace of its own. Creating one is the
-/// dearest step of a spawn (0.5-0.8 ms; docs/decisions/0006-network-namespace-when-sockets-are-allowed.md).
+/// dearest step of a spawn (docs/decisions/0006-one-shot-start-up.md, section 3).
 /// It isolates nothing a handler without a socket can reach: under the strict profile
 /// the seccomp filter kills any call that makes a socket, and the handler inherits
 /// none (only three pipes). It stays whenever a socket can be made: the log profile
@@ -321,20 +321,17 @@ Result<std::shared_ptr<const Sandbox>> strict_default()
 
 Result<Isolation> isolation_for(std::string_view profile)
 {
-    auto parsed = parse_profile(profile);
-    if (!parsed) return std::unexpected(parsed.error());
-    switch (*parsed) {
+    auto parsed = UMD_TRY(parse_profile(profile));
+    switch (parsed) {
     case Profile::none:
         return Isolation::unconfined();
     case Profile::strict: {
-        auto strict = strict_default();
-        if (!strict) return std::unexpected(strict.error());
-        return Isolation::with(*strict);
+        auto strict = UMD_TRY(strict_default());
+        return Isolation::with(strict);
     }
     case Profile::log: {
-        auto log = SandboxPolicy::log().build();
-        if (!log) return std::unexpected(log.error());
-        return Isolation::with(std::move(*log));
+        auto log = UMD_TRY(SandboxPolicy::log().build());
+        return Isolation::with(std::move(log));
     }
     }
     return fail(Errc::invalid_argument, "unknown sandbox profile '{}'", profile);
@@ -342,10 +339,9 @@ Result<Isolation> isolation_for(std::string_view profile)
 
 Result<DriverOptions> driver_options(std::string_view profile)
 {
-    auto isolation = isolation_for(profile);
-    if (!isolation) return std::unexpected(isolation.error());
+    auto isolation = UMD_TRY(isolation_for(profile));
     DriverOptions options;
-    options.isolation = std::move(*isolation);
+    options.isolation = std::move(isolation);
     return options;
 }
 

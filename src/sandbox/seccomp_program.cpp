@@ -82,10 +82,10 @@ Result<std::vector<sock_filter>> compile_seccomp_program(ViolationAction action,
     for (const char* name : baseline_syscalls) {
         // Some names only exist on some architectures (time, poll on x86_64): skip those.
         if (seccomp_syscall_resolve_name(name) == __NR_SCMP_ERROR) continue;
-        if (auto s = add(ctx.get(), SCMP_ACT_ALLOW, name); !s) return std::unexpected(s.error());
+        UMD_TRY(add(ctx.get(), SCMP_ACT_ALLOW, name));
     }
     for (const std::string& name : extra)
-        if (auto s = add(ctx.get(), SCMP_ACT_ALLOW, name.c_str()); !s) return std::unexpected(s.error());
+        UMD_TRY(add(ctx.get(), SCMP_ACT_ALLOW, name.c_str()));
 
     const std::uint16_t profile_errno = action == ViolationAction::trap ? protocol::strict_errno : protocol::log_errno;
     const struct {
@@ -121,7 +121,7 @@ Result<std::vector<sock_filter>> compile_seccomp_program(ViolationAction action,
     };
     for (const auto& rule : rules) {
         if (seccomp_syscall_resolve_name(rule.name) == __NR_SCMP_ERROR) continue;
-        if (auto s = add(ctx.get(), rule.action, rule.name, rule.args); !s) return std::unexpected(s.error());
+        UMD_TRY(add(ctx.get(), rule.action, rule.name, rule.args));
     }
     return export_program(ctx.get());
 }

@@ -1,8 +1,8 @@
 // src/sandbox/seccomp_program.h — a handler's seccomp policy as BPF (trusted side, in
 // the parent: the child only loads the bytes).
 //
-// libseccomp compiles the policy (seccomp_program.cpp). Compiling it costs a one-shot
-// command ~0.26 ms before its handler can start, and the program depends only on the
+// libseccomp compiles the policy (seccomp_program.cpp). Compiling it delays a one-shot
+// command's handler (docs/benchmarks.md), and the program depends only on the
 // architecture, the violation action and the list of system calls, so the build also
 // compiles the two built-in programs (strict and log, no extra calls) once, with the
 // same libseccomp that is linked into umd (umd-seccomp-gen, seccomp_precompiled_gen.cpp),

@@ -7,11 +7,11 @@
 #include <gtest/gtest.h>
 #include <latch>
 
-#include <umd/another_cpu.h>
+#include <umd/one_shot/another_cpu.h>
 #include <umd/manager.h>
 
 #include "core/test_util.h"
-#include "trusted/sample.h"
+#include "drivers/sample/trusted/sample.h"
 
 namespace umd {
 namespace {
@@ -46,7 +46,7 @@ Seen run_job()
     Seen seen;
     std::latch started(1);
     {
-        std::jthread job = start_on_another_cpu([&] {
+        std::jthread job = one_shot::start_on_another_cpu([&] {
             started.wait();
             CPU_ZERO(&seen.mask);
             ::pthread_getaffinity_np(::pthread_self(), sizeof seen.mask, &seen.mask);

@@ -8,7 +8,7 @@
 
 #include "core/test_util.h"
 #include "src/backing_file.h"
-#include "trusted/sample.h"
+#include "drivers/sample/trusted/sample.h"
 
 namespace umd {
 namespace {

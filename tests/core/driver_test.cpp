@@ -11,8 +11,8 @@
 #include <umd/manager.h>
 
 #include "core/test_util.h"
-#include "protocol.h"
-#include "trusted/sample.h"
+#include "drivers/sample/protocol.h"
+#include "drivers/sample/trusted/sample.h"
 
 namespace umd {
 namespace {

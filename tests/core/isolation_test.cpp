@@ -13,8 +13,8 @@
 #include <umd/manager.h>
 #include <umd/sandbox.h>
 
-#include "protocol.h"
-#include "trusted/sample.h"
+#include "drivers/sample/protocol.h"
+#include "drivers/sample/trusted/sample.h"
 
 namespace umd {
 namespace {

@@ -4,7 +4,7 @@
 #include <umd/loader.h>
 #include <umd/manager.h>
 
-#include "trusted/sample.h"
+#include "drivers/sample/trusted/sample.h"
 
 namespace umd {
 namespace {

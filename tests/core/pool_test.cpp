@@ -6,8 +6,8 @@
 #include <umd/pool.h>
 
 #include "core/test_util.h"
-#include "protocol.h"
-#include "trusted/sample.h"
+#include "drivers/sample/protocol.h"
+#include "drivers/sample/trusted/sample.h"
 
 namespace umd {
 namespace {

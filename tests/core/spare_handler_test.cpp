@@ -12,7 +12,7 @@
 #include <umd/manager.h>
 
 #include "core/test_util.h"
-#include "trusted/sample.h"
+#include "drivers/sample/trusted/sample.h"
 
 namespace umd {
 namespace {

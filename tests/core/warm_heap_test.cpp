@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include <umd/warm_heap.h>
+#include <umd/one_shot/warm_heap.h>
 
 namespace umd {
 namespace {
@@ -31,7 +31,7 @@ int faults_in_child(std::size_t warm)
 {
     pid_t pid = ::fork();
     if (pid == 0) {
-        if (warm) warm_heap(warm);
+        if (warm) one_shot::warm_heap(warm);
         long before = minor_faults();
         auto* p = static_cast<char*>(std::malloc(block));
         if (!p) ::_exit(255);

@@ -139,9 +139,8 @@ Result<std::vector<ArmorBlock>> dearmor(std::string_view text)
         while (i < text.size() && is_blank_char(text[i])) ++i;
         if (i >= text.size()) break;
         std::size_t consumed = 0;
-        auto block = dearmor_one(text.substr(pos), consumed);
-        if (!block) return std::unexpected(block.error());
-        blocks.push_back(std::move(*block));
+        auto block = UMD_TRY(dearmor_one(text.substr(pos), consumed));
+        blocks.push_back(std::move(block));
         pos += consumed;
     }
     if (blocks.empty()) return fail(Errc::bad_input, "armor: no armored block found");

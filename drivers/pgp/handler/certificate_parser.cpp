@@ -27,10 +27,9 @@ struct Builder {
     Status add_signature(const Packet& packet)
     {
         if (skipping_certificate || position == Position::skipped) return {};
-        auto parsed = parse_signature(packet);
-        if (!parsed) return std::unexpected(parsed.error());
-        if (!*parsed) return {};   // unsupported version: skipped
-        Signature& sig = (*parsed)->signature;
+        auto parsed = UMD_TRY(parse_signature(packet));
+        if (!parsed) return {};   // unsupported version: skipped
+        Signature& sig = parsed->signature;
         Certificate::Bound bound;
         // Direct-key and key revocation signatures always concern the primary key.
         if (sig.type == 0x1F || sig.type == 0x20 || position == Position::primary) {
@@ -46,9 +45,9 @@ struct Builder {
         const std::uint32_t target = bound.target;
         bound.signature = std::move(sig);
         current->signatures.push_back(std::move(bound));
-        if (binding && (*parsed)->back_signature) {
+        if (binding && parsed->back_signature) {
             Certificate::Bound back;
-            back.signature = std::move(*(*parsed)->back_signature);
+            back.signature = std::move(*parsed->back_signature);
             back.signature.context = SigContext::back_signature;
             back.target = target;
             current->signatures.push_back(std::move(back));
@@ -61,25 +60,23 @@ struct Builder {
         switch (packet.tag) {
         case tag_public_key: {
             finish();
-            auto key = parse_key(packet, false);
-            if (!key) return std::unexpected(key.error());
-            skipping_certificate = !*key;
+            auto key = UMD_TRY(parse_key(packet, false));
+            skipping_certificate = !key;
             position = Position::primary;
-            if (*key) {
+            if (key) {
                 current.emplace();
-                current->primary = std::move(**key);
+                current->primary = std::move(*key);
             }
             return {};
         }
         case tag_public_subkey: {
             if (skipping_certificate) return {};
-            auto key = parse_key(packet, true);
-            if (!key) return std::unexpected(key.error());
-            if (!*key) {
+            auto key = UMD_TRY(parse_key(packet, true));
+            if (!key) {
                 position = Position::skipped;
                 return {};
             }
-            current->subkeys.push_back(std::move(**key));
+            current->subkeys.push_back(std::move(*key));
             position = Position::subkey;
             return {};
         }
@@ -129,7 +126,7 @@ Result<std::vector<Certificate>> parse_certificates(std::span<const Packet> pack
                             packet.tag, packet.offset);
             started = true;
         }
-        if (auto s = builder.add(packet); !s) return std::unexpected(s.error());
+        UMD_TRY(builder.add(packet));
     }
     builder.finish();
     return std::move(builder.done);

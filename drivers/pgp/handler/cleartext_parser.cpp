@@ -105,8 +105,7 @@ Result<Parsed> parse_cleartext(std::string_view input)
         if (!header.starts_with("Hash: "))
             return fail(Errc::bad_input, "cleartext: line {} is not a 'Hash:' header (other headers are refused)",
                         lines.number);
-        if (auto s = parse_hash_header(header.substr(6), lines.number, out.cleartext_hash_headers); !s)
-            return std::unexpected(s.error());
+        UMD_TRY(parse_hash_header(header.substr(6), lines.number, out.cleartext_hash_headers));
     }
     // The dash-escaped text, up to the signature block: sent as ranges of the
     // input (the Manager holds the input and joins the lines itself).
@@ -145,10 +144,9 @@ Result<Parsed> parse_cleartext(std::string_view input)
     std::vector<Packet> packets;
     PacketReader reader(block->data, "cleartext signature");
     for (;;) {
-        auto next = reader.next();
-        if (!next) return std::unexpected(next.error());
-        if (!*next) break;
-        packets.push_back(std::move(**next));
+        auto next = UMD_TRY(reader.next());
+        if (!next) break;
+        packets.push_back(std::move(*next));
     }
     auto sigs = parse_detached(packets);
     if (!sigs) return std::unexpected(with_context(sigs.error(), "cleartext signature"));

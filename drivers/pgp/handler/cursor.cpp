@@ -15,35 +15,30 @@ Result<ByteView> Cursor::take(std::size_t n)
 
 Result<std::uint8_t> Cursor::u8()
 {
-    auto v = take(1);
-    if (!v) return std::unexpected(v.error());
-    return (*v)[0];
+    auto v = UMD_TRY(take(1));
+    return (v)[0];
 }
 
 Result<std::uint16_t> Cursor::u16()
 {
-    auto v = take(2);
-    if (!v) return std::unexpected(v.error());
-    return static_cast<std::uint16_t>(((*v)[0] << 8) | (*v)[1]);
+    auto v = UMD_TRY(take(2));
+    return static_cast<std::uint16_t>(((v)[0] << 8) | (v)[1]);
 }
 
 Result<std::uint32_t> Cursor::u32()
 {
-    auto v = take(4);
-    if (!v) return std::unexpected(v.error());
-    return (std::uint32_t{(*v)[0]} << 24) | (std::uint32_t{(*v)[1]} << 16) | (std::uint32_t{(*v)[2]} << 8) |
-           std::uint32_t{(*v)[3]};
+    auto v = UMD_TRY(take(4));
+    return (std::uint32_t{(v)[0]} << 24) | (std::uint32_t{(v)[1]} << 16) | (std::uint32_t{(v)[2]} << 8) |
+           std::uint32_t{(v)[3]};
 }
 
 Result<Bytes> Cursor::mpi()
 {
-    auto bits = u16();
-    if (!bits) return std::unexpected(bits.error());
-    auto value = take((std::size_t{*bits} + 7) / 8);
-    if (!value) return std::unexpected(value.error());
+    auto bits = UMD_TRY(u16());
+    auto value = UMD_TRY(take((std::size_t{bits} + 7) / 8));
     std::size_t skip = 0;
-    while (skip < value->size() && (*value)[skip] == 0) ++skip;
-    return Bytes(value->begin() + static_cast<std::ptrdiff_t>(skip), value->end());
+    while (skip < value.size() && (value)[skip] == 0) ++skip;
+    return Bytes(value.begin() + static_cast<std::ptrdiff_t>(skip), value.end());
 }
 
 ByteView Cursor::rest()

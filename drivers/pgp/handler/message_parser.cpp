@@ -10,11 +10,10 @@ namespace {
 
 Status add_standalone(const Packet& packet, std::vector<Signature>& out)
 {
-    auto parsed = parse_signature(packet);
-    if (!parsed) return std::unexpected(parsed.error());
-    if (*parsed) {
-        (*parsed)->signature.context = SigContext::standalone;
-        out.push_back(std::move((*parsed)->signature));
+    auto parsed = UMD_TRY(parse_signature(packet));
+    if (parsed) {
+        parsed->signature.context = SigContext::standalone;
+        out.push_back(std::move(parsed->signature));
     }
     return {};
 }
@@ -31,17 +30,15 @@ struct InlineWalker {
             return fail(Errc::bad_input, "{}: second literal data packet at offset {}", where, packet.offset);
         saw_literal = true;
         Cursor in(packet.body(), packet.body_offset, "literal data packet");
-        auto format = in.u8();
-        if (!format) return std::unexpected(format.error());
-        auto name_len = in.u8();
-        if (!name_len) return std::unexpected(name_len.error());
-        if (auto name = in.take(*name_len); !name) return std::unexpected(name.error());
-        if (auto date = in.u32(); !date) return std::unexpected(date.error());
+        auto format = UMD_TRY(in.u8());
+        auto name_len = UMD_TRY(in.u8());
+        UMD_TRY(in.take(name_len));
+        UMD_TRY(in.u32());
         ByteView data = in.rest();
         if (data.size() > Limits::max_text)
             return fail(Errc::bad_input, "literal data of {} bytes exceeds the limit of {}", data.size(),
                         Limits::max_text);
-        out.literal_format = *format;
+        out.literal_format = format;
         out.text = Bytes(data.begin(), data.end());
         return {};
     }
@@ -50,10 +47,9 @@ struct InlineWalker {
     {
         PacketReader reader(stream, where);
         for (;;) {
-            auto next = reader.next();
-            if (!next) return std::unexpected(next.error());
-            if (!*next) return {};
-            const Packet& packet = **next;
+            auto next = UMD_TRY(reader.next());
+            if (!next) return {};
+            const Packet& packet = *next;
             switch (packet.tag) {
             case tag_one_pass: {
                 // Checked for shape only: the Manager needs the signatures, not their announcements.
@@ -106,7 +102,7 @@ Result<std::vector<Signature>> parse_detached(std::span<const Packet> packets)
         if (packet.tag != tag_signature)
             return fail(Errc::bad_input, "packet with tag {} at offset {} in a signature file", packet.tag,
                         packet.offset);
-        if (auto s = add_standalone(packet, sigs); !s) return std::unexpected(s.error());
+        UMD_TRY(add_standalone(packet, sigs));
     }
     if (sigs.empty()) return fail(Errc::bad_input, "no signature of a supported version (4 or 6) found");
     return sigs;

@@ -14,13 +14,12 @@ Result<std::vector<Packet>> read_packets(ByteView stream)
     std::vector<Packet> packets;
     PacketReader reader(stream);
     for (;;) {
-        auto next = reader.next();
-        if (!next) return std::unexpected(next.error());
-        if (!*next) return packets;
+        auto next = UMD_TRY(reader.next());
+        if (!next) return packets;
         // Each packet costs at least a header byte; this only guards the record count.
         if (packets.size() >= Limits::max_records)
             return fail(Errc::bad_input, "more than {} packets", Limits::max_records);
-        packets.push_back(std::move(**next));
+        packets.push_back(std::move(*next));
     }
 }
 
@@ -38,32 +37,27 @@ Status parse_binary(ByteView stream, const ParseLimits& limits, Parsed& out)
     std::uint8_t first = 0;
     bool has_message_packet = false;
     for (;;) {
-        auto next = probe.next();
-        if (!next) return std::unexpected(next.error());
-        if (!*next) break;
-        const std::uint8_t tag = (*next)->tag;
+        auto next = UMD_TRY(probe.next());
+        if (!next) break;
+        const std::uint8_t tag = next->tag;
         if (first == 0 && tag != tag_marker && tag != tag_padding) first = tag;
         if (is_message_packet(tag)) has_message_packet = true;
     }
     switch (first) {
     case tag_public_key: {
-        auto packets = read_packets(stream);
-        if (!packets) return std::unexpected(packets.error());
-        auto certs = parse_certificates(*packets);
-        if (!certs) return std::unexpected(certs.error());
-        if (certs->empty()) return fail(Errc::bad_input, "no certificate with a key of version 4 or 6 found");
+        auto packets = UMD_TRY(read_packets(stream));
+        auto certs = UMD_TRY(parse_certificates(packets));
+        if (certs.empty()) return fail(Errc::bad_input, "no certificate with a key of version 4 or 6 found");
         out.kind = InputKind::certificates;
-        out.certificates = std::move(*certs);
+        out.certificates = std::move(certs);
         return {};
     }
     case tag_signature:
         if (!has_message_packet) {
-            auto packets = read_packets(stream);
-            if (!packets) return std::unexpected(packets.error());
-            auto sigs = parse_detached(*packets);
-            if (!sigs) return std::unexpected(sigs.error());
+            auto packets = UMD_TRY(read_packets(stream));
+            auto sigs = UMD_TRY(parse_detached(packets));
             out.kind = InputKind::detached_signature;
-            out.signatures = std::move(*sigs);
+            out.signatures = std::move(sigs);
             return {};
         }
         return parse_inline(stream, limits.message, out);
@@ -100,20 +94,19 @@ Result<Parsed> parse(ByteView input, const ParseLimits& limits)
         if (!parsed) return parsed;
         out = std::move(*parsed);
     } else if (looks_armored(text)) {
-        auto blocks = dearmor(text);
-        if (!blocks) return std::unexpected(blocks.error());
+        auto blocks = UMD_TRY(dearmor(text));
         // Several blocks (e.g. keys exported one by one) are one stream.
         Bytes joined;
-        for (ArmorBlock& block : *blocks) {
+        for (ArmorBlock& block : blocks) {
             if (block.label == "PGP PRIVATE KEY BLOCK")
                 return fail(Errc::bad_input, "input holds secret key material; only public keys are accepted");
             joined.insert(joined.end(), block.data.begin(), block.data.end());
         }
-        blocks->clear();
-        if (auto s = parse_binary(joined, limits, out); !s) return std::unexpected(s.error());
+        blocks.clear();
+        UMD_TRY(parse_binary(joined, limits, out));
         out.armored = true;
     } else {
-        if (auto s = parse_binary(input, limits, out); !s) return std::unexpected(s.error());
+        UMD_TRY(parse_binary(input, limits, out));
     }
     if (count_records(out) > Limits::max_records)
         return fail(Errc::bad_input, "input yields more than {} records", Limits::max_records);

@@ -30,25 +30,21 @@ Status walk_area(ByteView area, std::size_t base, bool allow_embedded, ParsedSig
     Cursor in(area, base, "signature subpacket area");
     while (in.remaining() > 0) {
         const std::size_t start = in.offset();
-        auto o1 = in.u8();
-        if (!o1) return std::unexpected(o1.error());
+        auto o1 = UMD_TRY(in.u8());
         std::size_t len = 0;
-        if (*o1 < 192) {
-            len = *o1;
-        } else if (*o1 < 255) {
-            auto o2 = in.u8();
-            if (!o2) return std::unexpected(o2.error());
-            len = ((std::size_t{*o1} - 192) << 8) + *o2 + 192;
+        if (o1 < 192) {
+            len = o1;
+        } else if (o1 < 255) {
+            auto o2 = UMD_TRY(in.u8());
+            len = ((std::size_t{o1} - 192) << 8) + o2 + 192;
         } else {
-            auto l = in.u32();
-            if (!l) return std::unexpected(l.error());
-            len = *l;
+            auto l = UMD_TRY(in.u32());
+            len = l;
         }
         if (len == 0) return fail(Errc::bad_input, "signature subpacket at offset {} has length 0", start);
-        auto body = in.take(len);
-        if (!body) return std::unexpected(body.error());
-        const std::uint8_t type = (*body)[0] & 0x7f;
-        ByteView value = body->subspan(1);
+        auto body = UMD_TRY(in.take(len));
+        const std::uint8_t type = (body)[0] & 0x7f;
+        ByteView value = body.subspan(1);
         const std::size_t value_offset = start + (in.offset() - start) - value.size();
         switch (type) {
         case sub_issuer_key_id:
@@ -83,16 +79,14 @@ Result<std::vector<Bytes>> read_values(std::uint8_t algorithm, Cursor& in)
     std::vector<Bytes> fields;
     auto mpis = [&](int count) -> Status {
         for (int i = 0; i < count; ++i) {
-            auto v = in.mpi();
-            if (!v) return std::unexpected(v.error());
-            fields.push_back(std::move(*v));
+            auto v = UMD_TRY(in.mpi());
+            fields.push_back(std::move(v));
         }
         return {};
     };
     auto raw = [&](std::size_t n) -> Status {
-        auto v = in.take(n);
-        if (!v) return std::unexpected(v.error());
-        fields.emplace_back(v->begin(), v->end());
+        auto v = UMD_TRY(in.take(n));
+        fields.emplace_back(v.begin(), v.end());
         return {};
     };
     Status status;
@@ -108,7 +102,7 @@ Result<std::vector<Bytes>> read_values(std::uint8_t algorithm, Cursor& in)
     }
     }
     if (!status) return std::unexpected(status.error());
-    if (auto end = in.expect_end(); !end) return std::unexpected(end.error());
+    UMD_TRY(in.expect_end());
     return fields;
 }
 
@@ -117,60 +111,50 @@ Result<std::vector<Bytes>> read_values(std::uint8_t algorithm, Cursor& in)
 Result<std::optional<ParsedSignature>> parse_signature_body(ByteView body, std::size_t base, bool allow_embedded)
 {
     Cursor in(body, base, "signature packet");
-    auto version = in.u8();
-    if (!version) return std::unexpected(version.error());
-    if (*version != 4 && *version != 6) return std::optional<ParsedSignature>{};   // v3 and others: skipped
+    auto version = UMD_TRY(in.u8());
+    if (version != 4 && version != 6) return std::optional<ParsedSignature>{};   // v3 and others: skipped
     ParsedSignature out;
     Signature& sig = out.signature;
-    sig.version = *version;
+    sig.version = version;
     auto type = in.u8();
     auto pk = type ? in.u8() : type;
-    auto hash = pk ? in.u8() : pk;
-    if (!hash) return std::unexpected(hash.error());
+    auto hash = UMD_TRY(pk ? in.u8() : pk);
     sig.type = *type;
     sig.pk_algorithm = *pk;
-    sig.hash_algorithm = *hash;
+    sig.hash_algorithm = hash;
 
     std::size_t hashed_offset = 0, unhashed_offset = 0;
     for (int area = 0; area < 2; ++area) {
         std::size_t len = 0;
         if (sig.version == 4) {
-            auto l = in.u16();
-            if (!l) return std::unexpected(l.error());
-            len = *l;
+            auto l = UMD_TRY(in.u16());
+            len = l;
         } else {
-            auto l = in.u32();
-            if (!l) return std::unexpected(l.error());
-            len = *l;
+            auto l = UMD_TRY(in.u32());
+            len = l;
             if (len > Limits::max_subpacket_area)
                 return fail(Errc::bad_input, "signature packet: subpacket area of {} bytes at offset {} exceeds {}",
                             len, in.offset() - 4, Limits::max_subpacket_area);
         }
         (area == 0 ? hashed_offset : unhashed_offset) = in.offset();
-        auto bytes = in.take(len);
-        if (!bytes) return std::unexpected(bytes.error());
-        (area == 0 ? sig.hashed_area : sig.unhashed_area).assign(bytes->begin(), bytes->end());
+        auto bytes = UMD_TRY(in.take(len));
+        (area == 0 ? sig.hashed_area : sig.unhashed_area).assign(bytes.begin(), bytes.end());
     }
-    auto left = in.u16();
-    if (!left) return std::unexpected(left.error());
-    sig.left16 = *left;
+    auto left = UMD_TRY(in.u16());
+    sig.left16 = left;
     if (sig.version == 6) {
-        auto salt_len = in.u8();
-        if (!salt_len) return std::unexpected(salt_len.error());
-        if (*salt_len == 0 || *salt_len > Limits::max_salt)
-            return fail(Errc::bad_input, "signature packet: salt of {} bytes at offset {}", *salt_len, in.offset() - 1);
-        auto salt = in.take(*salt_len);
-        if (!salt) return std::unexpected(salt.error());
-        sig.salt.assign(salt->begin(), salt->end());
+        auto salt_len = UMD_TRY(in.u8());
+        if (salt_len == 0 || salt_len > Limits::max_salt)
+            return fail(Errc::bad_input, "signature packet: salt of {} bytes at offset {}", salt_len, in.offset() - 1);
+        auto salt = UMD_TRY(in.take(salt_len));
+        sig.salt.assign(salt.begin(), salt.end());
     }
-    auto values = read_values(sig.pk_algorithm, in);
-    if (!values) return std::unexpected(values.error());
-    sig.fields = std::move(*values);
+    auto values = UMD_TRY(read_values(sig.pk_algorithm, in));
+    sig.fields = std::move(values);
 
     // Hints from the hashed area first: they are the ones the signer vouched for.
-    if (auto s = walk_area(sig.hashed_area, hashed_offset, allow_embedded, out); !s) return std::unexpected(s.error());
-    if (auto s = walk_area(sig.unhashed_area, unhashed_offset, allow_embedded, out); !s)
-        return std::unexpected(s.error());
+    UMD_TRY(walk_area(sig.hashed_area, hashed_offset, allow_embedded, out));
+    UMD_TRY(walk_area(sig.unhashed_area, unhashed_offset, allow_embedded, out));
 
     for (const Bytes& f : sig.fields)
         if (f.size() > Limits::max_field) return std::optional<ParsedSignature>{};

@@ -74,7 +74,7 @@ Result<Bytes> dearmor_anchor(std::string_view text)
                 continue;
             }
             if (line.size() == 5 && line[0] == '=') continue;   // the CRC24 line
-            if (auto s = append_radix64(line, bits, ended, out); !s) return std::unexpected(s.error());
+            UMD_TRY(append_radix64(line, bits, ended, out));
             continue;
         }
     }

@@ -1,4 +1,4 @@
-// drivers/pgp/trusted/client.cpp — parse requests to the OpenPGP handler, and the built-in loader.
+// drivers/pgp/trusted/client.cpp — parse requests to the OpenPGP handler.
 //
 // Trusted side.
 #include "drivers/pgp/trusted/client.h"
@@ -13,19 +13,13 @@
 #include <umd/unique_fd.h>
 
 #include "drivers/pgp/trusted/anchor_check.h"
-#include "drivers/pgp/trusted/pgp_loader.h"
-
-extern "C++" const umd::LoaderModule umd_pgp_loader_module;
 
 namespace umd::pgp {
 
-const LoaderModule& loader_module() { return umd_pgp_loader_module; }
-
 Result<Parsed> parse(Driver& driver, Bytes input)
 {
-    auto reply = driver.send_recv(static_cast<std::uint8_t>(Request::parse), input);
-    if (!reply) return std::unexpected(reply.error());
-    return decode(reply->payload, std::move(input));
+    auto reply = UMD_TRY(driver.send_recv(static_cast<std::uint8_t>(Request::parse), input));
+    return decode(reply.payload, std::move(input));
 }
 
 Result<Parsed> parse(Driver& driver, ByteView input) { return parse(driver, Bytes(input.begin(), input.end())); }
@@ -55,9 +49,8 @@ Result<Bytes> read_input_file(const std::string& path)
 
 Result<Parsed> parse_file(Driver& driver, const std::string& path)
 {
-    auto bytes = read_input_file(path);
-    if (!bytes) return std::unexpected(bytes.error());
-    auto parsed = parse(driver, std::move(*bytes));
+    auto bytes = UMD_TRY(read_input_file(path));
+    auto parsed = parse(driver, std::move(bytes));
     if (!parsed) return std::unexpected(with_context(parsed.error(), path));
     return parsed;
 }
@@ -66,18 +59,17 @@ namespace {
 
 Result<Parsed> parse_keyring_file(Driver& driver, const std::string& path)
 {
-    auto bytes = read_input_file(path);
-    if (!bytes) return std::unexpected(bytes.error());
-    auto reply = driver.send_recv(static_cast<std::uint8_t>(Request::parse), *bytes, InputOrigin::trust_anchor);
+    auto bytes = UMD_TRY(read_input_file(path));
+    auto reply = driver.send_recv(static_cast<std::uint8_t>(Request::parse), bytes, InputOrigin::trust_anchor);
     if (!reply) return std::unexpected(with_context(reply.error(), path));
     // With the input, so that a file of another kind (a cleartext message named as a
     // keyring) decodes and is refused as what it is, not as a protocol error.
-    auto parsed = decode(reply->payload, *bytes);
+    auto parsed = decode(reply->payload, bytes);
     if (!parsed) return std::unexpected(with_context(parsed.error(), path));
     if (parsed->kind != InputKind::certificates) return fail(Errc::bad_input, "{}: not a keyring", path);
-    auto stream = anchor_stream(*bytes);
+    auto stream = anchor_stream(bytes);
     if (!stream) return std::unexpected(with_context(stream.error(), path));
-    if (auto s = check_keys_in_anchor(*parsed, *stream, path); !s) return std::unexpected(s.error());
+    UMD_TRY(check_keys_in_anchor(*parsed, *stream, path));
     return parsed;
 }
 
@@ -87,18 +79,16 @@ Result<std::vector<Parsed>> parse_keyring_files(Driver& driver, const std::vecto
 {
     std::vector<Parsed> all;
     for (const auto& file : files) {
-        auto parsed = parse_keyring_file(driver, file);
-        if (!parsed) return std::unexpected(parsed.error());
-        all.push_back(std::move(*parsed));
+        auto parsed = UMD_TRY(parse_keyring_file(driver, file));
+        all.push_back(std::move(parsed));
     }
     return all;
 }
 
 Result<Keyring> load_keyring(Driver& driver, const std::vector<std::string>& files, const Policy& policy)
 {
-    auto all = parse_keyring_files(driver, files);
-    if (!all) return std::unexpected(all.error());
-    return Keyring::from(std::move(*all), policy);
+    auto all = UMD_TRY(parse_keyring_files(driver, files));
+    return Keyring::from(std::move(all), policy);
 }
 
 }  // namespace umd::pgp

@@ -83,9 +83,8 @@ Result<PublicKey> make_rsa(const Key& key)
         !crypto().OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()))
         return fail(Errc::system, "OpenSSL: cannot build RSA parameters");
     if (crypto().BN_is_zero(e.get()) || !crypto().BN_is_odd(n.get())) return fail(Errc::rejected, "invalid RSA key material");
-    auto pkey = from_params("RSA", EVP_PKEY_PUBLIC_KEY, bld);
-    if (!pkey) return std::unexpected(pkey.error());
-    return PublicKey{ossl::share(std::move(*pkey)), key.algorithm, bit_count(key.fields[0])};
+    auto pkey = UMD_TRY(from_params("RSA", EVP_PKEY_PUBLIC_KEY, bld));
+    return PublicKey{ossl::share(std::move(pkey)), key.algorithm, bit_count(key.fields[0])};
 }
 
 Result<PublicKey> make_dsa(const Key& key)
@@ -97,9 +96,8 @@ Result<PublicKey> make_dsa(const Key& key)
         !crypto().OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_G, g.get()) ||
         !crypto().OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, y.get()))
         return fail(Errc::system, "OpenSSL: cannot build DSA parameters");
-    auto pkey = from_params("DSA", EVP_PKEY_PUBLIC_KEY, bld);
-    if (!pkey) return std::unexpected(pkey.error());
-    return PublicKey{ossl::share(std::move(*pkey)), key.algorithm, bit_count(key.fields[0])};
+    auto pkey = UMD_TRY(from_params("DSA", EVP_PKEY_PUBLIC_KEY, bld));
+    return PublicKey{ossl::share(std::move(pkey)), key.algorithm, bit_count(key.fields[0])};
 }
 
 Result<PublicKey> make_ecdsa(const Key& key)
@@ -113,12 +111,11 @@ Result<PublicKey> make_ecdsa(const Key& key)
         !crypto().OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve->group.data(), 0) ||
         !crypto().OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()))
         return fail(Errc::system, "OpenSSL: cannot build EC parameters");
-    auto pkey = from_params("EC", EVP_PKEY_PUBLIC_KEY, bld);
-    if (!pkey) return std::unexpected(pkey.error());
+    auto pkey = UMD_TRY(from_params("EC", EVP_PKEY_PUBLIC_KEY, bld));
     // fromdata decodes the point; an explicit check rejects points off the curve.
-    ossl::PkeyCtx check(crypto().EVP_PKEY_CTX_new_from_pkey(nullptr, pkey->get(), nullptr));
+    ossl::PkeyCtx check(crypto().EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
     if (!check || crypto().EVP_PKEY_public_check(check.get()) != 1) return fail(Errc::rejected, "ECDSA point is not on the curve");
-    return PublicKey{ossl::share(std::move(*pkey)), key.algorithm, curve->bits};
+    return PublicKey{ossl::share(std::move(pkey)), key.algorithm, curve->bits};
 }
 
 Result<PublicKey> make_raw(int type, ByteView raw, std::size_t size, const Key& key, unsigned bits)

@@ -66,14 +66,11 @@ Result<HashedFacts> verify_self(const Signature& sig, const ValidatedKey& signer
     if (!facts) return fail(Errc::rejected, "{}", facts.error().message);
     if (!facts->created) return fail(Errc::rejected, "no signature creation time");
     if (*facts->created < signer.key.created) return fail(Errc::rejected, "signature predates its key");
-    if (auto ok = hash_acceptable(sig.hash_algorithm, true, *facts->created, policy); !ok) return std::unexpected(ok.error());
-    auto hasher = SignatureHasher::start(sig);
-    if (!hasher) return std::unexpected(hasher.error());
-    feed(*hasher);
-    auto digest = hasher->finish(sig);
-    if (!digest) return std::unexpected(digest.error());
-    if (auto ok = check_signature_values(*signer.public_key, sig, hasher->algorithm(), *digest); !ok)
-        return std::unexpected(ok.error());
+    UMD_TRY(hash_acceptable(sig.hash_algorithm, true, *facts->created, policy));
+    auto hasher = UMD_TRY(SignatureHasher::start(sig));
+    feed(hasher);
+    auto digest = UMD_TRY(hasher.finish(sig));
+    UMD_TRY(check_signature_values(*signer.public_key, sig, hasher.algorithm(), digest));
     return std::move(*facts);
 }
 

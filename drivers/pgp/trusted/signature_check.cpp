@@ -81,9 +81,8 @@ Status check_signature_values(const PublicKey& key, const Signature& sig, const 
         return verify_pkey(key, left_pad(sig.fields[0], size), digest, md);
     }
     case pk::dsa: case pk::ecdsa: {
-        auto der = der_r_s(sig.fields[0], sig.fields[1], sig.pk_algorithm == pk::dsa);
-        if (!der) return std::unexpected(der.error());
-        return verify_pkey(key, *der, digest, nullptr);
+        auto der = UMD_TRY(der_r_s(sig.fields[0], sig.fields[1], sig.pk_algorithm == pk::dsa));
+        return verify_pkey(key, der, digest, nullptr);
     }
     case pk::eddsa_legacy: {
         if (sig.fields[0].size() > 32 || sig.fields[1].size() > 32) return fail(Errc::rejected, "EdDSA value too large");

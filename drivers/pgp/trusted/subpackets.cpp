@@ -32,15 +32,14 @@ Result<HashedFacts> walk_hashed_area(ByteView area)
     HashedFacts facts;
     std::size_t pos = 0;
     while (pos < area.size()) {
-        auto length = read_length(area, pos);
-        if (!length) return std::unexpected(length.error());
-        if (*length == 0 || *length > area.size() - pos)
-            return fail(Errc::bad_input, "subpacket of {} bytes overruns the hashed area", *length);
+        auto length = UMD_TRY(read_length(area, pos));
+        if (length == 0 || length > area.size() - pos)
+            return fail(Errc::bad_input, "subpacket of {} bytes overruns the hashed area", length);
         std::uint8_t type_octet = area[pos];
         bool critical = (type_octet & 0x80) != 0;
         std::uint8_t type = type_octet & 0x7F;
-        ByteView body = area.subspan(pos + 1, *length - 1);
-        pos += *length;
+        ByteView body = area.subspan(pos + 1, length - 1);
+        pos += length;
 
         auto want = [&](std::size_t n) -> Status {
             if (body.size() != n)

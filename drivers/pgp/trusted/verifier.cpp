@@ -14,7 +14,7 @@
 #include <optional>
 #include <tuple>
 
-#include <umd/another_cpu.h>
+#include <umd/one_shot/another_cpu.h>
 
 #include "drivers/pgp/trusted/canonical_text.h"
 #include "drivers/pgp/trusted/signature_check.h"
@@ -227,7 +227,7 @@ void judge_all(std::vector<Pending>& pending, const Keyring& keyring, Checking c
                 else outcomes[task - n] = judge(pending[task - n], keyring);
             }
         };
-        std::jthread helper = start_on_another_cpu(work);
+        std::jthread helper = one_shot::start_on_another_cpu(work);
         work();
     } else {
         for (std::size_t i = 0; i < pending.size(); ++i) outcomes[i] = judge(pending[i], keyring);
@@ -310,9 +310,8 @@ Result<Verdict> verify_with(const Keyring& keyring, const std::vector<Signature>
     for (Pending& p : pending) {
         if (!p.same_data_as) continue;
         Pending& leader = pending[*p.same_data_as];
-        auto copy = leader.hasher->clone();
-        if (!copy) return std::unexpected(copy.error());
-        p.hasher.emplace(std::move(*copy));
+        auto copy = UMD_TRY(leader.hasher->clone());
+        p.hasher.emplace(std::move(copy));
         if (leader.text) p.text = leader.text;   // same pending CR state
     }
     judge_all(pending, keyring, checking, verdict);
@@ -363,7 +362,7 @@ Result<Verdict> verify_message(const Keyring& keyring, const Parsed& message, co
     if (!message.text_lines) return fail(Errc::bad_input, "the message carries no signed text");
     // decode() has checked the lines against these bytes; a Parsed may come from
     // elsewhere, so the bounds are checked again before anything reads them.
-    if (auto ok = check_text_lines(message.input, *message.text_lines, false); !ok) return std::unexpected(ok.error());
+    UMD_TRY(check_text_lines(message.input, *message.text_lines, false));
     // Cleartext: only text signatures, hashed over the canonical form (no trailing whitespace, CR LF).
     const std::vector<Signature>& sigs = message.signatures;
     Verdict early;

@@ -44,8 +44,8 @@ struct Verdict {
 /// Where the signatures of one input are checked once their data is hashed: one
 /// after another on the calling thread, or shared with one more thread kept on
 /// another CPU (start_on_another_cpu). The second shortens a lone verification
-/// (three RSA-4096 signatures and their certificates' bindings: ~1.6 → ~1.0 ms
-/// here) and is worth it where that latency counts, as in a one-shot command; a
+/// (docs/decisions/0010) and is worth it where that latency counts, as in a
+/// one-shot command; a
 /// caller that already keeps every CPU busy, like a batch, gains nothing. Both give
 /// the same verdict.
 enum class Checking { on_this_thread, also_on_another_cpu };

@@ -10,7 +10,7 @@
 #include <optional>
 #include <thread>
 
-#include <umd/another_cpu.h>
+#include <umd/one_shot/another_cpu.h>
 #include <umd/unique_fd.h>
 
 #include "drivers/pgp/trusted/client.h"
@@ -24,7 +24,8 @@ Status check_request(const FilesToVerify& files)
     if (files.keyrings.empty()) return fail(Errc::invalid_argument, "at least one keyring is needed");
     if (files.policy.signatures == 0) return fail(Errc::invalid_argument, "the signatures required must be at least 1");
     if (!files.signature.empty() && files.keep_content)
-        return fail(Errc::invalid_argument, "the content of a detached signature's data is the file itself: nothing to keep");
+        return fail(Errc::invalid_argument, "the content of a detached signature's data is the file itself: nothing to keep "
+                                            "(the content is written for signed messages only)");
     return {};
 }
 
@@ -45,14 +46,14 @@ Result<Verdict> judge(const Keyring& ring, const Parsed& input, const FilesToVer
 
 Result<VerifiedFiles> verify_files(Driver& driver, const FilesToVerify& files, Urgency urgency)
 {
-    if (auto ok = check_request(files); !ok) return std::unexpected(ok.error());
+    UMD_TRY(check_request(files));
     const bool one_shot = urgency == Urgency::one_shot;
     // One shot: the handler starts on the spawn thread while this one reads the keyring
     // files, and libcrypto loads and builds what the verification needs on another CPU.
     std::jthread warm_up;
     if (one_shot) {
         driver.prestart();
-        warm_up = start_on_another_cpu(pgp::warm_up);
+        warm_up = one_shot::start_on_another_cpu(pgp::warm_up);
     }
     // The keyrings go to the handler first, while it has seen nothing else: a handler
     // that had parsed the untrusted input first could answer for the keyring as the
@@ -67,7 +68,7 @@ Result<VerifiedFiles> verify_files(Driver& driver, const FilesToVerify& files, U
     std::optional<Result<Keyring>> ring;
     if (one_shot) {
         // The input is read and parsed on another CPU while this one builds the keyring.
-        std::jthread parse_input = start_on_another_cpu([&] { input.emplace(parse_file(driver, input_path)); });
+        std::jthread parse_input = one_shot::start_on_another_cpu([&] { input.emplace(parse_file(driver, input_path)); });
         ring.emplace(Keyring::from(std::move(*anchors), files.policy));
     } else {
         ring.emplace(Keyring::from(std::move(*anchors), files.policy));

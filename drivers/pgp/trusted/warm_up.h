@@ -1,10 +1,9 @@
 // drivers/pgp/trusted/warm_up.h — OpenSSL's first-use work, done ahead of a verification.
 //
-// Trusted side. Loading libcrypto itself costs about 0.9 ms (src/libcrypto/), and
-// the first use of each kind of OpenSSL operation in a process
-// (a digest, building a key, verifying a signature) builds its method tables from
-// the provider: about 0.7 ms here for what a verification needs, more than the
-// RSA arithmetic of three signatures. A one-shot command runs warm_up() on another
+// Trusted side. Besides loading libcrypto itself (src/libcrypto/), the first use of
+// each kind of OpenSSL operation in a process (a digest, building a key, verifying
+// a signature) builds its method tables from the provider: for what a verification
+// needs, more than the RSA arithmetic of three signatures (docs/decisions/0010). A one-shot command runs warm_up() on another
 // CPU while its handler starts and parses, so its verification finds them built.
 #pragma once
 

@@ -84,14 +84,13 @@ Status collect_claims(const HeaderBlob& h, Parsed& out)
 {
     for (Field f : all_fields) {
         const FieldSpec spec = *field_spec(f);
-        auto at = h.find(spec.tag);
-        if (!at) return std::unexpected(at.error());
-        if (!*at) continue;
-        const IndexEntry& e = h.entries[**at];
+        auto at = UMD_TRY(h.find(spec.tag));
+        if (!at) continue;
+        const IndexEntry& e = h.entries[*at];
         if (e.type != static_cast<std::uint32_t>(spec.type))
             return fail(Errc::bad_input, "main header: {} (tag {}) has type {}, expected {}", spec.name, spec.tag, e.type,
                         static_cast<std::uint32_t>(spec.type));
-        out.claims.push_back({f, static_cast<std::uint32_t>(**at), e.tag, e.type, e.count, static_cast<std::uint32_t>(e.offset)});
+        out.claims.push_back({f, static_cast<std::uint32_t>(*at), e.tag, e.type, e.count, static_cast<std::uint32_t>(e.offset)});
     }
     return {};
 }
@@ -141,12 +140,11 @@ Result<Parsed> parse_package(ByteView prefix, std::uint64_t file_size)
         if (prefix.size() == file_size) return fail(Errc::bad_input, "package truncated: {} bytes, no lead", file_size);
         return needs(lead_size + 16, file_size);
     }
-    if (auto s = check_lead(prefix.first(lead_size)); !s) return std::unexpected(s.error());
+    UMD_TRY(check_lead(prefix.first(lead_size)));
 
-    auto sig = read_header(prefix.subspan(lead_size), HeaderKind::signature);
-    if (!sig) return std::unexpected(sig.error());
-    if (!sig->header) return needs(lead_size + sig->needed + 16, file_size);
-    const HeaderBlob& sigh = *sig->header;
+    auto sig = UMD_TRY(read_header(prefix.subspan(lead_size), HeaderKind::signature));
+    if (!sig.header) return needs(lead_size + sig.needed + 16, file_size);
+    const HeaderBlob& sigh = *sig.header;
     const std::size_t pad = (8 - sigh.blob.size() % 8) % 8;
     const std::size_t main_at = lead_size + sigh.blob.size() + pad;
 
@@ -158,8 +156,8 @@ Result<Parsed> parse_package(ByteView prefix, std::uint64_t file_size)
     Parsed out;
     out.header_offset = main_at;
     out.header.assign(main->header->blob.begin(), main->header->blob.end());
-    if (auto s = collect_signatures(sigh, out); !s) return std::unexpected(s.error());
-    if (auto s = collect_claims(*main->header, out); !s) return std::unexpected(s.error());
+    UMD_TRY(collect_signatures(sigh, out));
+    UMD_TRY(collect_claims(*main->header, out));
     return out;
 }
 

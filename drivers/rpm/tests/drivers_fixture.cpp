@@ -2,9 +2,9 @@
 #include "drivers/rpm/tests/drivers_fixture.h"
 
 #include "drivers/rpm/trusted/pgp_signature_check.h"
-#include "drivers/rpm/trusted/rpm_loader.h"
+#include <umd_generated/pgp_loader.h>
+#include <umd_generated/rpm_loader.h>
 
-extern "C++" const umd::LoaderModule umd_pgp_loader_module;
 
 namespace umd::rpm::test {
 
@@ -13,7 +13,7 @@ void WithDrivers::SetUpTestSuite()
     if (fixtures().empty()) return;
     auto registry = std::make_shared<LoaderRegistry>();
     registry->add_builtin(loader_module());
-    registry->add_builtin(umd_pgp_loader_module);
+    registry->add_builtin(pgp::loader_module());
     manager_ = new Manager(registry);
     rpm_ = *manager_->driver("rpm");
     pgp_ = *manager_->driver("pgp");

@@ -96,14 +96,12 @@ public:
     {
         std::vector<Located> present;
         for (Field f : all_fields) {
-            auto at = locate(f);
-            if (!at) return std::unexpected(at.error());
-            if (!*at) continue;
-            auto end = measure(**at);
-            if (!end) return std::unexpected(end.error());
-            (*at)->end = *end;
-            fields_[static_cast<std::size_t>(f)] = **at;
-            present.push_back(**at);
+            auto at = UMD_TRY(locate(f));
+            if (!at) continue;
+            auto end = UMD_TRY(measure(*at));
+            at->end = end;
+            fields_[static_cast<std::size_t>(f)] = *at;
+            present.push_back(*at);
         }
         std::sort(present.begin(), present.end(), [](const Located& a, const Located& b) { return a.offset < b.offset; });
         for (std::size_t i = 1; i < present.size(); ++i)
@@ -266,10 +264,9 @@ Result<PackageInfo> check_claims(ByteView blob, std::span<const Claim> claims, C
     ClaimCheckStats& st = stats ? *stats : local;
     for (const Claim& c : claims)
         if (!field_spec(c.field)) return fail(Errc::protocol, "claim for unknown field {}", static_cast<int>(c.field));
-    auto header = SignedHeader::open(blob);
-    if (!header) return std::unexpected(header.error());
-    Checker check(*header, claims, st);
-    if (auto s = check.locate_all(); !s) return std::unexpected(s.error());
+    auto header = UMD_TRY(SignedHeader::open(blob));
+    Checker check(header, claims, st);
+    UMD_TRY(check.locate_all());
 
     PackageInfo info;
     // One string each: name, version, release, arch (all required).
@@ -287,27 +284,24 @@ Result<PackageInfo> check_claims(ByteView blob, std::span<const Claim> claims, C
         st.materialised += s.size();
     }
 
-    auto epoch = single(check, Field::epoch);
-    if (!epoch) return std::unexpected(epoch.error());
-    info.epoch = *epoch;
-    auto algo = single(check, Field::digest_algo);
-    if (!algo) return std::unexpected(algo.error());
-    if (*algo) info.digest_algo = **algo;
+    auto epoch = UMD_TRY(single(check, Field::epoch));
+    info.epoch = epoch;
+    auto algo = UMD_TRY(single(check, Field::digest_algo));
+    if (algo) info.digest_algo = *algo;
 
     // The payload digest: one string, lower-case hex of its algorithm's length.
     const auto& payload = check.at(Field::payload_digest);
-    auto payload_algo = single(check, Field::payload_digest_algo);
-    if (!payload_algo) return std::unexpected(payload_algo.error());
-    if (payload.has_value() != payload_algo->has_value())
+    auto payload_algo = UMD_TRY(single(check, Field::payload_digest_algo));
+    if (payload.has_value() != payload_algo.has_value())
         return fail(Errc::bad_input, "signed header: a payload digest without its algorithm, or the reverse");
     if (payload) {
         if (payload->count != 1) return fail(Errc::bad_input, "signed header: {} payload digests", payload->count);
-        const std::size_t hex = 2 * digest_size(**payload_algo);
-        if (hex == 0) return fail(Errc::bad_input, "signed header: unsupported payload digest algorithm {}", **payload_algo);
+        const std::size_t hex = 2 * digest_size(*payload_algo);
+        if (hex == 0) return fail(Errc::bad_input, "signed header: unsupported payload digest algorithm {}", *payload_algo);
         std::string_view d = check.strings(*payload).front();
         if (d.size() != hex || !lower_hex(d)) return fail(Errc::bad_input, "signed header: the payload digest is not {} lower-case hex digits", hex);
         info.payload_digest = std::string(d);
-        info.payload_digest_algo = **payload_algo;
+        info.payload_digest_algo = *payload_algo;
         st.materialised += d.size();
     }
 

@@ -126,9 +126,8 @@ Result<DigestSet> DigestSet::build(std::span<const ByteView> keys)
         offsets[algo] = total;
         total = round_up(total + t.slots * t.width, 64);
     }
-    auto mapping = Mapping::make(total);
-    if (!mapping) return std::unexpected(mapping.error());
-    set.mapping_ = std::move(*mapping);
+    auto mapping = UMD_TRY(Mapping::make(total));
+    set.mapping_ = std::move(mapping);
     if (::getrandom(&set.seed_, sizeof set.seed_, 0) != sizeof set.seed_)
         return fail_errno(errno, "trust db: random seed for the digest set");
     for (std::uint32_t algo = 0; algo < max_algo; ++algo)
@@ -154,7 +153,7 @@ Result<DigestSet> DigestSet::build(std::span<const ByteView> keys)
             }
         }
     }
-    if (auto s = set.mapping_.make_read_only(); !s) return std::unexpected(s.error());
+    UMD_TRY(set.mapping_.make_read_only());
     return set;
 }
 

@@ -67,33 +67,6 @@ Status check_header_sha256(ByteView blob, std::string_view claimed)
     return {};
 }
 
-Result<std::string> hash_file(const std::string& path, std::uint32_t algo)
-{
-    const EVP_MD* md = openssl_md(algo);
-    if (!md) return fail(Errc::invalid_argument, "unsupported digest algorithm {}", algo);
-    // O_NONBLOCK: opening a FIFO must not wait for a writer; only regular files are hashed
-    // (a device such as /dev/zero would never end).
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-    if (!fd) return fail(Errc::io, "{}: {}", path, std::strerror(errno));
-    struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) return fail(Errc::io, "{}: {}", path, std::strerror(errno));
-    if (!S_ISREG(st.st_mode)) return fail(Errc::bad_input, "{}: not a regular file", path);
-    MdCtx ctx(crypto().EVP_MD_CTX_new());
-    if (!ctx || crypto().EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) return fail(Errc::system, "digest init failed");
-    std::vector<std::uint8_t> buffer(256 * 1024);
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return fail(Errc::io, "{}: {}", path, std::strerror(errno));
-        if (n == 0) break;
-        if (crypto().EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<std::size_t>(n)) != 1) return fail(Errc::system, "digest update failed");
-    }
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (crypto().EVP_DigestFinal_ex(ctx.get(), out, &len) != 1) return fail(Errc::system, "digest final failed");
-    return to_hex({out, len});
-}
-
 Result<std::string> hash_file_range(const PackageSource& file, std::uint64_t offset, std::uint32_t algo)
 {
     const EVP_MD* md = openssl_md(algo);
@@ -104,7 +77,7 @@ Result<std::string> hash_file_range(const PackageSource& file, std::uint64_t off
     std::vector<std::uint8_t> buffer(std::min<std::uint64_t>(source_chunk, file.size() - offset));
     for (std::uint64_t at = offset; at < file.size();) {
         const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), file.size() - at));
-        if (auto s = file.read(at, std::span(buffer).first(n)); !s) return std::unexpected(s.error());
+        UMD_TRY(file.read(at, std::span(buffer).first(n)));
         if (crypto().EVP_DigestUpdate(ctx.get(), buffer.data(), n) != 1) return fail(Errc::system, "digest update failed");
         at += n;
     }
@@ -112,6 +85,16 @@ Result<std::string> hash_file_range(const PackageSource& file, std::uint64_t off
     unsigned int len = 0;
     if (crypto().EVP_DigestFinal_ex(ctx.get(), out, &len) != 1) return fail(Errc::system, "digest final failed");
     return to_hex({out, len});
+}
+
+Result<std::string> hash_file(const std::string& path, std::uint32_t algo)
+{
+    // One reader of files on this side: a regular file only (a FIFO or a device such as
+    // /dev/zero is refused), its size fixed at open, constant memory.
+    auto file = UMD_TRY(PackageSource::open(path));
+    auto hex = UMD_TRY(hash_file_range(file, 0, algo));
+    UMD_TRY(file.check_unchanged_end());
+    return hex;
 }
 
 }  // namespace umd::rpm

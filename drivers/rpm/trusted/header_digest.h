@@ -27,7 +27,8 @@ std::string sha256_hex(ByteView data);
 Status check_header_sha256(ByteView blob, std::string_view claimed);
 
 /// Hashes the file at `path` with RPM digest algorithm `algo` (claim_check.h's
-/// digest_algo numbers); lower-case hex. Errc::io when unreadable,
+/// digest_algo numbers); lower-case hex. Read as a PackageSource: Errc::io when
+/// unreadable, not a regular file, or changed in size while hashed;
 /// invalid_argument for an unsupported algorithm.
 Result<std::string> hash_file(const std::string& path, std::uint32_t algo);
 

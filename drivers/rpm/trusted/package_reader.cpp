@@ -13,9 +13,8 @@ Result<Parsed> parse_with_handler(Driver& driver, const PackageSource& file)
 {
     return parse_with(
         [&driver](ByteView request) -> Result<Bytes> {
-            auto reply = driver.send_recv(static_cast<std::uint8_t>(Request::parse), request);
-            if (!reply) return std::unexpected(reply.error());
-            return std::move(reply->payload);
+            auto reply = UMD_TRY(driver.send_recv(static_cast<std::uint8_t>(Request::parse), request));
+            return std::move(reply.payload);
         },
         file);
 }
@@ -28,7 +27,7 @@ Result<Parsed> parse_with(const SendParse& send, const PackageSource& file)
     for (int round = 0; round < max_rounds; ++round) {
         const std::size_t have = buffer.size();
         buffer.resize(want);
-        if (auto s = file.read(have, std::span(buffer).subspan(have)); !s) return std::unexpected(s.error());
+        UMD_TRY(file.read(have, std::span(buffer).subspan(have)));
         Bytes request = encode_request(size, buffer);
         auto reply = send(request);
         if (!reply) return std::unexpected(with_context(reply.error(), file.name()));

@@ -16,7 +16,7 @@
 
 #include "drivers/rpm/protocol.h"
 #include "drivers/rpm/trusted/package_source.h"
-#include "drivers/rpm/trusted/rpm_loader.h"
+#include <umd_generated/rpm_loader.h>
 
 namespace umd::rpm {
 

@@ -31,7 +31,7 @@ Result<std::uint64_t> header_size_at(const PackageSource& file, std::uint64_t of
     if (offset > file.size() || file.size() - offset < intro_size)
         return fail(Errc::bad_input, "{}: no {} header intro at offset {} of a {}-byte file", file.name(), what, offset, file.size());
     std::uint8_t intro[intro_size];
-    if (auto s = file.read(offset, intro); !s) return std::unexpected(s.error());
+    UMD_TRY(file.read(offset, intro));
     if (std::memcmp(intro, header_magic, sizeof header_magic) != 0)
         return fail(Errc::bad_input, "{}: no {} header magic at offset {}", file.name(), what, offset);
     const std::uint64_t size = intro_size + 16 * std::uint64_t{be32(intro + 8)} + be32(intro + 12);   // < 2^37: no overflow
@@ -101,16 +101,14 @@ Result<HeaderLocation> main_header_location(const PackageSource& file)
 {
     if (file.size() < lead_size) return fail(Errc::bad_input, "{}: {} bytes, shorter than a package lead", file.name(), file.size());
     std::uint8_t magic[4];
-    if (auto s = file.read(0, magic); !s) return std::unexpected(s.error());
+    UMD_TRY(file.read(0, magic));
     if (std::memcmp(magic, lead_magic, sizeof magic) != 0) return fail(Errc::bad_input, "{}: no package lead magic", file.name());
-    auto sig = header_size_at(file, lead_size, "signature");
-    if (!sig) return std::unexpected(sig.error());
-    const std::uint64_t main_at = lead_size + (*sig + 7) / 8 * 8;
-    auto main = header_size_at(file, main_at, "main");
-    if (!main) return std::unexpected(main.error());
-    if (*main > Limits::max_header)
-        return fail(Errc::bad_input, "{}: a main header of {} bytes (at most {})", file.name(), *main, Limits::max_header);
-    return HeaderLocation{main_at, *main};
+    auto sig = UMD_TRY(header_size_at(file, lead_size, "signature"));
+    const std::uint64_t main_at = lead_size + (sig + 7) / 8 * 8;
+    auto main = UMD_TRY(header_size_at(file, main_at, "main"));
+    if (main > Limits::max_header)
+        return fail(Errc::bad_input, "{}: a main header of {} bytes (at most {})", file.name(), main, Limits::max_header);
+    return HeaderLocation{main_at, main};
 }
 
 Result<bool> same_bytes(const PackageSource& file, std::uint64_t offset, ByteView bytes)
@@ -119,7 +117,7 @@ Result<bool> same_bytes(const PackageSource& file, std::uint64_t offset, ByteVie
     std::vector<std::uint8_t> chunk(std::min(bytes.size(), source_chunk));
     for (std::size_t done = 0; done < bytes.size();) {
         const std::size_t n = std::min(chunk.size(), bytes.size() - done);
-        if (auto s = file.read(offset + done, std::span(chunk).first(n)); !s) return std::unexpected(s.error());
+        UMD_TRY(file.read(offset + done, std::span(chunk).first(n)));
         if (std::memcmp(chunk.data(), bytes.data() + done, n) != 0) return false;
         done += n;
     }

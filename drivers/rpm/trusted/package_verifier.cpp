@@ -21,16 +21,14 @@ Result<HeaderLocation> check_header_in_file(const Parsed& parsed, const PackageS
         return fail(Errc::protocol, "rpm reply: the main header is at offset {} of the file, not {}", at->offset, parsed.header_offset);
     if (parsed.header.size() != at->size)
         return fail(Errc::protocol, "rpm reply: a {}-byte header blob, the file's main header has {}", parsed.header.size(), at->size);
-    auto same = same_bytes(file, at->offset, parsed.header);
-    if (!same) return std::unexpected(same.error());
-    if (!*same) return fail(Errc::protocol, "rpm reply: the header blob is not the file's main header");
+    auto same = UMD_TRY(same_bytes(file, at->offset, parsed.header));
+    if (!same) return fail(Errc::protocol, "rpm reply: the header blob is not the file's main header");
     return at;
 }
 
 Result<VerifiedPackage> verify_parsed(const Parsed& parsed, const PackageSource& file, const SignatureCheck& check)
 {
-    auto at = check_header_in_file(parsed, file);
-    if (!at) return std::unexpected(at.error());
+    auto at = UMD_TRY(check_header_in_file(parsed, file));
     if (parsed.signatures.empty()) return fail(Errc::rejected, "package has no header signature");
     if (!check) return fail(Errc::internal, "no signature check configured");
 
@@ -43,7 +41,7 @@ Result<VerifiedPackage> verify_parsed(const Parsed& parsed, const PackageSource&
         return std::unexpected(with_context(std::move(e), "header signature"));
     }
     if (parsed.sha256)
-        if (auto s = check_header_sha256(parsed.header, *parsed.sha256); !s) return std::unexpected(s.error());
+        UMD_TRY(check_header_sha256(parsed.header, *parsed.sha256));
 
     auto info = check_claims(parsed.header, parsed.claims);
     if (!info) return std::unexpected(with_context(info.error(), "signed header"));
@@ -51,19 +49,18 @@ Result<VerifiedPackage> verify_parsed(const Parsed& parsed, const PackageSource&
     // The payload: the file's bytes after the main header, to its end, hashed here.
     if (!info->payload_digest)
         return fail(Errc::rejected, "the signed header has no payload digest (tag 5092): the payload cannot be checked");
-    auto payload = hash_file_range(file, at->end(), info->payload_digest_algo);
+    auto payload = hash_file_range(file, at.end(), info->payload_digest_algo);
     if (!payload) return std::unexpected(with_context(payload.error(), "payload"));
     if (*payload != *info->payload_digest)
         return fail(Errc::rejected, "payload digest mismatch: the signed header says {}:{}, the {} bytes after the header hash to {}",
-                    digest_algo_name(info->payload_digest_algo), *info->payload_digest, file.size() - at->end(), *payload);
-    if (auto s = file.check_unchanged_end(); !s) return std::unexpected(s.error());
+                    digest_algo_name(info->payload_digest_algo), *info->payload_digest, file.size() - at.end(), *payload);
+    UMD_TRY(file.check_unchanged_end());
     return VerifiedPackage(std::move(*info), std::move(*signer), sha256_hex(parsed.header));
 }
 
 Result<PackageInfo> inspect_parsed(const Parsed& parsed, const PackageSource& file)
 {
-    auto at = check_header_in_file(parsed, file);
-    if (!at) return std::unexpected(at.error());
+    UMD_TRY(check_header_in_file(parsed, file));
     return check_claims(parsed.header, parsed.claims);
 }
 

@@ -14,9 +14,8 @@ namespace {
 
 Result<pgp::Parsed> pgp_parse(Driver& driver, ByteView input)
 {
-    auto reply = driver.send_recv(static_cast<std::uint8_t>(pgp::Request::parse), input);
-    if (!reply) return std::unexpected(reply.error());
-    return pgp::decode(reply->payload);
+    auto reply = UMD_TRY(driver.send_recv(static_cast<std::uint8_t>(pgp::Request::parse), input));
+    return pgp::decode(reply.payload);
 }
 
 }  // namespace
@@ -58,10 +57,9 @@ SignatureCheck pgp_signature_check(Driver& pgp_driver, const pgp::Keyring& keyri
         }
         if (parsed->kind != pgp::InputKind::detached_signature || parsed->signatures.empty())
             return fail(Errc::rejected, "the signature header holds no OpenPGP signature");
-        auto verdict = pgp::verify_detached(keyring, *parsed, signed_data, policy);
-        if (!verdict) return std::unexpected(verdict.error());
-        if (auto s = verdict->status(); !s) return std::unexpected(s.error());
-        return verdict->good_signers.front();
+        auto verdict = UMD_TRY(pgp::verify_detached(keyring, *parsed, signed_data, policy));
+        UMD_TRY(verdict.status());
+        return verdict.good_signers.front();
     };
 }
 

@@ -5,68 +5,51 @@
 #include "drivers/rpm/trusted/package_reader.h"
 #include "drivers/rpm/trusted/trust_db.h"
 
-extern "C++" const umd::LoaderModule umd_pgp_loader_module;
-
 namespace umd::rpm {
-
-void register_loaders(LoaderRegistry& registry)
-{
-    registry.add_builtin(loader_module());
-    registry.add_builtin(umd_pgp_loader_module);
-}
 
 std::string RpmSession::default_keyring_dir_path() { return default_keyring_dir; }
 
 Result<std::unique_ptr<RpmSession>> RpmSession::open(Manager& manager, const std::vector<std::string>& keyring_files,
                                                      const std::string& keyring_dir)
 {
-    auto rpm = manager.driver("rpm");
-    if (!rpm) return std::unexpected(rpm.error());
-    auto pgp = manager.driver("pgp");
-    if (!pgp) return std::unexpected(pgp.error());
+    auto rpm = UMD_TRY(manager.driver("rpm"));
+    auto pgp = UMD_TRY(manager.driver("pgp"));
     std::vector<std::string> files = keyring_files;
     if (files.empty()) {
-        auto listed = rpm::keyring_files(keyring_dir);
-        if (!listed) return std::unexpected(listed.error());
-        files = std::move(*listed);
+        auto listed = UMD_TRY(rpm::keyring_files(keyring_dir));
+        files = std::move(listed);
         if (files.empty()) return fail(Errc::not_found, "no keys in {}", keyring_dir);
     }
-    auto ring = load_keyring(**pgp, files, {});
-    if (!ring) return std::unexpected(ring.error());
-    return std::unique_ptr<RpmSession>(new RpmSession(**rpm, **pgp, std::move(*ring)));
+    auto ring = UMD_TRY(load_keyring(*pgp, files, {}));
+    return std::unique_ptr<RpmSession>(new RpmSession(*rpm, *pgp, std::move(ring)));
 }
 
 namespace {
 
 Result<std::pair<Parsed, PackageInfo>> inspect_with(Driver& rpm, const std::string& path)
 {
-    auto file = PackageSource::open(path);
-    if (!file) return std::unexpected(file.error());
-    auto parsed = parse_with_handler(rpm, *file);
-    if (!parsed) return std::unexpected(parsed.error());
-    auto info = inspect_parsed(*parsed, *file);
+    auto file = UMD_TRY(PackageSource::open(path));
+    auto parsed = UMD_TRY(parse_with_handler(rpm, file));
+    auto info = inspect_parsed(parsed, file);
     if (!info) return std::unexpected(with_context(info.error(), path));
-    return std::pair{std::move(*parsed), std::move(*info)};
+    return std::pair{std::move(parsed), std::move(*info)};
 }
 
 }  // namespace
 
 Result<VerifiedPackage> RpmSession::verify(const std::string& path)
 {
-    auto file = PackageSource::open(path);
-    if (!file) return std::unexpected(file.error());
-    auto parsed = parse_with_handler(rpm_, *file);
-    if (!parsed) return std::unexpected(parsed.error());
-    auto v = verify_parsed(*parsed, *file, pgp_signature_check(pgp_, keyring_));
+    auto file = UMD_TRY(PackageSource::open(path));
+    auto parsed = UMD_TRY(parse_with_handler(rpm_, file));
+    auto v = verify_parsed(parsed, file, pgp_signature_check(pgp_, keyring_));
     if (!v) return std::unexpected(with_context(v.error(), path));
     return v;
 }
 
 Result<std::pair<Parsed, PackageInfo>> RpmSession::inspect(Manager& manager, const std::string& path)
 {
-    auto rpm = manager.driver("rpm");
-    if (!rpm) return std::unexpected(rpm.error());
-    return inspect_with(**rpm, path);
+    auto rpm = UMD_TRY(manager.driver("rpm"));
+    return inspect_with(*rpm, path);
 }
 
 Result<std::pair<Parsed, PackageInfo>> RpmSession::inspect(const std::string& path) { return inspect_with(rpm_, path); }

@@ -1,8 +1,8 @@
 // drivers/rpm/trusted/rpm_session.h — what a front end needs to verify packages: both drivers and a keyring.
 //
-// Trusted side (Manager). Registers the RPM and OpenPGP loader modules, gets
-// both drivers from the Manager, loads the keyring through the OpenPGP driver,
-// and verifies package files (package_reader + package_verifier).
+// Trusted side (Manager). Gets the "rpm" and "pgp" drivers from the Manager (its
+// registry must have both: register_builtin_drivers()), loads the keyring through
+// the OpenPGP driver, and verifies package files (package_reader + package_verifier).
 #pragma once
 
 #include <memory>
@@ -16,9 +16,6 @@
 #include "drivers/rpm/trusted/pgp_signature_check.h"
 
 namespace umd::rpm {
-
-/// Adds the built-in RPM and OpenPGP loader modules to `registry`.
-void register_loaders(LoaderRegistry& registry);
 
 class RpmSession {
 public:

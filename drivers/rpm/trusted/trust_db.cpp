@@ -313,15 +313,14 @@ struct TrustDb::Env {
         MDB_val k, v;
         int rc = mdb_cursor_get(raw, &k, &v, MDB_FIRST);
         for (; rc == 0; rc = mdb_cursor_get(raw, &k, &v, MDB_NEXT)) {
-            auto prefix = index_key_of(k);
-            if (!prefix) return std::unexpected(prefix.error());
-            if (count > 0 && prefix->size() == current_size && std::memcmp(prefix->data(), current.data(), current_size) == 0) {
+            auto prefix = UMD_TRY(index_key_of(k));
+            if (count > 0 && prefix.size() == current_size && std::memcmp(prefix.data(), current.data(), current_size) == 0) {
                 ++count;
                 continue;
             }
             if (auto s = flush(); !s) return s;
-            std::memcpy(current.data(), prefix->data(), prefix->size());
-            current_size = prefix->size();
+            std::memcpy(current.data(), prefix.data(), prefix.size());
+            current_size = prefix.size();
             count = 1;
         }
         if (rc != MDB_NOTFOUND) return lmdb_fail(rc, "read file entry");
@@ -361,9 +360,8 @@ struct TrustDb::Env {
             rc = mdb_del(txn, files, &fk, nullptr);
             if (rc == MDB_NOTFOUND) continue;   // not there: the index never counted it
             if (rc) return lmdb_fail(rc, "delete file entry");
-            auto prefix = index_key_of(fk);
-            if (!prefix) return std::unexpected(prefix.error());
-            if (auto s = index_remove(txn, *prefix); !s) return std::unexpected(s.error());
+            auto prefix = UMD_TRY(index_key_of(fk));
+            UMD_TRY(index_remove(txn, prefix));
         }
         if ((rc = mdb_del(txn, packages, &k, nullptr))) return lmdb_fail(rc, "delete package");
         return true;
@@ -380,7 +378,7 @@ struct TrustDb::Env {
         if (vouches && weak_digest_algo(info.digest_algo) && !allow_weak)
             return fail(Errc::rejected, "trust db: {} has {} file digests, too weak to vouch for files (allow them explicitly for old packages)",
                         nevra, digest_algo_name(info.digest_algo));
-        if (auto gone = erase(txn, nevra); !gone) return std::unexpected(gone.error());
+        UMD_TRY(erase(txn, nevra));
 
         ByteWriter rec;
         rec.record(rec_signer, as_bytes(p.signer()));
@@ -451,16 +449,15 @@ Result<TrustDb> TrustDb::open(const std::string& path, TrustDbOptions options)
     int dead = 0;
     mdb_reader_check(raw, &dead);   // clear reader slots of processes that died
 
-    auto txn = env->begin(!options.read_only);
-    if (!txn) return std::unexpected(txn.error());
+    auto txn = UMD_TRY(env->begin(!options.read_only));
     unsigned dbflags = options.read_only ? 0u : MDB_CREATE;
-    if (int rc = mdb_dbi_open(txn->get(), "files", dbflags, &env->files)) return lmdb_fail(rc, "open files db");
-    if (int rc = mdb_dbi_open(txn->get(), "packages", dbflags, &env->packages)) return lmdb_fail(rc, "open packages db");
-    if (auto s = env->open_index(txn->get(), options.read_only); !s) return std::unexpected(s.error());
-    if (int rc = mdb_txn_commit(txn->release())) return lmdb_fail(rc, "commit");
+    if (int rc = mdb_dbi_open(txn.get(), "files", dbflags, &env->files)) return lmdb_fail(rc, "open files db");
+    if (int rc = mdb_dbi_open(txn.get(), "packages", dbflags, &env->packages)) return lmdb_fail(rc, "open packages db");
+    UMD_TRY(env->open_index(txn.get(), options.read_only));
+    if (int rc = mdb_txn_commit(txn.release())) return lmdb_fail(rc, "commit");
     if (options.memory_index) {
         env->memory_index_enabled = true;
-        if (auto s = env->build_memory_index(); !s) return std::unexpected(s.error());
+        UMD_TRY(env->build_memory_index());
     }
     return TrustDb(std::move(env));
 }
@@ -521,24 +518,21 @@ Status TrustDb::add(const VerifiedPackage& package)
 
 Status TrustDb::add_batch(std::span<const VerifiedPackage* const> packages, const std::function<void(std::size_t)>& progress)
 {
-    auto txn = env_->begin(true);
-    if (!txn) return std::unexpected(txn.error());
+    auto txn = UMD_TRY(env_->begin(true));
     for (std::size_t i = 0; i < packages.size(); ++i) {
-        if (auto s = env_->put(txn->get(), *packages[i]); !s) return s;   // the transaction aborts: nothing of the batch stays
+        if (auto s = env_->put(txn.get(), *packages[i]); !s) return s;   // the transaction aborts: nothing of the batch stays
         if (progress) progress(i);
     }
-    if (int rc = mdb_txn_commit(txn->release())) return lmdb_fail(rc, "commit");
+    if (int rc = mdb_txn_commit(txn.release())) return lmdb_fail(rc, "commit");
     return after_commit();
 }
 
 Status TrustDb::remove(const std::string& nevra)
 {
-    auto txn = env_->begin(true);
-    if (!txn) return std::unexpected(txn.error());
-    auto gone = env_->erase(txn->get(), nevra);
-    if (!gone) return std::unexpected(gone.error());
-    if (!*gone) return fail(Errc::not_found, "trust db: no package {}", nevra);
-    if (int rc = mdb_txn_commit(txn->release())) return lmdb_fail(rc, "commit");
+    auto txn = UMD_TRY(env_->begin(true));
+    auto gone = UMD_TRY(env_->erase(txn.get(), nevra));
+    if (!gone) return fail(Errc::not_found, "trust db: no package {}", nevra);
+    if (int rc = mdb_txn_commit(txn.release())) return lmdb_fail(rc, "commit");
     return after_commit();
 }
 
@@ -554,15 +548,14 @@ Status TrustDb::after_commit()
 /// read-only handle of a database without it, the distinct prefixes of `files`.
 Status TrustDb::Env::build_memory_index()
 {
-    auto reader = borrow();
-    if (!reader) return std::unexpected(reader.error());
+    auto reader = UMD_TRY(borrow());
     MDB_cursor* raw = nullptr;
-    if (int rc = mdb_cursor_open(reader->txn(), has_index ? digests : files, &raw)) return lmdb_fail(rc, "cursor");
+    if (int rc = mdb_cursor_open(reader.txn(), has_index ? digests : files, &raw)) return lmdb_fail(rc, "cursor");
     Cursor cursor(raw);
     // Views into the map: valid while the reader's snapshot is held, i.e. until the set is built.
     std::vector<ByteView> keys;
     MDB_stat stat{};
-    if (mdb_stat(reader->txn(), has_index ? digests : files, &stat) == 0) keys.reserve(stat.ms_entries);
+    if (mdb_stat(reader.txn(), has_index ? digests : files, &stat) == 0) keys.reserve(stat.ms_entries);
     MDB_val k, v;
     int rc = mdb_cursor_get(raw, &k, &v, MDB_FIRST);
     for (; rc == 0; rc = mdb_cursor_get(raw, &k, &v, MDB_NEXT)) {
@@ -570,17 +563,15 @@ Status TrustDb::Env::build_memory_index()
             if (vouch_count(v) > 0) keys.push_back(view(k));
             continue;
         }
-        auto prefix = index_key_of(k);
-        if (!prefix) return std::unexpected(prefix.error());
-        if (keys.empty() || keys.back().size() != prefix->size() || std::memcmp(keys.back().data(), prefix->data(), prefix->size()) != 0)
-            keys.push_back(*prefix);
+        auto prefix = UMD_TRY(index_key_of(k));
+        if (keys.empty() || keys.back().size() != prefix.size() || std::memcmp(keys.back().data(), prefix.data(), prefix.size()) != 0)
+            keys.push_back(prefix);
     }
     if (rc != MDB_NOTFOUND) return lmdb_fail(rc, "read digest index");
-    auto set = DigestSet::build(keys);
-    if (!set) return std::unexpected(set.error());
+    auto set = UMD_TRY(DigestSet::build(keys));
     auto built = std::make_shared<MemoryIndex>();
-    built->set = std::move(*set);
-    built->txn_id = mdb_txn_id(reader->txn());
+    built->set = std::move(set);
+    built->txn_id = mdb_txn_id(reader.txn());
     install_memory_index(std::move(built));
     return {};
 }
@@ -590,7 +581,7 @@ Result<bool> TrustDb::refresh_memory_index()
     if (!env_->memory_index_enabled) return fail(Errc::invalid_argument, "trust db: opened without the memory index");
     auto info = memory_index_info();
     if (info && info->current) return false;
-    if (auto s = env_->build_memory_index(); !s) return std::unexpected(s.error());
+    UMD_TRY(env_->build_memory_index());
     return true;
 }
 
@@ -609,10 +600,9 @@ std::optional<MemoryIndexInfo> TrustDb::memory_index_info() const
 
 Result<std::vector<TrustedPackage>> TrustDb::list() const
 {
-    auto txn = env_->begin(false);
-    if (!txn) return std::unexpected(txn.error());
+    auto txn = UMD_TRY(env_->begin(false));
     MDB_cursor* raw = nullptr;
-    if (int rc = mdb_cursor_open(txn->get(), env_->packages, &raw)) return lmdb_fail(rc, "cursor");
+    if (int rc = mdb_cursor_open(txn.get(), env_->packages, &raw)) return lmdb_fail(rc, "cursor");
     Cursor cursor(raw);
     std::vector<TrustedPackage> out;
     MDB_val k, v;
@@ -640,21 +630,19 @@ Result<std::vector<TrustedPackage>> TrustDb::list() const
 
 Result<bool> TrustDb::contains(std::uint32_t algo, ByteView digest) const
 {
-    auto prefix = digest_prefix(algo, digest);
-    if (!prefix) return std::unexpected(prefix.error());
+    auto prefix = UMD_TRY(digest_prefix(algo, digest));
     if (weak_digest_algo(algo) && !env_->allow_weak) return false;   // never trusted by default
-    auto reader = env_->borrow();
-    if (!reader) return std::unexpected(reader.error());
+    auto reader = UMD_TRY(env_->borrow());
     if (env_->memory_index_enabled) {
         // The set answers only for the very snapshot it was built from; after a
         // commit it is stale and LMDB answers instead (fail closed: a removed
         // package must not stay trusted through an old copy).
-        if (const DigestSet* set = reader->current_set()) return set->contains(algo, digest);
+        if (const DigestSet* set = reader.current_set()) return set->contains(algo, digest);
     }
     if (env_->has_index) {
         // One exact lookup in the compact index: a present key has a count of at least 1.
-        MDB_val k = prefix->val(), v;
-        int rc = mdb_get(reader->txn(), env_->digests, &k, &v);
+        MDB_val k = prefix.val(), v;
+        int rc = mdb_get(reader.txn(), env_->digests, &k, &v);
         if (rc == MDB_NOTFOUND) return false;
         if (rc) return lmdb_fail(rc, "read digest index");
         return vouch_count(v) > 0;
@@ -662,34 +650,30 @@ Result<bool> TrustDb::contains(std::uint32_t algo, ByteView digest) const
     // Fallback for a read-only handle on a database not yet indexed: the entries
     // of a digest are the files keys that start with its prefix; the first key at
     // or after the prefix decides.
-    auto cursor = reader->files_cursor();
-    if (!cursor) return std::unexpected(cursor.error());
-    MDB_val k = prefix->val(), v;
-    int rc = mdb_cursor_get(*cursor, &k, &v, MDB_SET_RANGE);
+    auto cursor = UMD_TRY(reader.files_cursor());
+    MDB_val k = prefix.val(), v;
+    int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
     if (rc == MDB_NOTFOUND) return false;
     if (rc) return lmdb_fail(rc, "read file entry");
-    return prefix->starts(k);
+    return prefix.starts(k);
 }
 
 Result<std::vector<Vouch>> TrustDb::lookup(std::uint32_t algo, ByteView digest) const
 {
-    auto prefix = digest_prefix(algo, digest);
-    if (!prefix) return std::unexpected(prefix.error());
+    auto prefix = UMD_TRY(digest_prefix(algo, digest));
     if (weak_digest_algo(algo) && !env_->allow_weak) return std::vector<Vouch>{};   // never trusted by default
-    auto reader = env_->borrow();
-    if (!reader) return std::unexpected(reader.error());
-    auto files_cursor = reader->files_cursor();
-    if (!files_cursor) return std::unexpected(files_cursor.error());
-    MDB_cursor* cursor = *files_cursor;
+    auto reader = UMD_TRY(env_->borrow());
+    auto files_cursor = UMD_TRY(reader.files_cursor());
+    MDB_cursor* cursor = files_cursor;
     std::vector<Vouch> out;
-    MDB_val k = prefix->val(), v;
+    MDB_val k = prefix.val(), v;
     int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
-    for (; rc == 0 && prefix->starts(k); rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    for (; rc == 0 && prefix.starts(k); rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
         ByteView key = view(k);
         ByteView value = view(v);
         if (value.size() < 4) return fail(Errc::internal, "trust db: corrupt file entry");
         Vouch vouch;
-        vouch.nevra = std::string(as_chars(key.subspan(prefix->size, key.size() - prefix->size - 4)));
+        vouch.nevra = std::string(as_chars(key.subspan(prefix.size, key.size() - prefix.size - 4)));
         vouch.mode = *ByteReader(value.first(4)).u32();
         vouch.path = std::string(as_chars(value.subspan(4)));
         out.push_back(std::move(vouch));
@@ -703,10 +687,9 @@ Result<CheckResult> TrustDb::check_file(const std::string& path) const
     // Which algorithms are in use: the first key byte.
     std::vector<std::uint32_t> algos;
     {
-        auto txn = env_->begin(false);
-        if (!txn) return std::unexpected(txn.error());
+        auto txn = UMD_TRY(env_->begin(false));
         MDB_cursor* raw = nullptr;
-        if (int rc = mdb_cursor_open(txn->get(), env_->files, &raw)) return lmdb_fail(rc, "cursor");
+        if (int rc = mdb_cursor_open(txn.get(), env_->files, &raw)) return lmdb_fail(rc, "cursor");
         Cursor cursor(raw);
         for (std::uint32_t a : {digest_algo::sha256, digest_algo::sha512, digest_algo::sha384, digest_algo::sha224,
                                 digest_algo::sha1, digest_algo::md5}) {
@@ -720,13 +703,11 @@ Result<CheckResult> TrustDb::check_file(const std::string& path) const
     CheckResult out;
     if (algos.empty()) algos.push_back(digest_algo::sha256);   // still hash it: unreadable files are errors
     for (std::uint32_t a : algos) {
-        auto hex = hash_file(path, a);
-        if (!hex) return std::unexpected(hex.error());
-        out.digest = fmt::format("{}:{}", digest_algo_name(a), *hex);
-        auto found = lookup(a, unhex(*hex));
-        if (!found) return std::unexpected(found.error());
-        if (!found->empty()) {
-            out.vouchers = std::move(*found);
+        auto hex = UMD_TRY(hash_file(path, a));
+        out.digest = fmt::format("{}:{}", digest_algo_name(a), hex);
+        auto found = UMD_TRY(lookup(a, unhex(hex)));
+        if (!found.empty()) {
+            out.vouchers = std::move(found);
             break;
         }
     }

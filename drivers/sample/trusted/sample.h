@@ -4,13 +4,10 @@
 #include <cstdint>
 
 #include <umd/error.h>
-#include <umd/loader.h>
 #include <umd/manager.h>
+#include <umd_generated/sample_loader.h>   // loader_module(), defined in ../loader.cpp
 
 namespace umd::sample {
-
-/// The built-in loader module carrying the sample handler.
-const LoaderModule& loader_module();
 
 /// Asks the handler to set byte `offset` of a 128 KiB reply and checks that it did:
 /// the reply must be exactly 128 KiB, that byte 1, every other byte 0.

@@ -16,8 +16,7 @@
 #include <umd/sandbox.h>
 
 #ifdef UMD_CONSUMER_HAS_HANDLER
-extern "C" const std::uint8_t umd_blob_consumer_start[];
-extern "C" const std::uint8_t umd_blob_consumer_end[];
+#include <umd_generated/consumer_blob.h>   // from umd_embed_blob()
 #endif
 
 namespace {
@@ -31,7 +30,13 @@ int check(bool ok, const char* what)
 #ifdef UMD_CONSUMER_HAS_HANDLER
 int round_trip()
 {
-    static const umd::LoaderModule module{"consumer", umd_blob_consumer_start, umd_blob_consumer_end, 5000, 1 << 20};
+    static constexpr umd::LoaderModule module{
+        .name = "consumer",
+        .blob_start = umd_blob_consumer_start,
+        .blob_end = umd_blob_consumer_end,
+        .default_deadline_ms = 5000,
+        .max_reply = 1 << 20,
+    };
     auto registry = std::make_shared<umd::LoaderRegistry>();
     registry->add_builtin(module);
     umd::Manager manager(registry);

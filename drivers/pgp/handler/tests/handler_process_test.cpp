@@ -10,11 +10,10 @@
 #include <umd/loader.h>
 #include <umd/manager.h>
 #include <umd/sandbox.h>
+#include <umd_generated/pgp_loader.h>
 
 #include "drivers/pgp/protocol.h"
 #include "peer.h"
-
-extern "C++" const umd::LoaderModule umd_pgp_loader_module;
 
 namespace umd::pgp {
 namespace {
@@ -26,12 +25,12 @@ protected:
     void SetUp() override
     {
         auto registry = std::make_shared<LoaderRegistry>();
-        registry->add_builtin(umd_pgp_loader_module);
+        registry->add_builtin(umd::pgp::loader_module());
         manager_ = std::make_unique<Manager>(registry);
         auto options = sandbox::driver_options("strict");
         ASSERT_TRUE(options) << options.error().message;
         options->deadline = std::chrono::milliseconds(30000);
-        options->max_reply = umd_pgp_loader_module.max_reply;
+        options->max_reply = umd::pgp::loader_module().max_reply;
         manager_->set_default_options(std::move(*options));
         auto driver = manager_->driver("pgp");
         ASSERT_TRUE(driver) << driver.error().message;

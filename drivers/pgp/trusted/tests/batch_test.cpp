@@ -10,7 +10,7 @@
 #include "drivers/pgp/trusted/batch.h"
 #include "drivers/pgp/trusted/client.h"
 #include "drivers/pgp/trusted/verify_files.h"
-#include "drivers/pgp/trusted/pgp_loader.h"
+#include <umd_generated/pgp_loader.h>
 #include "peer.h"
 
 namespace umd::pgp {

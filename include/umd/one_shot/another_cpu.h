@@ -1,4 +1,6 @@
-// umd/another_cpu.h — work meant to run beside the caller, not after it.
+// umd/one_shot/another_cpu.h — work meant to run beside the caller, not after it.
+// A tool for short-lived programs (a one-shot command, a handler's first request),
+// not part of the Manager's API.
 //
 // A one-shot command overlaps independent steps (copying a handler image,
 // building OpenSSL's method tables, checking two signatures) with its own work.
@@ -15,7 +17,7 @@
 #include <functional>
 #include <thread>
 
-namespace umd {
+namespace umd::one_shot {
 
 /// Starts `job` on a new thread kept off the calling thread's current CPU (when the
 /// caller may use another one; otherwise wherever the caller may run). The returned
@@ -37,4 +39,4 @@ inline std::jthread start_on_another_cpu(std::move_only_function<void()> job)
     return thread;
 }
 
-}  // namespace umd
+}  // namespace umd::one_shot

@@ -1,9 +1,11 @@
-// umd/warm_heap.h — fault in a short-lived process's heap in one system call.
+// umd/one_shot/warm_heap.h — fault in a short-lived process's heap in one system call.
+// A tool for short-lived programs (a one-shot command, a handler's first request),
+// not part of the Manager's API.
 //
 // A one-shot command (the `umd` CLI) and a handler touch a few hundred KiB of fresh
 // heap each. Touched page by page, every page is a fault: a few µs on bare metal, but
-// 10–15 µs on some virtual machines, where a fault leaves the guest (measured here:
-// 13 µs a page touched, 1 µs a page populated by MADV_POPULATE_WRITE). warm_heap()
+// many times that on virtual machines where a fault leaves the guest (figures in
+// docs/decisions/0011-one-shot-on-a-fault-costly-vm.md). warm_heap()
 // populates a block of heap at once and has malloc keep it, so the allocations that
 // follow land on present pages.
 //
@@ -25,7 +27,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-namespace umd {
+namespace umd::one_shot {
 
 /// Populates `bytes` of heap with one madvise() and keeps them for the allocations that
 /// follow (see above). Call it first thing in main(), before any thread starts. Without
@@ -54,4 +56,4 @@ inline void warm_heap(std::size_t bytes)
 #endif
 }
 
-}  // namespace umd
+}  // namespace umd::one_shot
