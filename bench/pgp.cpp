@@ -99,7 +99,7 @@ Result<std::map<std::string, double>> one_shot_phases(const std::string& file, u
         (void)driver.send_recv(static_cast<std::uint8_t>(pgp::Request::parse), ByteView{}, InputOrigin::trust_anchor);
         auto t2 = clock::now();
         pgp::Policy policy;
-        auto ring = UMD_TRY(pgp::load_keyring(driver, {keyring_path}, policy));
+        auto ring = UMD_TRY(pgp::load_keyring(driver, {pgp::FileRef(std::string(keyring_path))}, policy));
         auto t3 = clock::now();
         auto msg = UMD_TRY(pgp::parse_file(driver, file));
         auto t4 = clock::now();
@@ -170,7 +170,7 @@ Result<std::vector<Row>> run_pgp(const Settings& settings)
     const LoaderModule& module = pgp::loader_module();
     UMD_TRY(driver.load(module.blob()));
     pgp::Policy policy;
-    auto ring = UMD_TRY(pgp::load_keyring(driver, {keyring_path}, policy));
+    auto ring = UMD_TRY(pgp::load_keyring(driver, {pgp::FileRef(std::string(keyring_path))}, policy));
 
     Bytes verified;
     std::vector<SignatureKind> kinds;

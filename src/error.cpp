@@ -18,6 +18,7 @@ std::string_view errc_name(Errc code) noexcept
     case Errc::driver_failed: return "driver_failed";
     case Errc::system: return "system";
     case Errc::internal: return "internal";
+    case Errc::not_permitted: return "not_permitted";
     }
     return "unknown";
 }
@@ -30,6 +31,7 @@ int exit_code(Errc code) noexcept
     case Errc::bad_input:
     case Errc::io:
     case Errc::not_found: return 2;
+    case Errc::not_permitted: return 4;
     default: return 3;
     }
 }

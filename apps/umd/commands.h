@@ -7,8 +7,10 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "apps/umd/daemon_client.h"
 #include "cli11.h"
 
 #include <umd/error.h>
@@ -22,7 +24,15 @@ struct Context {
     std::string plugin_dir;          ///< --plugin-dir
     std::string profile = "strict";  ///< --profile for drivers started by this process
     bool quiet = false;              ///< --quiet: no progress output
+    std::string socket_path;         ///< --socket: the umdd to use (else $UMD_SOCKET, else the default)
+    bool standalone = false;         ///< --standalone: never use a umdd
     int exit_code = 0;
+
+    /// The umdd to send this command's request to, or null to run standalone: when
+    /// --standalone is given, or nothing listens at the default socket. A socket named
+    /// with --socket or $UMD_SOCKET must answer (Errc::not_found otherwise), and any
+    /// umdd must run as root or as this user (Errc::not_permitted otherwise).
+    Result<DaemonClient*> daemon();
 
     /// The Manager, set up on first use with the chosen sandbox profile. The images of
     /// the drivers in `preload` are copied meanwhile (Manager::preload).
@@ -40,7 +50,10 @@ struct Context {
     int report(const Error& error);
 
 private:
+    /// The socket path, and whether the user named it (flag or environment).
+    std::pair<std::string, bool> daemon_socket() const;
     std::unique_ptr<Manager> manager_;
+    std::optional<DaemonClient> daemon_;
     bool configured_ = false;   ///< manager_ has the profile's options
 };
 

@@ -1,8 +1,11 @@
 // apps/umd/context.cpp — the CLI's shared state: registry, Manager, error reporting.
 #include "commands.h"
 
+#include <sys/stat.h>
+
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <string_view>
 #include <vector>
 
@@ -53,14 +56,46 @@ constexpr CommandDrivers command_drivers[] = {
 
 }  // namespace
 
+std::pair<std::string, bool> Context::daemon_socket() const
+{
+    if (!socket_path.empty()) return {socket_path, true};
+    if (const char* env = std::getenv("UMD_SOCKET"); env && *env) return {env, true};
+    return {daemon::default_socket_path, false};
+}
+
+Result<DaemonClient*> Context::daemon()
+{
+    if (standalone) return nullptr;
+    if (daemon_) return &*daemon_;
+    auto [path, named] = daemon_socket();
+    auto client = DaemonClient::connect(path);
+    if (!client) {
+        if (client.error().code == Errc::not_found && !named) return nullptr;
+        return std::unexpected(client.error());
+    }
+    daemon_.emplace(std::move(*client));
+    return &*daemon_;
+}
+
 void Context::preload_for(int argc, char** argv)
 {
     // The first two words that are not options (nor the values of the global ones).
     std::vector<std::string_view> words;
+    bool standalone_asked = false;
+    std::string socket_asked;
     for (int i = 1; i < argc && words.size() < 2; ++i) {
         std::string_view arg = argv[i];
-        if (arg == "--plugin-dir" || arg == "--profile") ++i;
+        if (arg == "--standalone") standalone_asked = true;
+        if (arg == "--socket" && i + 1 < argc) socket_asked = argv[i + 1];
+        if (arg == "--plugin-dir" || arg == "--profile" || arg == "--socket") ++i;
         else if (!arg.starts_with('-')) words.push_back(arg);
+    }
+    // A command a umdd will serve starts no handler here: nothing to copy.
+    if (!standalone_asked) {
+        std::string path = socket_asked;
+        if (path.empty()) path = daemon_socket().first;
+        struct stat st {};
+        if (::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) return;
     }
     if (words.empty()) return;
     std::string_view second = words.size() > 1 ? words[1] : std::string_view{};

@@ -62,6 +62,8 @@ int main(int argc, char** argv)
     app.add_option("--profile", ctx.profile, "Sandbox profile for handlers: strict (default), log, none")
         ->check(CLI::IsMember({"strict", "log", "none"}));
     app.add_flag("-q,--quiet", ctx.quiet, "No progress output");
+    app.add_option("--socket", ctx.socket_path, "The umdd to use (default: $UMD_SOCKET, else /run/umd/umdd.sock if it answers)");
+    app.add_flag("--standalone", ctx.standalone, "Never use a umdd: start the drivers in this process");
     app.footer("Exit status: 0 success, 1 a negative verdict, 2 bad input or usage, 3 or more an internal or handler failure.\n"
                "See umd(1) and the documentation in /usr/share/doc/umd.");
 

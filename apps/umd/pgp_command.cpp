@@ -6,6 +6,7 @@
 // verify exit status: 0 valid (each good signer's primary fingerprint on its
 // own line), 1 not valid, 2 malformed input, usage or I/O, 3+ handler failure.
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -89,21 +90,76 @@ Status write_output(const std::string& path, ByteView bytes)
     return {};
 }
 
-/// The command's arguments as the library's request: parse → verify_files() → print.
-/// The library checks the request (a keyring, a signature count, content only of a message).
+/// Opens a file the daemon is to read, with the message standalone reading gives.
+Result<UniqueFd> open_for_daemon(const std::string& path)
+{
+    // O_NONBLOCK: opening a FIFO must not wait for a writer (umdd refuses it anyway).
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    if (!fd) return fail(errno == ENOENT ? Errc::not_found : Errc::io, "{}: {}", path, std::strerror(errno));
+    return fd;
+}
+
+/// The same request through umdd: the files as descriptors opened here, the verdict
+/// and the content (through a memfd) back.
+Result<pgp::VerifiedFiles> verify_through(DaemonClient& daemon, const pgp::FilesToVerify& files)
+{
+    daemon::PgpVerifyRequest request;
+    request.keyrings = static_cast<std::uint32_t>(files.keyrings.size());
+    request.detached = files.signature.given();
+    request.signatures = files.policy.signatures;
+    request.not_before = files.policy.not_before;
+    request.not_after = files.policy.not_after;
+    request.keep_content = files.keep_content;
+    std::vector<UniqueFd> owned;
+    auto add = [&](const pgp::FileRef& file) -> Status {
+        owned.push_back(UMD_TRY(open_for_daemon(file.name)));
+        request.names.push_back(file.name);
+        return {};
+    };
+    for (const auto& keyring : files.keyrings) UMD_TRY(add(keyring));
+    if (files.signature.given()) UMD_TRY(add(files.signature));
+    UMD_TRY(add(files.file));
+    if (files.keep_content) {
+        UniqueFd content(::memfd_create("umd-verified-content", MFD_CLOEXEC));
+        if (!content) return fail_errno(errno, "memfd_create");
+        owned.push_back(std::move(content));
+    }
+    std::vector<int> fds;
+    for (const auto& fd : owned) fds.push_back(fd.get());
+    auto fields = UMD_TRY(daemon.call(daemon::Operation::pgp_verify, daemon::encode_fields(request), fds));
+    ByteReader in(fields, "umdd pgp verify reply");
+    auto reply = UMD_TRY(daemon::decode_pgp_verify_reply(in));
+    pgp::VerifiedFiles out;
+    out.verdict.good_signers = std::move(reply.good_signers);
+    out.verdict.required = reply.required;
+    for (auto& bad : reply.bad) out.verdict.bad.push_back({std::move(bad.issuer), std::move(bad.reason)});
+    if (out.verdict.valid() != reply.valid) return fail(Errc::protocol, "umdd reply: the verdict contradicts its signers");
+    if (files.keep_content && reply.valid) {
+        if (reply.content_size > pgp::max_input_file) return fail(Errc::protocol, "umdd reply: content of {} bytes", reply.content_size);
+        out.content.resize(static_cast<std::size_t>(reply.content_size));
+        const int content_fd = owned.back().get();
+        std::size_t done = 0;
+        while (done < out.content.size()) {
+            ssize_t n = ::pread(content_fd, out.content.data() + done, out.content.size() - done, static_cast<off_t>(done));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return fail(Errc::protocol, "umdd reply: {} bytes of content announced, fewer written", reply.content_size);
+            done += static_cast<std::size_t>(n);
+        }
+    }
+    return out;
+}
+
+/// The command's arguments as the library's request: parse → verify_files() → print,
+/// through umdd when one serves. The library checks the request (a keyring, a
+/// signature count, content only of a message).
 Result<pgp::VerifiedFiles> run_verify(Context& ctx, const VerifyArgs& args)
 {
-    pgp::FilesToVerify files{.keyrings = args.keyrings, .signature = args.signature, .file = args.file,
-                             .policy = {}, .keep_content = !args.output.empty()};
+    pgp::FilesToVerify files{.keyrings = pgp::FileRef::paths(args.keyrings), .signature = args.signature,
+                             .file = args.file, .policy = {}, .keep_content = !args.output.empty()};
     files.policy.signatures = args.signatures;
-    if (!args.not_before.empty()) {
-        auto t = UMD_TRY(parse_time(args.not_before, false));
-        files.policy.not_before = t;
-    }
-    if (!args.not_after.empty()) {
-        auto t = UMD_TRY(parse_time(args.not_after, true));
-        files.policy.not_after = t;
-    }
+    if (!args.not_before.empty()) files.policy.not_before = UMD_TRY(parse_time(args.not_before, false));
+    if (!args.not_after.empty()) files.policy.not_after = UMD_TRY(parse_time(args.not_after, true));
+    if (auto* daemon = UMD_TRY(ctx.daemon())) return verify_through(*daemon, files);
     auto driver = UMD_TRY(ctx.driver("pgp"));
     return pgp::verify_files(*driver, files, pgp::Urgency::one_shot);
 }

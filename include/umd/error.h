@@ -17,6 +17,7 @@
 namespace umd {
 
 /// What kind of failure. The CLI maps these to exit codes (see exit_code()).
+/// The order is part of umdd's protocol (docs/umdd.md): add new kinds at the end.
 enum class Errc {
     invalid_argument,   ///< the caller asked for something impossible (usage)       → 2
     bad_input,          ///< untrusted input is malformed or out of bounds            → 2
@@ -30,6 +31,7 @@ enum class Errc {
     driver_failed,      ///< the driver is marked failed (crash loop) until reset     → 3
     system,             ///< a system call failed in the trusted side                 → 3
     internal,           ///< a bug: an invariant of umd itself did not hold           → 3
+    not_permitted,      ///< the caller may not ask for this (umdd's authorization)    → 4
 };
 
 /// Human name of an error kind ("protocol", "timeout", ...), stable for JSON output.
@@ -84,7 +86,8 @@ template <class... Args>
         *std::move(umd_try_result_);                                                   \
     })
 
-/// The process exit code for an error kind: 1 verdict, 2 input/usage, 3 internal/handler failure.
+/// The process exit code for an error kind: 1 verdict, 2 input/usage, 3 internal/handler failure,
+/// 4 not permitted.
 int exit_code(Errc code) noexcept;
 
 }  // namespace umd

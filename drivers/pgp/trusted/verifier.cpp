@@ -325,12 +325,14 @@ Result<Verdict> verify_detached(const Keyring& keyring, const Parsed& signature,
 {
     if (signature.kind != InputKind::detached_signature) return fail(Errc::bad_input, "not a detached signature");
     return verify_with(keyring, signature.signatures, policy, checking, false, [&](const auto& sink) -> Status {
+        // pread from offset 0: the descriptor may be shared with a client of umdd.
         Bytes buffer(256 * 1024);
-        for (;;) {
-            ssize_t n = ::read(data_fd, buffer.data(), buffer.size());
+        for (off_t at = 0;;) {
+            ssize_t n = ::pread(data_fd, buffer.data(), buffer.size(), at);
             if (n < 0 && errno == EINTR) continue;
             if (n < 0) return fail(Errc::io, "cannot read the signed data: {}", std::strerror(errno));
             if (n == 0) return {};
+            at += n;
             sink(ByteView(buffer.data(), static_cast<std::size_t>(n)));
         }
     });

@@ -3,6 +3,7 @@
 #include "drivers/pgp/trusted/verify_files.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,32 +18,63 @@
 #include "drivers/pgp/trusted/warm_up.h"
 
 namespace umd::pgp {
-namespace {
 
-Status check_request(const FilesToVerify& files)
+Status check_request(const FilesToVerify& files, bool keyrings_needed)
 {
-    if (files.keyrings.empty()) return fail(Errc::invalid_argument, "at least one keyring is needed");
+    if (keyrings_needed && files.keyrings.empty()) return fail(Errc::invalid_argument, "at least one keyring is needed");
     if (files.policy.signatures == 0) return fail(Errc::invalid_argument, "the signatures required must be at least 1");
-    if (!files.signature.empty() && files.keep_content)
+    if (files.signature.given() && files.keep_content)
         return fail(Errc::invalid_argument, "the content of a detached signature's data is the file itself: nothing to keep "
                                             "(the content is written for signed messages only)");
     return {};
 }
 
+namespace {
+
 Result<Verdict> judge(const Keyring& ring, const Parsed& input, const FilesToVerify& files, Bytes* content, Checking checking)
 {
-    if (!files.signature.empty()) {
-        if (input.kind != InputKind::detached_signature) return fail(Errc::bad_input, "{}: not a detached signature", files.signature);
-        UniqueFd data(::open(files.file.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!data) return fail(Errc::io, "{}: {}", files.file, std::strerror(errno));
-        return verify_detached(ring, input, data.get(), files.policy, checking);
+    if (files.signature.given()) {
+        if (input.kind != InputKind::detached_signature)
+            return fail(Errc::bad_input, "{}: not a detached signature", files.signature.name);
+        UniqueFd opened;
+        int data = files.file.fd;
+        if (data < 0) {
+            // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
+            opened = UniqueFd(::open(files.file.name.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+            if (!opened) return fail(Errc::io, "{}: {}", files.file.name, std::strerror(errno));
+            data = opened.get();
+        }
+        // A regular file only: a device such as /dev/zero would never end.
+        struct stat st {};
+        if (::fstat(data, &st) != 0) return fail(Errc::io, "{}: {}", files.file.name, std::strerror(errno));
+        if (!S_ISREG(st.st_mode)) return fail(Errc::bad_input, "{}: not a regular file", files.file.name);
+        return verify_detached(ring, input, data, files.policy, checking);
     }
     if (input.kind != InputKind::cleartext && input.kind != InputKind::inline_message)
-        return fail(Errc::bad_input, "{}: not a signed message (give a detached signature for plain data)", files.file);
+        return fail(Errc::bad_input, "{}: not a signed message (give a detached signature for plain data)", files.file.name);
     return verify_message(ring, input, files.policy, content, checking);
 }
 
+/// The verdict, and the content when asked for and valid.
+Result<VerifiedFiles> finish(const Keyring& ring, const Parsed& input, const FilesToVerify& files, Checking checking)
+{
+    VerifiedFiles out;
+    // The content is only kept when asked for (one pass over the text fewer).
+    out.verdict = UMD_TRY(judge(ring, input, files, files.keep_content ? &out.content : nullptr, checking));
+    if (!out.verdict.valid()) out.content.clear();
+    return out;
+}
+
+const FileRef& input_of(const FilesToVerify& files) { return files.signature.given() ? files.signature : files.file; }
+
 }  // namespace
+
+Result<VerifiedFiles> verify_with_keyring(Driver& driver, const Keyring& keyring, const FilesToVerify& files)
+{
+    UMD_TRY(check_request(files, false));
+    auto input = UMD_TRY(parse_file(driver, input_of(files)));
+    return finish(keyring, input, files, Checking::on_this_thread);
+}
 
 Result<VerifiedFiles> verify_files(Driver& driver, const FilesToVerify& files, Urgency urgency)
 {
@@ -63,7 +95,7 @@ Result<VerifiedFiles> verify_files(Driver& driver, const FilesToVerify& files, U
         if (one_shot) driver.unload_in_background();
         return std::unexpected(anchors.error());
     }
-    const std::string& input_path = files.signature.empty() ? files.file : files.signature;
+    const FileRef& input_path = input_of(files);
     std::optional<Result<Parsed>> input;
     std::optional<Result<Keyring>> ring;
     if (one_shot) {
@@ -79,14 +111,7 @@ Result<VerifiedFiles> verify_files(Driver& driver, const FilesToVerify& files, U
     if (one_shot) driver.unload_in_background();
     if (!*ring) return std::unexpected(ring->error());
     if (!*input) return std::unexpected(input->error());
-    VerifiedFiles out;
-    // The content is only kept when asked for (one pass over the text fewer).
-    auto verdict = judge(**ring, **input, files, files.keep_content ? &out.content : nullptr,
-                         one_shot ? Checking::also_on_another_cpu : Checking::on_this_thread);
-    if (!verdict) return std::unexpected(verdict.error());
-    out.verdict = std::move(*verdict);
-    if (!out.verdict.valid()) out.content.clear();
-    return out;
+    return finish(**ring, **input, files, one_shot ? Checking::also_on_another_cpu : Checking::on_this_thread);
 }
 
 }  // namespace umd::pgp

@@ -13,16 +13,18 @@
 
 #include <umd/manager.h>
 
+#include "drivers/pgp/trusted/client.h"
 #include "drivers/pgp/trusted/policy.h"
 #include "drivers/pgp/trusted/verifier.h"
 
 namespace umd::pgp {
 
+/// Files by path (the CLI) or as descriptors a client passed (umdd); see FileRef.
 struct FilesToVerify {
-    std::vector<std::string> keyrings;   ///< certificate files to trust (at least one)
-    /// A detached signature over `file`; empty: `file` is a cleartext- or inline-signed message.
-    std::string signature;
-    std::string file;
+    std::vector<FileRef> keyrings;   ///< certificate files to trust (at least one)
+    /// A detached signature over `file`; not given: `file` is a cleartext- or inline-signed message.
+    FileRef signature;
+    FileRef file;   ///< a regular file
     Policy policy;
     /// Return a message's verified content (VerifiedFiles::content), as gpgv --output
     /// writes it. Not with a detached signature: the data is `file` itself.
@@ -43,10 +45,20 @@ struct VerifiedFiles {
 /// thread and leaves the handler running for the next request.
 enum class Urgency { shared, one_shot };
 
+/// Errc::invalid_argument for a request that cannot be made (no keyring when
+/// `keyrings_needed`, signatures required 0, content asked of a detached signature);
+/// verify_files() checks this first, a front end that splits the work calls it first too.
+Status check_request(const FilesToVerify& files, bool keyrings_needed = true);
+
 /// Errc::invalid_argument for a request that cannot be made (no keyring, signatures
 /// required 0, content asked of a detached signature), bad_input for files of the wrong
 /// kind, io/not_found for unreadable ones, protocol or a handler failure from the driver.
 /// A Verdict says whether the signatures are valid.
 Result<VerifiedFiles> verify_files(Driver& driver, const FilesToVerify& files, Urgency urgency = Urgency::shared);
+
+/// The second half of verify_files() at Urgency::shared, for a caller that holds the
+/// keyring already (umdd's KeyringCache): the signature or message is parsed, then the
+/// signatures judged against `keyring`. `files.keyrings` is not read.
+Result<VerifiedFiles> verify_with_keyring(Driver& driver, const Keyring& keyring, const FilesToVerify& files);
 
 }  // namespace umd::pgp

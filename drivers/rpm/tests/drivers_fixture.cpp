@@ -1,10 +1,11 @@
 // drivers/rpm/tests/drivers_fixture.cpp — see drivers_fixture.h.
 #include "drivers/rpm/tests/drivers_fixture.h"
 
-#include "drivers/rpm/trusted/pgp_signature_check.h"
 #include <umd_generated/pgp_loader.h>
 #include <umd_generated/rpm_loader.h>
 
+#include "drivers/pgp/trusted/client.h"
+#include "drivers/rpm/trusted/pgp_signature_check.h"
 
 namespace umd::rpm::test {
 
@@ -17,7 +18,7 @@ void WithDrivers::SetUpTestSuite()
     manager_ = new Manager(registry);
     rpm_ = *manager_->driver("rpm");
     pgp_ = *manager_->driver("pgp");
-    auto ring = load_keyring(*pgp_, {fixture("rsa2048.asc"), fixture("rsa4096.asc"), fixture("eddsa.asc")}, {});
+    auto ring = pgp::load_keyring(*pgp_, {fixture("rsa2048.asc"), fixture("rsa4096.asc"), fixture("eddsa.asc")}, {});
     ASSERT_TRUE(ring) << ring.error().message;
     keyring_ = new pgp::Keyring(std::move(*ring));
 }

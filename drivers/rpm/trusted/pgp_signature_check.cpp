@@ -36,12 +36,6 @@ Result<std::vector<std::string>> keyring_files(const std::string& dir)
     return out;
 }
 
-Result<pgp::Keyring> load_keyring(Driver& pgp_driver, const std::vector<std::string>& files, const pgp::Policy& policy)
-{
-    // The OpenPGP client's keyring load: a handler that has seen no package parses
-    // the keys, and every key it reports is found in the file's own bytes.
-    return pgp::load_keyring(pgp_driver, files, policy);
-}
 
 SignatureCheck pgp_signature_check(Driver& pgp_driver, const pgp::Keyring& keyring, pgp::Policy policy)
 {

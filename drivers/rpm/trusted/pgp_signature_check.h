@@ -24,9 +24,6 @@ namespace umd::rpm {
 /// editor's backup) is ignored. not_found when the directory does not exist.
 Result<std::vector<std::string>> keyring_files(const std::string& dir);
 
-/// Parses the keyring files with the OpenPGP handler and builds a Keyring.
-/// Errc::io for an unreadable file, bad_input for a file that is not a keyring.
-Result<pgp::Keyring> load_keyring(Driver& pgp_driver, const std::vector<std::string>& files, const pgp::Policy& policy);
 
 /// A SignatureCheck that verifies through `pgp_driver` with `keyring` (both must outlive it).
 SignatureCheck pgp_signature_check(Driver& pgp_driver, const pgp::Keyring& keyring, pgp::Policy policy = {});

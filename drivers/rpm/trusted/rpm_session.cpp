@@ -2,6 +2,7 @@
 // Trusted side (Manager). See rpm_session.h.
 #include "drivers/rpm/trusted/rpm_session.h"
 
+#include "drivers/pgp/trusted/client.h"
 #include "drivers/rpm/trusted/package_reader.h"
 #include "drivers/rpm/trusted/trust_db.h"
 
@@ -20,7 +21,9 @@ Result<std::unique_ptr<RpmSession>> RpmSession::open(Manager& manager, const std
         files = std::move(listed);
         if (files.empty()) return fail(Errc::not_found, "no keys in {}", keyring_dir);
     }
-    auto ring = UMD_TRY(load_keyring(*pgp, files, {}));
+    // The OpenPGP library's keyring load: a handler that has seen no package parses
+    // the keys, and every key it reports is found in the file's own bytes.
+    auto ring = UMD_TRY(pgp::load_keyring(*pgp, pgp::FileRef::paths(files), {}));
     return std::unique_ptr<RpmSession>(new RpmSession(*rpm, *pgp, std::move(ring)));
 }
 

@@ -1,0 +1,80 @@
+// apps/umd/daemon_client.cpp — connecting to umdd, checking it, one request at a time.
+#include "apps/umd/daemon_client.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace umd::cli {
+
+Result<DaemonClient> DaemonClient::connect(const std::string& path)
+{
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.empty() || path.size() >= sizeof addr.sun_path) return fail(Errc::invalid_argument, "socket path '{}' is too long", path);
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+    if (!fd) return fail_errno(errno, "socket");
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        const int e = errno;
+        if (e == ENOENT || e == ECONNREFUSED) return fail(Errc::not_found, "no umdd at {}: {}", path, std::strerror(e));
+        return fail(Errc::io, "umdd at {}: {}", path, std::strerror(e));
+    }
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return fail_errno(errno, "SO_PEERCRED");
+    // A verdict is only as good as the process that gave it.
+    if (cred.uid != 0 && cred.uid != ::getuid())
+        return fail(Errc::not_permitted, "{} is served by uid {}, not by root or by you: its answers are not trusted", path, cred.uid);
+    return DaemonClient(std::move(fd));
+}
+
+Result<Bytes> DaemonClient::call(daemon::Operation op, ByteView fields, std::span<const int> fds, std::chrono::milliseconds deadline)
+{
+    if (fds.size() > daemon::max_fds) return fail(Errc::invalid_argument, "{} files in one request, at most {}", fds.size(), daemon::max_fds);
+    const std::uint32_t id = next_id_++;
+    Bytes message = daemon::encode_request({op, id}, fields);
+    if (message.size() > daemon::max_message) return fail(Errc::invalid_argument, "request of {} bytes is too large", message.size());
+    iovec iov{message.data(), message.size()};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * daemon::max_fds)] = {};
+    if (!fds.empty()) {
+        msg.msg_control = control;
+        msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
+        cmsghdr* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+        std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+    }
+    ssize_t sent;
+    do sent = ::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
+    while (sent < 0 && errno == EINTR);
+    if (sent < 0) return fail(Errc::io, "sending to umdd: {}", std::strerror(errno));
+
+    Bytes reply(daemon::max_message);
+    for (;;) {
+        pollfd p{fd_.get(), POLLIN, 0};
+        int ready = ::poll(&p, 1, static_cast<int>(deadline.count()));
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready == 0) return fail(Errc::timeout, "umdd did not answer within {} ms", deadline.count());
+        if (ready < 0) return fail_errno(errno, "waiting for umdd");
+        ssize_t n = ::recv(fd_.get(), reply.data(), reply.size(), MSG_TRUNC);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return fail(Errc::io, "reading from umdd: {}", std::strerror(errno));
+        if (n == 0) return fail(Errc::io, "umdd closed the connection without an answer");
+        if (static_cast<std::size_t>(n) > reply.size()) return fail(Errc::protocol, "umdd reply of {} bytes is too large", n);
+        auto decoded = UMD_TRY(daemon::decode_reply(ByteView(reply.data(), static_cast<std::size_t>(n))));
+        if (decoded.id != id && decoded.id != 0) continue;   // an answer to an earlier request (none is pending)
+        if (!decoded.fields) return std::unexpected(decoded.fields.error());
+        return Bytes(decoded.fields->begin(), decoded.fields->end());
+    }
+}
+
+}  // namespace umd::cli

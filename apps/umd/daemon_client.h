@@ -1,0 +1,41 @@
+// apps/umd/daemon_client.h — the CLI as a client of umdd (trusted side of the CLI; no driver runs here).
+//
+// When a umdd answers on its socket, `umd pgp verify`, `umd sample write` and
+// `umd status` send their request there instead of starting a handler: files travel
+// as descriptors the CLI opened itself. The answer is believed only from a daemon
+// running as root or as the same user as the CLI (SO_PEERCRED on the connection):
+// a socket at the expected path served by anyone else is refused, never trusted.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <span>
+#include <string>
+
+#include <umd/error.h>
+#include <umd/unique_fd.h>
+#include <umd/wire.h>
+
+#include "apps/umdd/protocol/protocol.h"
+
+namespace umd::cli {
+
+class DaemonClient {
+public:
+    /// Connects to the umdd at `path` and checks who serves it. Errc::not_found when
+    /// nothing listens there (the caller may run standalone), not_permitted when the
+    /// socket is served by a user the CLI does not trust.
+    static Result<DaemonClient> connect(const std::string& path);
+
+    /// Sends one request with `fds` and waits (at most `deadline`) for its reply: the
+    /// reply's fields, or the error umdd answered.
+    Result<Bytes> call(daemon::Operation op, ByteView fields, std::span<const int> fds,
+                       std::chrono::milliseconds deadline = std::chrono::minutes(2));
+
+private:
+    explicit DaemonClient(UniqueFd fd) : fd_(std::move(fd)) {}
+    UniqueFd fd_;
+    std::uint32_t next_id_ = 1;
+};
+
+}  // namespace umd::cli

@@ -1,0 +1,266 @@
+// apps/umdd/protocol/protocol.cpp — encoding and bounded decoding of umdd's messages.
+// Both sides; the daemon decodes what a client sends, the client what the daemon replies.
+#include "apps/umdd/protocol/protocol.h"
+
+#include <umd/text.h>
+
+namespace umd::daemon {
+namespace {
+
+void put_string(ByteWriter& out, std::string_view s)
+{
+    s = s.substr(0, max_string);
+    out.blob(ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
+}
+
+Result<std::string> get_string(ByteReader& in)
+{
+    auto v = UMD_TRY(in.blob(max_string));
+    // Whatever crosses the socket is shown to people: valid UTF-8, no control characters.
+    return printable_text(std::string_view(reinterpret_cast<const char*>(v.data()), v.size()));
+}
+
+Result<std::uint32_t> get_count(ByteReader& in, std::size_t max, const char* what)
+{
+    auto n = UMD_TRY(in.u32());
+    if (n > max) return fail(Errc::bad_input, "{}: {} entries, at most {}", what, n, max);
+    return n;
+}
+
+Result<bool> get_flag(ByteReader& in)
+{
+    auto v = UMD_TRY(in.u8());
+    if (v > 1) return fail(Errc::bad_input, "a flag is 0 or 1, not {}", v);
+    return v == 1;
+}
+
+void put_optional(ByteWriter& out, const std::optional<std::int64_t>& v)
+{
+    out.u8(v ? 1 : 0);
+    out.u64(static_cast<std::uint64_t>(v.value_or(0)));
+}
+
+Result<std::optional<std::int64_t>> get_optional(ByteReader& in)
+{
+    auto present = UMD_TRY(get_flag(in));
+    auto value = UMD_TRY(in.u64());
+    if (!present) return std::optional<std::int64_t>{};
+    return std::optional<std::int64_t>(static_cast<std::int64_t>(value));
+}
+
+constexpr std::uint8_t highest_errc = static_cast<std::uint8_t>(Errc::not_permitted);
+
+}  // namespace
+
+Access access_of(Operation op) noexcept
+{
+    switch (op) {
+    case Operation::status:
+    case Operation::sample_write:
+    case Operation::pgp_verify: return Access::anyone;
+    }
+    return Access::administrator;
+}
+
+std::string_view operation_name(Operation op) noexcept
+{
+    switch (op) {
+    case Operation::status: return "status";
+    case Operation::sample_write: return "sample write";
+    case Operation::pgp_verify: return "pgp verify";
+    }
+    return "unknown";
+}
+
+Bytes encode_request(const RequestHeader& header, ByteView fields)
+{
+    ByteWriter out;
+    out.u32(request_magic);
+    out.u16(protocol_version);
+    out.u16(static_cast<std::uint16_t>(header.operation));
+    out.u32(header.id);
+    out.bytes(fields);
+    return std::move(out).take();
+}
+
+Result<std::pair<RequestHeader, ByteReader>> decode_request(ByteView message)
+{
+    if (message.size() > max_message) return fail(Errc::bad_input, "request of {} bytes, at most {}", message.size(), max_message);
+    ByteReader in(message, "umdd request");
+    auto magic = UMD_TRY(in.u32());
+    auto version = UMD_TRY(in.u16());
+    auto op = UMD_TRY(in.u16());
+    auto id = UMD_TRY(in.u32());
+    if (magic != request_magic) return fail(Errc::bad_input, "not a umdd request (magic {:#x})", magic);
+    if (version != protocol_version) return fail(Errc::bad_input, "protocol version {} (this umdd speaks {})", version, protocol_version);
+    auto operation = static_cast<Operation>(op);
+    if (operation_name(operation) == "unknown") return fail(Errc::bad_input, "unknown operation {}", op);
+    return std::pair{RequestHeader{operation, id}, in};
+}
+
+Bytes encode_fields(const PgpVerifyRequest& r)
+{
+    ByteWriter out;
+    out.u32(r.keyrings);
+    out.u8(r.detached ? 1 : 0);
+    out.u32(r.signatures);
+    put_optional(out, r.not_before);
+    put_optional(out, r.not_after);
+    out.u8(r.keep_content ? 1 : 0);
+    out.u32(static_cast<std::uint32_t>(r.names.size()));
+    for (const auto& name : r.names) put_string(out, name);
+    return std::move(out).take();
+}
+
+Result<PgpVerifyRequest> decode_pgp_verify(ByteReader& in)
+{
+    PgpVerifyRequest r;
+    r.keyrings = UMD_TRY(get_count(in, max_fds - 3, "keyrings"));
+    r.detached = UMD_TRY(get_flag(in));
+    r.signatures = UMD_TRY(in.u32());
+    r.not_before = UMD_TRY(get_optional(in));
+    r.not_after = UMD_TRY(get_optional(in));
+    r.keep_content = UMD_TRY(get_flag(in));
+    auto names = UMD_TRY(get_count(in, max_fds, "file names"));
+    for (std::uint32_t i = 0; i < names; ++i) r.names.push_back(UMD_TRY(get_string(in)));
+    if (r.names.size() != r.fd_count() - (r.keep_content ? 1 : 0))
+        return fail(Errc::bad_input, "pgp verify: {} file names for {} files", r.names.size(), r.fd_count() - (r.keep_content ? 1 : 0));
+    UMD_TRY(in.expect_end());
+    return r;
+}
+
+Bytes encode_fields(const SampleWriteRequest& r)
+{
+    ByteWriter out;
+    out.u64(r.offset);
+    return std::move(out).take();
+}
+
+Result<SampleWriteRequest> decode_sample_write(ByteReader& in)
+{
+    SampleWriteRequest r;
+    r.offset = UMD_TRY(in.u64());
+    UMD_TRY(in.expect_end());
+    return r;
+}
+
+Bytes encode_reply_ok(std::uint32_t id, ByteView fields)
+{
+    ByteWriter out;
+    out.u32(reply_magic);
+    out.u16(protocol_version);
+    out.u32(id);
+    out.u8(0);
+    out.bytes(fields);
+    return std::move(out).take();
+}
+
+Bytes encode_reply_error(std::uint32_t id, const Error& error)
+{
+    ByteWriter out;
+    out.u32(reply_magic);
+    out.u16(protocol_version);
+    out.u32(id);
+    out.u8(1);
+    out.u8(static_cast<std::uint8_t>(error.code));
+    put_string(out, error.message);
+    return std::move(out).take();
+}
+
+Result<DecodedReply> decode_reply(ByteView message)
+{
+    if (message.size() > max_message) return fail(Errc::protocol, "umdd reply of {} bytes, at most {}", message.size(), max_message);
+    ByteReader in(message, "umdd reply");
+    auto magic = UMD_TRY(in.u32());
+    auto version = UMD_TRY(in.u16());
+    auto id = UMD_TRY(in.u32());
+    auto failed = UMD_TRY(get_flag(in));
+    if (magic != reply_magic || version != protocol_version)
+        return fail(Errc::protocol, "not a umdd reply of protocol version {}", protocol_version);
+    if (!failed) return DecodedReply{id, message.subspan(in.position())};
+    auto code = UMD_TRY(in.u8());
+    if (code > highest_errc) return fail(Errc::protocol, "umdd reply: unknown error kind {}", code);
+    auto text = UMD_TRY(get_string(in));
+    UMD_TRY(in.expect_end());
+    return DecodedReply{id, std::unexpected(Error{static_cast<Errc>(code), std::move(text)})};
+}
+
+Bytes encode_fields(const StatusReply& r)
+{
+    ByteWriter out;
+    const std::size_t n = std::min(r.drivers.size(), max_list);
+    out.u32(static_cast<std::uint32_t>(n));
+    for (std::size_t i = 0; i < n; ++i) {
+        const DriverReport& d = r.drivers[i];
+        put_string(out, d.name);
+        put_string(out, d.state);
+        out.u32(static_cast<std::uint32_t>(d.pid));
+        out.u64(d.starts);
+        out.u64(d.restarts);
+        out.u64(d.requests);
+        out.u64(d.failures);
+        put_string(out, d.sandbox);
+        put_string(out, d.error);
+    }
+    return std::move(out).take();
+}
+
+Result<StatusReply> decode_status(ByteReader& in)
+{
+    StatusReply r;
+    auto n = UMD_TRY(get_count(in, max_list, "drivers"));
+    for (std::uint32_t i = 0; i < n; ++i) {
+        DriverReport d;
+        d.name = UMD_TRY(get_string(in));
+        d.state = UMD_TRY(get_string(in));
+        d.pid = static_cast<std::int32_t>(UMD_TRY(in.u32()));
+        d.starts = UMD_TRY(in.u64());
+        d.restarts = UMD_TRY(in.u64());
+        d.requests = UMD_TRY(in.u64());
+        d.failures = UMD_TRY(in.u64());
+        d.sandbox = UMD_TRY(get_string(in));
+        d.error = UMD_TRY(get_string(in));
+        r.drivers.push_back(std::move(d));
+    }
+    UMD_TRY(in.expect_end());
+    return r;
+}
+
+Bytes encode_fields(const PgpVerifyReply& r)
+{
+    ByteWriter out;
+    out.u8(r.valid ? 1 : 0);
+    out.u32(r.required);
+    const std::size_t good = std::min(r.good_signers.size(), max_list);
+    out.u32(static_cast<std::uint32_t>(good));
+    for (std::size_t i = 0; i < good; ++i) put_string(out, r.good_signers[i]);
+    const std::size_t bad = std::min(r.bad.size(), max_list);
+    out.u32(static_cast<std::uint32_t>(bad));
+    for (std::size_t i = 0; i < bad; ++i) {
+        put_string(out, r.bad[i].issuer);
+        put_string(out, r.bad[i].reason);
+    }
+    out.u64(r.content_size);
+    return std::move(out).take();
+}
+
+Result<PgpVerifyReply> decode_pgp_verify_reply(ByteReader& in)
+{
+    PgpVerifyReply r;
+    r.valid = UMD_TRY(get_flag(in));
+    r.required = UMD_TRY(in.u32());
+    auto good = UMD_TRY(get_count(in, max_list, "good signers"));
+    for (std::uint32_t i = 0; i < good; ++i) r.good_signers.push_back(UMD_TRY(get_string(in)));
+    auto bad = UMD_TRY(get_count(in, max_list, "bad signatures"));
+    for (std::uint32_t i = 0; i < bad; ++i) {
+        PgpVerifyReply::Bad b;
+        b.issuer = UMD_TRY(get_string(in));
+        b.reason = UMD_TRY(get_string(in));
+        r.bad.push_back(std::move(b));
+    }
+    r.content_size = UMD_TRY(in.u64());
+    UMD_TRY(in.expect_end());
+    return r;
+}
+
+}  // namespace umd::daemon

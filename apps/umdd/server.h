@@ -1,0 +1,45 @@
+// apps/umdd/server.h — umdd's socket: connections, requests in, replies out.
+//
+// Trusted side. One thread waits on every connection (epoll) and reads whole
+// requests (SOCK_SEQPACKET datagrams of at most max_message bytes, with at most
+// max_fds descriptors: anything larger is refused whole and the connection closed);
+// worker threads run them. A connection may have max_in_flight requests outstanding;
+// beyond that it is not read until one is answered. A reply the client does not
+// take (its socket buffer full) ends the connection rather than wait. Signals arrive
+// as a signalfd: SIGTERM/SIGINT stop, SIGHUP reloads.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+#include <umd/unique_fd.h>
+
+#include "apps/umdd/config.h"
+#include "apps/umdd/services.h"
+
+namespace umd::daemon {
+
+struct ServerCounters {
+    std::atomic<std::uint64_t> connections{0}, requests{0}, refused{0}, malformed{0}, dropped_replies{0};
+};
+
+class Server {
+public:
+    /// `listener`: a listening SOCK_SEQPACKET AF_UNIX socket. `reload` is called on
+    /// SIGHUP and returns the configuration now in force.
+    Server(UniqueFd listener, Config config, Services& services, std::function<Config()> reload);
+    ~Server();
+
+    /// Serves until SIGTERM or SIGINT; requests in flight are answered first.
+    Status run();
+
+    const ServerCounters& counters() const { return counters_; }
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    ServerCounters counters_;
+};
+
+}  // namespace umd::daemon
