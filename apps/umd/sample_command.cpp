@@ -21,6 +21,17 @@ Result<std::uint64_t> parse_offset(const std::string& text)
     return value;
 }
 
+/// Through umdd when one serves, else with the driver in this process.
+Status write_byte(Context& ctx, std::uint64_t offset)
+{
+    if (auto* daemon = UMD_TRY(ctx.daemon())) {
+        UMD_TRY(daemon->call(daemon::Operation::sample_write, daemon::encode_fields(daemon::SampleWriteRequest{offset}), {}));
+        return {};
+    }
+    auto driver = UMD_TRY(ctx.driver("sample"));
+    return sample::write(*driver, offset);
+}
+
 }  // namespace
 
 void register_sample(CLI::App& app, Context& ctx)
@@ -37,12 +48,7 @@ void register_sample(CLI::App& app, Context& ctx)
             ctx.exit_code = ctx.report(value.error());
             return;
         }
-        auto driver = ctx.driver("sample");
-        if (!driver) {
-            ctx.exit_code = ctx.report(driver.error());
-            return;
-        }
-        auto done = sample::write(**driver, *value);
+        auto done = write_byte(ctx, *value);
         if (!done) {
             ctx.exit_code = ctx.report(done.error());
             return;

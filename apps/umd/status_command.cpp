@@ -4,6 +4,37 @@
 #include "commands.h"
 
 namespace umd::cli {
+namespace {
+
+/// `umd status` of a running umdd: its drivers, the same fields as standalone.
+int print_daemon_status(DaemonClient& daemon, bool json)
+{
+    auto fields = daemon.call(daemon::Operation::status, {}, {});
+    if (!fields) {
+        std::fprintf(stderr, "umd: %s\n", fields.error().message.c_str());
+        return exit_code(fields.error().code);
+    }
+    ByteReader in(*fields, "umdd status reply");
+    auto status = daemon::decode_status(in);
+    if (!status) {
+        std::fprintf(stderr, "umd: %s\n", status.error().message.c_str());
+        return exit_code(status.error().code);
+    }
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& d : status->drivers) {
+        if (json) {
+            out.push_back({{"driver", d.name}, {"state", d.state}, {"pid", d.pid}, {"starts", d.starts},
+                           {"restarts", d.restarts}, {"requests", d.requests}, {"failures", d.failures},
+                           {"sandbox", d.sandbox}, {"error", d.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.error)}});
+        } else {
+            std::printf("%-8s %-8s pid %-7d sandbox: %s\n", d.name.c_str(), d.state.c_str(), d.pid, d.sandbox.c_str());
+        }
+    }
+    if (json) std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    return 0;
+}
+
+}  // namespace
 
 void register_status(CLI::App& app, Context& ctx)
 {
@@ -11,6 +42,15 @@ void register_status(CLI::App& app, Context& ctx)
     auto json = std::make_shared<bool>(false);
     status->add_flag("--json", *json, "Machine-readable output");
     status->callback([&ctx, json] {
+        auto daemon = ctx.daemon();
+        if (!daemon) {
+            ctx.exit_code = ctx.report(daemon.error());
+            return;
+        }
+        if (*daemon) {
+            ctx.exit_code = print_daemon_status(**daemon, *json);
+            return;
+        }
         auto manager = ctx.manager();
         if (!manager) {
             ctx.exit_code = ctx.report(manager.error());

@@ -111,8 +111,12 @@ struct Server::Impl {
     bool stopping = false;
     std::vector<std::thread> workers;
 
+    /// config.max_in_flight for the workers (the configuration is the epoll thread's).
+    std::atomic<unsigned> max_in_flight;
+
     Impl(UniqueFd l, Config c, Services& s, std::function<Config()> r, ServerCounters& k)
-        : listener(std::move(l)), config(std::move(c)), services(s), reload(std::move(r)), counters(k) {}
+        : listener(std::move(l)), config(std::move(c)), services(s), reload(std::move(r)), counters(k),
+          max_in_flight(config.max_in_flight) {}
 
     void watch(int fd, std::uint32_t events)
     {
@@ -197,10 +201,19 @@ struct Server::Impl {
                 refuse(*c, header.id, allowed.error());
                 continue;
             }
+            if (header.operation == Operation::reload) {
+                // Here, on the thread that owns the configuration, as SIGHUP would.
+                auto ok = fields.expect_end();
+                if (ok) reload_now();
+                send_reply(*c, ok ? encode_reply_ok(header.id, {}) : encode_reply_error(header.id, ok.error()));
+                continue;
+            }
             Job job{c, Request{header, std::move(got->message), fields.position(), std::move(got->fds), c->peer}};
-            if (++c->in_flight >= config.max_in_flight) {
+            if (++c->in_flight >= max_in_flight) {
                 c->paused = true;
                 rearm(c->fd.get(), 0);   // hang-ups and errors still wake the loop
+                // A worker may have answered meanwhile without seeing the pause: undo it.
+                if (c->in_flight < max_in_flight && c->paused.exchange(false)) rearm(c->fd.get(), EPOLLIN | EPOLLRDHUP);
             }
             ++counters.requests;
             {
@@ -210,6 +223,15 @@ struct Server::Impl {
             jobs_ready.notify_one();
         }
         return true;
+    }
+
+    void reload_now()
+    {
+        sd_notify(0, "RELOADING=1");
+        config = reload();
+        max_in_flight = config.max_in_flight;
+        set_log_level(config.log_level);
+        sd_notify(0, "READY=1");
     }
 
     void work()
@@ -236,7 +258,7 @@ struct Server::Impl {
                 ++counters.dropped_replies;
                 ::shutdown(c.fd.get(), SHUT_RDWR);   // the epoll thread sees the hang-up and closes it
             }
-            if (--c.in_flight < config.max_in_flight && c.paused.exchange(false)) rearm(c.fd.get(), EPOLLIN | EPOLLRDHUP);
+            if (--c.in_flight < max_in_flight && c.paused.exchange(false)) rearm(c.fd.get(), EPOLLIN | EPOLLRDHUP);
             job.connection.reset();
             {
                 std::lock_guard guard(jobs_lock);
@@ -303,10 +325,7 @@ Status Server::run()
                 signalfd_siginfo info{};
                 while (::read(s.signals.get(), &info, sizeof info) == sizeof info) {
                     if (info.ssi_signo == SIGHUP) {
-                        sd_notify(0, "RELOADING=1");
-                        s.config = s.reload();
-                        set_log_level(s.config.log_level);
-                        sd_notify(0, "READY=1");
+                        s.reload_now();
                     } else {
                         running = false;
                     }

@@ -78,6 +78,7 @@ Result<Bytes> Services::handle(Request& request)
         return status();
     case Operation::sample_write: return sample_write(fields);
     case Operation::pgp_verify: return pgp_verify(fields, request.fds, request.peer);
+    case Operation::reload: break;   // the server's own (it holds the configuration)
     }
     return fail(Errc::bad_input, "unknown operation");
 }

@@ -58,6 +58,7 @@ Access access_of(Operation op) noexcept
     case Operation::status:
     case Operation::sample_write:
     case Operation::pgp_verify: return Access::anyone;
+    case Operation::reload: return Access::administrator;
     }
     return Access::administrator;
 }
@@ -68,6 +69,7 @@ std::string_view operation_name(Operation op) noexcept
     case Operation::status: return "status";
     case Operation::sample_write: return "sample write";
     case Operation::pgp_verify: return "pgp verify";
+    case Operation::reload: return "reload";
     }
     return "unknown";
 }

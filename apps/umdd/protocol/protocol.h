@@ -38,6 +38,7 @@ enum class Operation : std::uint16_t {
     status = 1,        ///< the daemon's drivers and their isolation
     sample_write = 2,  ///< the sample driver's self-test
     pgp_verify = 3,    ///< `umd pgp verify`
+    reload = 4,        ///< re-read the configuration, as SIGHUP does (administrators)
 };
 
 /// Who may ask for an operation (decided from the peer's credentials).

@@ -115,7 +115,9 @@ TEST_F(Cli, ALibcryptoThatIsNotOpenSsl3IsNamedAndNothingIsVerified)
     std::string dir = f("fake-libcrypto");
     ASSERT_EQ(run("mkdir -p " + dir + " && cc -shared -fPIC -o " + dir + "/libcrypto.so.3 -x c /dev/null").status, 0);
     std::string env = "LD_LIBRARY_PATH=" + dir + " ";
-    test::Run r = run(env + UMD_CLI + " pgp verify --keyring " + key_ + " " + f("data.asc") + " 2>&1");
+    // --standalone: this is about the libcrypto of the process that verifies (through a
+    // umdd, the CLI loads none).
+    test::Run r = run(env + UMD_CLI + " --standalone pgp verify --keyring " + key_ + " " + f("data.asc") + " 2>&1");
     EXPECT_EQ(r.status, 127);
     EXPECT_NE(r.out.find("libcrypto.so.3 has no "), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find(fpr_), std::string::npos) << "no signer may be printed";

@@ -1,0 +1,384 @@
+// tests/umdd/umdd_test.cpp — umdd against well-behaved and hostile clients.
+//
+// Each suite starts a real umdd (the built executable) on a private socket and talks
+// to it with the protocol's own encoder over raw SOCK_SEQPACKET connections, as any
+// client could. After every hostile client, the daemon must still answer a
+// well-behaved one, and its descriptors must be back where they were.
+#include <gtest/gtest.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <umd/unique_fd.h>
+
+#include "apps/umdd/protocol/protocol.h"
+
+namespace umd::daemon {
+namespace {
+
+constexpr const char* keyring = "/usr/share/keyrings/debian-archive-keyring.gpg";
+constexpr const char* release = "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease";
+
+/// The daemon's descriptors of sockets and files: connections and what clients passed.
+/// (Pipes, pidfds and memfds come and go with the handlers and their spares.)
+int count_fds_of(pid_t pid)
+{
+    const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+    int n = 0;
+    if (DIR* d = ::opendir(dir.c_str())) {
+        while (dirent* e = ::readdir(d)) {
+            if (e->d_name[0] == '.') continue;
+            char target[256] = {};
+            if (::readlink((dir + "/" + e->d_name).c_str(), target, sizeof target - 1) <= 0) continue;
+            std::string t = target;
+            if (t.starts_with("socket:") || (t.starts_with("/") && !t.starts_with("/memfd:"))) ++n;
+        }
+        ::closedir(d);
+    }
+    return n;
+}
+
+/// count_fds_of() once the daemon has caught up with closed connections (no timing
+/// is asserted: it waits until two counts 100 ms apart agree, at most 5 s).
+int settled_fds(pid_t pid)
+{
+    int last = count_fds_of(pid);
+    for (int i = 0; i < 50; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        int now = count_fds_of(pid);
+        if (now == last) return now;
+        last = now;
+    }
+    return last;
+}
+
+/// A umdd of its own on a private socket, stopped with SIGTERM at the end.
+class Daemon {
+public:
+    explicit Daemon(const std::string& config_text)
+    {
+        char tmpl[] = "/tmp/umdd-test.XXXXXX";
+        dir_ = ::mkdtemp(tmpl);
+        ::chmod(dir_.c_str(), 0755);   // the unprivileged client must reach the socket
+        std::ofstream(dir_ + "/umdd.toml") << config_text;
+        socket_ = dir_ + "/umdd.sock";
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            int log = ::open((dir_ + "/umdd.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            ::dup2(log, 2);
+            ::execl(UMDD, UMDD, "--foreground", "--config", (dir_ + "/umdd.toml").c_str(), "--socket", socket_.c_str(),
+                    "--log-level", "debug", static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        for (int i = 0; i < 200 && ::access(socket_.c_str(), F_OK) != 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ~Daemon()
+    {
+        if (pid_ > 0) stop();
+        std::system(("rm -rf " + dir_).c_str());
+    }
+    /// SIGTERM; the exit status.
+    int stop()
+    {
+        ::kill(pid_, SIGTERM);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    pid_t pid() const { return pid_; }
+    const std::string& socket() const { return socket_; }
+    std::string log() const
+    {
+        std::ifstream in(dir_ + "/umdd.log");
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    }
+
+private:
+    std::string dir_, socket_;
+    pid_t pid_ = -1;
+};
+
+UniqueFd connect_to(const std::string& path)
+{
+    UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return UniqueFd();
+    return fd;
+}
+
+bool send_with_fds(int sock, const Bytes& message, const std::vector<int>& fds)
+{
+    iovec iov{const_cast<std::uint8_t*>(message.data()), message.size()};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    std::vector<char> control(CMSG_SPACE(sizeof(int) * std::max<std::size_t>(fds.size(), 1)));
+    if (!fds.empty()) {
+        msg.msg_control = control.data();
+        msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
+        cmsghdr* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+        std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+    }
+    return ::sendmsg(sock, &msg, MSG_NOSIGNAL) == static_cast<ssize_t>(message.size());
+}
+
+/// The reply's fields or umdd's error; Errc::io when the connection ended first.
+Result<Bytes> receive_reply(int sock)
+{
+    Bytes buffer(max_message);
+    timeval tv{20, 0};
+    ::setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ssize_t n = ::recv(sock, buffer.data(), buffer.size(), 0);
+    if (n <= 0) return fail(Errc::io, "no reply");
+    auto reply = UMD_TRY(decode_reply(ByteView(buffer.data(), static_cast<std::size_t>(n))));
+    if (!reply.fields) return std::unexpected(reply.fields.error());
+    return Bytes(reply.fields->begin(), reply.fields->end());
+}
+
+Result<Bytes> call(int sock, Operation op, ByteView fields, const std::vector<int>& fds = {}, std::uint32_t id = 7)
+{
+    if (!send_with_fds(sock, encode_request({op, id}, fields), fds)) return fail(Errc::io, "send");
+    return receive_reply(sock);
+}
+
+/// A pgp verify of the bookworm InRelease with `file` as the signed message.
+Result<PgpVerifyReply> verify(int sock, int file_fd)
+{
+    UniqueFd ring(::open(keyring, O_RDONLY | O_CLOEXEC));
+    PgpVerifyRequest r;
+    r.keyrings = 1;
+    r.names = {keyring, "the file"};
+    auto fields = UMD_TRY(call(sock, Operation::pgp_verify, encode_fields(r), {ring.get(), file_fd}));
+    ByteReader in(fields, "reply");
+    return decode_pgp_verify_reply(in);
+}
+
+Result<StatusReply> status(int sock)
+{
+    auto fields = UMD_TRY(call(sock, Operation::status, {}));
+    ByteReader in(fields, "reply");
+    return decode_status(in);
+}
+
+/// The daemon still serves: a fresh connection gets a valid verdict.
+void expect_still_serving(const Daemon& d)
+{
+    UniqueFd sock = connect_to(d.socket());
+    ASSERT_TRUE(sock) << d.log();
+    UniqueFd file(::open(release, O_RDONLY | O_CLOEXEC));
+    auto v = verify(sock.get(), file.get());
+    ASSERT_TRUE(v) << v.error().message << "\n" << d.log();
+    EXPECT_TRUE(v->valid);
+}
+
+class Umdd : public ::testing::Test {
+protected:
+    static void SetUpTestSuite()
+    {
+        if (::access(release, R_OK) != 0) GTEST_SKIP() << "no " << release << " (apt-get update never ran)";
+    }
+};
+
+TEST_F(Umdd, VerifiesAndReportsItsDrivers)
+{
+    Daemon d("");
+    expect_still_serving(d);
+    UniqueFd sock = connect_to(d.socket());
+    auto st = status(sock.get());
+    ASSERT_TRUE(st) << st.error().message;
+    ASSERT_FALSE(st->drivers.empty());
+    for (const auto& driver : st->drivers) EXPECT_NE(driver.sandbox.find("strict"), std::string::npos) << driver.sandbox;
+    EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
+TEST_F(Umdd, FilesThatAreNotRegularAreRefusedAndNothingWaits)
+{
+    Daemon d("");
+    UniqueFd sock = connect_to(d.socket());
+    int fifo_pipe[2];
+    ASSERT_EQ(::pipe(fifo_pipe), 0);   // a pipe nobody writes to: reading it would wait forever
+    UniqueFd read_end(fifo_pipe[0]), write_end(fifo_pipe[1]);
+    UniqueFd directory(::open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd zero(::open("/dev/zero", O_RDONLY | O_CLOEXEC));
+    UniqueFd other(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    for (int fd : {read_end.get(), directory.get(), zero.get(), other.get()}) {
+        auto v = verify(sock.get(), fd);
+        ASSERT_FALSE(v);
+        EXPECT_EQ(v.error().code, Errc::bad_input) << v.error().message;
+        EXPECT_NE(v.error().message.find("not a regular file"), std::string::npos) << v.error().message;
+    }
+    expect_still_serving(d);
+}
+
+TEST_F(Umdd, MalformedRequestsEndTheirConnectionOnly)
+{
+    Daemon d("");
+    expect_still_serving(d);   // the handlers (and their spares) are up: their pipes count
+    const int before = settled_fds(d.pid());
+    {
+        // A datagram larger than any request.
+        UniqueFd sock = connect_to(d.socket());
+        Bytes huge(max_message + 100, 0x55);
+        ASSERT_TRUE(send_with_fds(sock.get(), huge, {}));
+        auto r = receive_reply(sock.get());
+        ASSERT_FALSE(r);
+        EXPECT_EQ(r.error().code, Errc::bad_input) << r.error().message;
+    }
+    {
+        // Too many descriptors: every one that arrived is closed again.
+        UniqueFd sock = connect_to(d.socket());
+        std::vector<UniqueFd> files;
+        std::vector<int> fds;
+        for (int i = 0; i < 200; ++i) {
+            files.emplace_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+            fds.push_back(files.back().get());
+        }
+        ASSERT_TRUE(send_with_fds(sock.get(), encode_request({Operation::status, 1}, {}), fds));
+        auto r = receive_reply(sock.get());
+        ASSERT_FALSE(r);
+    }
+    {
+        // Garbage, a wrong magic, an unknown operation, trailing bytes.
+        for (Bytes bad : {Bytes{1, 2, 3}, Bytes(24, 0), encode_request({static_cast<Operation>(99), 1}, {}),
+                          encode_request({Operation::status, 1}, Bytes{0})}) {
+            UniqueFd sock = connect_to(d.socket());
+            ASSERT_TRUE(send_with_fds(sock.get(), bad, {}));
+            EXPECT_FALSE(receive_reply(sock.get()));
+        }
+    }
+    {
+        // A verify that names more descriptors than it sends.
+        UniqueFd sock = connect_to(d.socket());
+        PgpVerifyRequest r;
+        r.keyrings = 3;
+        r.names = {"a", "b", "c", "d"};
+        auto reply = call(sock.get(), Operation::pgp_verify, encode_fields(r));
+        ASSERT_FALSE(reply);
+        EXPECT_EQ(reply.error().code, Errc::bad_input);
+    }
+    expect_still_serving(d);
+    EXPECT_EQ(settled_fds(d.pid()), before) << "descriptors leaked";
+}
+
+TEST_F(Umdd, ClientsThatStallOrVanishDoNotStopOthers)
+{
+    Daemon d("[limits]\nmax_in_flight = 4\n");
+    expect_still_serving(d);   // the handlers (and their spares) are up: their pipes count
+    const int before = settled_fds(d.pid());
+    {
+        // Sends many requests and never reads a reply.
+        UniqueFd greedy = connect_to(d.socket());
+        for (int i = 0; i < 200; ++i)
+            if (!send_with_fds(greedy.get(), encode_request({Operation::status, static_cast<std::uint32_t>(i)}, {}), {})) break;
+        // Disconnects in the middle of a verification.
+        UniqueFd gone = connect_to(d.socket());
+        UniqueFd ring(::open(keyring, O_RDONLY | O_CLOEXEC)), file(::open(release, O_RDONLY | O_CLOEXEC));
+        PgpVerifyRequest r;
+        r.keyrings = 1;
+        r.names = {"k", "f"};
+        ASSERT_TRUE(send_with_fds(gone.get(), encode_request({Operation::pgp_verify, 1}, encode_fields(r)), {ring.get(), file.get()}));
+        gone.reset();
+        // Many idle connections.
+        std::vector<UniqueFd> idle;
+        for (int i = 0; i < 1000; ++i) idle.push_back(connect_to(d.socket()));
+        expect_still_serving(d);
+    }
+    expect_still_serving(d);
+    EXPECT_EQ(settled_fds(d.pid()), before) << "descriptors leaked";
+    EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
+/// Runs `body` in a child process as user nobody; its exit status.
+template <class Body>
+int as_nobody(Body body)
+{
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(90);
+        ::_exit(body());
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 99;
+}
+
+TEST_F(Umdd, AnUnprivilegedUserVerifiesButMayNotReload)
+{
+    if (::getuid() != 0) GTEST_SKIP() << "needs root to switch to user nobody";
+    Daemon d("");
+    int code = as_nobody([&] {
+        UniqueFd sock = connect_to(d.socket());
+        if (!sock) return 10;
+        UniqueFd file(::open(release, O_RDONLY | O_CLOEXEC));
+        auto v = verify(sock.get(), file.get());
+        if (!v || !v->valid) return 11;
+        auto reload = call(sock.get(), Operation::reload, {});
+        if (reload || reload.error().code != Errc::not_permitted) return 12;
+        return 0;
+    });
+    EXPECT_EQ(code, 0) << d.log();
+    UniqueFd sock = connect_to(d.socket());
+    EXPECT_TRUE(call(sock.get(), Operation::reload, {})) << "root may reload";
+    EXPECT_NE(d.log().find("refused: reload needs root"), std::string::npos) << d.log();
+}
+
+TEST_F(Umdd, AHandlerThatServedOneUserIsRecycledBeforeAnother)
+{
+    if (::getuid() != 0) GTEST_SKIP() << "needs root to switch to user nobody";
+    Daemon d("[drivers.pgp]\ninstances = 1\n");
+    auto pgp_pid = [&]() -> std::int32_t {
+        UniqueFd sock = connect_to(d.socket());
+        auto st = status(sock.get());
+        if (!st) return -1;
+        for (const auto& driver : st->drivers)
+            if (driver.name == "pgp#0") return driver.pid;
+        return -1;
+    };
+    {
+        UniqueFd sock = connect_to(d.socket());
+        UniqueFd file(::open(release, O_RDONLY | O_CLOEXEC));
+        ASSERT_TRUE(verify(sock.get(), file.get()));
+    }
+    const std::int32_t root_handler = pgp_pid();
+    ASSERT_GT(root_handler, 0);
+    {
+        // Root again: the same handler serves.
+        UniqueFd sock = connect_to(d.socket());
+        UniqueFd file(::open(release, O_RDONLY | O_CLOEXEC));
+        ASSERT_TRUE(verify(sock.get(), file.get()));
+    }
+    EXPECT_EQ(pgp_pid(), root_handler);
+    int code = as_nobody([&] {
+        UniqueFd sock = connect_to(d.socket());
+        UniqueFd file(::open(release, O_RDONLY | O_CLOEXEC));
+        auto v = verify(sock.get(), file.get());
+        return v && v->valid ? 0 : 1;
+    });
+    ASSERT_EQ(code, 0) << d.log();
+    const std::int32_t nobody_handler = pgp_pid();
+    EXPECT_GT(nobody_handler, 0);
+    EXPECT_NE(nobody_handler, root_handler) << "the handler root's input reached served user nobody";
+}
+
+}  // namespace
+}  // namespace umd::daemon
