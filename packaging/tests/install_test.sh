@@ -33,6 +33,10 @@ step "installed files"
 libdir=$(dirname "$(find "$prefix" -name libumd.a -o -name 'libumd.so' | head -n 1)")
 [ -n "$libdir" ] && [ "$libdir" != . ] || die "libumd not installed"
 need "$prefix/bin/umd"
+need "$prefix/sbin/umdd"
+need "$prefix/etc/umd/umdd.toml"
+need "$prefix/lib/systemd/system/umdd.socket"
+need "$prefix/lib/systemd/system/umdd.service"
 [ "$expect_bench" = 0 ] || need "$prefix/bin/umd-bench"
 for h in error.h wire.h frame.h handler.h blob.h manager.h loader.h sandbox.h; do
   need "$prefix/include/umd/$h"
@@ -73,7 +77,9 @@ printf '   pkg-config --cflags --libs umd: %s\n' "$flags"
 "$tmp/pc-consumer" || die "pkg-config consumer run"
 
 step "man pages"
-for page in "$prefix"/share/man/man1/*.1; do
+need "$prefix/share/man/man8/umdd.8"
+need "$prefix/share/man/man5/umdd.toml.5"
+for page in "$prefix"/share/man/man1/*.1 "$prefix"/share/man/man8/*.8 "$prefix"/share/man/man5/*.5; do
   warnings=$(LC_ALL=C.UTF-8 groff -t -man -ww -z -Tutf8 "$page" 2>&1) || die "groff $page"
   [ -z "$warnings" ] || { printf '%s\n' "$warnings"; die "groff warnings in ${page##*/}"; }
 done

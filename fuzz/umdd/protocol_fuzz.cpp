@@ -1,0 +1,39 @@
+// fuzz/umdd/protocol_fuzz.cpp — umdd's request decoder (what any local user can send to
+// the privileged daemon) and the client's reply decoder, on arbitrary bytes.
+// Every input must decode or be refused with an error; a request that decodes must
+// encode back to the same fields.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+
+#include "apps/umdd/protocol/protocol.h"
+
+using namespace umd;
+using namespace umd::daemon;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+{
+    ByteView input(data, size);
+    if (auto request = decode_request(input)) {
+        auto& [header, fields] = *request;
+        switch (header.operation) {
+        case Operation::pgp_verify:
+            if (auto r = decode_pgp_verify(fields)) {
+                Bytes again = encode_fields(*r);
+                ByteReader reread(again, "re-encoded");
+                if (!decode_pgp_verify(reread)) std::abort();
+            }
+            break;
+        case Operation::sample_write: (void)decode_sample_write(fields); break;
+        case Operation::status:
+        case Operation::reload: (void)fields.expect_end(); break;
+        }
+    }
+    if (auto reply = decode_reply(input); reply && reply->fields) {
+        ByteReader a(*reply->fields, "status");
+        (void)decode_status(a);
+        ByteReader b(*reply->fields, "verify");
+        (void)decode_pgp_verify_reply(b);
+    }
+    return 0;
+}
