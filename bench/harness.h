@@ -43,6 +43,7 @@ struct Settings {
     bool json = false;
     unsigned iterations = 0;        ///< 0: each case's default
     std::string umd_path;           ///< the umd CLI (default: next to umd-bench)
+    std::string umdd_path;          ///< the resident Manager (default: next to umd-bench or in the build tree)
     std::string self_dir;           ///< directory of umd-bench
     unsigned packages = 1000;       ///< rpm case
     std::size_t digests = 1000000;  ///< trustdb case

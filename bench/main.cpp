@@ -26,6 +26,7 @@ int main(int argc, char** argv)
     app.add_flag("--json", settings.json, "Print rows as a JSON array");
     app.add_option("--iterations", settings.iterations, "Rounds per row (default: per case)")->check(CLI::PositiveNumber);
     app.add_option("--umd", settings.umd_path, "The umd program (default: ../apps/umd/umd from umd-bench, or umd beside it)");
+    app.add_option("--umdd", settings.umdd_path, "The umdd program (default: ../apps/umdd/umdd from umd-bench, or umdd beside it)");
     app.add_option("--packages", settings.packages, "rpm: number of signed packages (default 1000)")->check(CLI::PositiveNumber);
     app.add_option("--digests", settings.digests, "trustdb: number of digests inserted and looked up (default 1000000)")
         ->check(CLI::PositiveNumber);
@@ -39,6 +40,16 @@ int main(int argc, char** argv)
             auto candidate = std::filesystem::path(settings.self_dir) / rel;
             if (::access(candidate.c_str(), X_OK) == 0) {
                 settings.umd_path = std::filesystem::weakly_canonical(candidate);
+                break;
+            }
+        }
+    }
+
+    if (settings.umdd_path.empty()) {
+        for (const char* rel : {"umdd", "../apps/umdd/umdd", "../sbin/umdd"}) {
+            auto candidate = std::filesystem::path(settings.self_dir) / rel;
+            if (::access(candidate.c_str(), X_OK) == 0) {
+                settings.umdd_path = std::filesystem::weakly_canonical(candidate);
                 break;
             }
         }

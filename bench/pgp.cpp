@@ -11,8 +11,12 @@
 //             and vs the raw OpenSSL cost of the same digests and signature checks;
 //             then the same file many times through verify_messages(), which has
 //             the handler parse the next file while this thread verifies (per file).
+#include <fcntl.h>
 #include <glob.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -29,6 +33,7 @@
 #include "drivers/pgp/trusted/verifier.h"
 #include "openssl_baseline.h"
 #include "process_run.h"
+#include "temp_dir.h"
 
 namespace umd::bench {
 namespace {
@@ -124,6 +129,61 @@ Result<std::map<std::string, double>> one_shot_phases(const std::string& file, u
     return out;
 }
 
+/// A umdd of the bench's own on a private socket, stopped (SIGTERM) when destroyed.
+class BenchDaemon {
+public:
+    static Result<std::unique_ptr<BenchDaemon>> start(const std::string& umdd, const std::string& dir)
+    {
+        auto d = std::make_unique<BenchDaemon>();
+        d->socket = dir + "/umdd.sock";
+        const std::string config = dir + "/umdd.toml";
+        if (FILE* f = std::fopen(config.c_str(), "w")) std::fclose(f);
+        d->pid = ::fork();
+        if (d->pid < 0) return fail_errno(errno, "fork");
+        if (d->pid == 0) {
+            int null = ::open("/dev/null", O_WRONLY);
+            ::dup2(null, 2);
+            ::execl(umdd.c_str(), umdd.c_str(), "--foreground", "--config", config.c_str(), "--socket", d->socket.c_str(),
+                    static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        for (int i = 0; i < 200 && ::access(d->socket.c_str(), F_OK) != 0; ++i) ::usleep(20000);
+        if (::access(d->socket.c_str(), F_OK) != 0) return fail(Errc::system, "{} did not start", umdd);
+        return d;
+    }
+    ~BenchDaemon()
+    {
+        if (pid > 0) {
+            ::kill(pid, SIGTERM);
+            ::waitpid(pid, nullptr, 0);
+        }
+    }
+    pid_t pid = -1;
+    std::string socket;
+};
+
+Result<Row> one_shot_through_umdd(const Settings& settings, const std::string& file, std::uint64_t size)
+{
+    auto dir = UMD_TRY(TempDir::make("umd-bench-umdd."));
+    auto daemon = UMD_TRY(BenchDaemon::start(settings.umdd_path, dir.path()));
+    const std::vector<std::string> client_argv{settings.umd_path, "--socket", daemon->socket, "pgp", "verify", "--keyring",
+                                               keyring_path, file};
+    const std::vector<std::string> gpgv_argv{gpgv_path, "--keyring", keyring_path, file};
+    auto runner = [](const std::vector<std::string>& argv) -> Op {
+        return [&argv]() -> Status {
+            auto r = UMD_TRY(run_process(argv));
+            if (r.exit_code != 0) return fail(Errc::rejected, "{} exited with status {}", argv[0], r.exit_code);
+            return {};
+        };
+    };
+    const unsigned rounds = settings.iterations ? settings.iterations : 100;
+    auto pair = UMD_TRY(interleave(rounds, runner(client_argv), runner(gpgv_argv)));
+    Row row = make_row("umd pgp verify through umdd (one client process)", "gpgv (one process)", pair, 0.5, size);
+    row.extra["file"] = file;
+    row.extra["rounds"] = rounds;
+    return row;
+}
+
 }  // namespace
 
 Result<std::vector<Row>> run_pgp(const Settings& settings)
@@ -137,7 +197,7 @@ Result<std::vector<Row>> run_pgp(const Settings& settings)
 
     // One-shot: whole processes, peak RSS from wait4.
     {
-        const std::vector<std::string> umd_argv{settings.umd_path, "pgp", "verify", "--keyring", keyring_path, file};
+        const std::vector<std::string> umd_argv{settings.umd_path, "--standalone", "pgp", "verify", "--keyring", keyring_path, file};
         const std::vector<std::string> gpgv_argv{gpgv_path, "--keyring", keyring_path, file};
         std::vector<double> umd_rss, gpgv_rss;
         auto runner = [](const std::vector<std::string>& argv, std::vector<double>& rss) -> Op {
@@ -163,6 +223,9 @@ Result<std::vector<Row>> run_pgp(const Settings& settings)
         for (const auto& [name, value] : phases) row.extra[name] = value;
         rows.push_back(std::move(row));
     }
+
+    // One-shot through a running umdd: the same command as a client (docs/umdd.md).
+    if (!settings.umdd_path.empty()) rows.push_back(UMD_TRY(one_shot_through_umdd(settings, file, size)));
 
     // Batch: one Manager, one keyring load, many files.
     auto options = UMD_TRY(driver_options("strict"));

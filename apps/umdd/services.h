@@ -7,6 +7,7 @@
 // through umdd is the verdict the CLI reaches standalone.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -50,6 +51,7 @@ private:
     std::unique_ptr<DriverSet> sample_;
     pgp::KeyringCache keyrings_;
     std::chrono::milliseconds lease_wait_{10000};
+    std::atomic<unsigned> verifying_{0};   ///< pgp verifications running now
 };
 
 }  // namespace umd::daemon

@@ -69,11 +69,12 @@ const FileRef& input_of(const FilesToVerify& files) { return files.signature.giv
 
 }  // namespace
 
-Result<VerifiedFiles> verify_with_keyring(Driver& driver, const Keyring& keyring, const FilesToVerify& files)
+Result<VerifiedFiles> verify_with_keyring(Driver& driver, const Keyring& keyring, const FilesToVerify& files,
+                                          Checking checking)
 {
     UMD_TRY(check_request(files, false));
     auto input = UMD_TRY(parse_file(driver, input_of(files)));
-    return finish(keyring, input, files, Checking::on_this_thread);
+    return finish(keyring, input, files, checking);
 }
 
 Result<VerifiedFiles> verify_files(Driver& driver, const FilesToVerify& files, Urgency urgency)
