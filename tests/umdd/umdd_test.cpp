@@ -25,12 +25,15 @@
 #include <umd/unique_fd.h>
 
 #include "apps/umdd/protocol/protocol.h"
+#include "drivers/pgp/trusted/tests/peer.h"
 
 namespace umd::daemon {
 namespace {
 
-constexpr const char* keyring = "/usr/share/keyrings/debian-archive-keyring.gpg";
-constexpr const char* release = "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease";
+/// A keyring and a message clear-signed with its key, made by gpg for the whole suite.
+std::string keyring;
+std::string release;
+pgp::test::Gpg* gpg_home = nullptr;
 
 /// The daemon's descriptors of sockets and files: connections and what clients passed.
 /// (Pipes, pidfds and memfds come and go with the handlers and their spares.)
@@ -161,14 +164,14 @@ Result<Bytes> call(int sock, Operation op, ByteView fields, const std::vector<in
     return receive_reply(sock);
 }
 
-/// A pgp verify of the bookworm InRelease with `file` as the signed message.
-Result<PgpVerifyReply> verify(int sock, int file_fd)
+/// A pgp verify of the suite's signed message with `file` as the signed message.
+Result<PgpVerifyReply> verify(int sock, int file_fd, int keyring_fd = -1)
 {
-    UniqueFd ring(::open(keyring, O_RDONLY | O_CLOEXEC));
+    UniqueFd ring(keyring_fd < 0 ? ::open(keyring.c_str(), O_RDONLY | O_CLOEXEC) : -1);
     PgpVerifyRequest r;
     r.keyrings = 1;
     r.names = {keyring, "the file"};
-    auto fields = UMD_TRY(call(sock, Operation::pgp_verify, encode_fields(r), {ring.get(), file_fd}));
+    auto fields = UMD_TRY(call(sock, Operation::pgp_verify, encode_fields(r), {keyring_fd < 0 ? ring.get() : keyring_fd, file_fd}));
     ByteReader in(fields, "reply");
     return decode_pgp_verify_reply(in);
 }
@@ -185,7 +188,7 @@ void expect_still_serving(const Daemon& d)
 {
     UniqueFd sock = connect_to(d.socket());
     ASSERT_TRUE(sock) << d.log();
-    UniqueFd file(::open(release, O_RDONLY | O_CLOEXEC));
+    UniqueFd file(::open(release.c_str(), O_RDONLY | O_CLOEXEC));
     auto v = verify(sock.get(), file.get());
     ASSERT_TRUE(v) << v.error().message << "\n" << d.log();
     EXPECT_TRUE(v->valid);
@@ -195,7 +198,18 @@ class Umdd : public ::testing::Test {
 protected:
     static void SetUpTestSuite()
     {
-        if (::access(release, R_OK) != 0) GTEST_SKIP() << "no " << release << " (apt-get update never ran)";
+        gpg_home = new pgp::test::Gpg();
+        const std::string fpr = gpg_home->generate("umdd test <umdd@example.org>", "rsa3072");
+        keyring = gpg_home->export_key(fpr, "keyring.gpg");
+        std::ofstream(gpg_home->file("message.txt")) << "signed for the umdd tests\n";
+        release = gpg_home->file("message.asc");
+        gpg_home->gpg("--local-user " + fpr + " --clearsign --output " + release + " " + gpg_home->file("message.txt"));
+        ASSERT_EQ(::access(release.c_str(), R_OK), 0) << "gpg made no signed message";
+    }
+    static void TearDownTestSuite()
+    {
+        delete gpg_home;
+        gpg_home = nullptr;
     }
 };
 
@@ -292,7 +306,7 @@ TEST_F(Umdd, ClientsThatStallOrVanishDoNotStopOthers)
             if (!send_with_fds(greedy.get(), encode_request({Operation::status, static_cast<std::uint32_t>(i)}, {}), {})) break;
         // Disconnects in the middle of a verification.
         UniqueFd gone = connect_to(d.socket());
-        UniqueFd ring(::open(keyring, O_RDONLY | O_CLOEXEC)), file(::open(release, O_RDONLY | O_CLOEXEC));
+        UniqueFd ring(::open(keyring.c_str(), O_RDONLY | O_CLOEXEC)), file(::open(release.c_str(), O_RDONLY | O_CLOEXEC));
         PgpVerifyRequest r;
         r.keyrings = 1;
         r.names = {"k", "f"};
@@ -326,11 +340,13 @@ TEST_F(Umdd, AnUnprivilegedUserVerifiesButMayNotReload)
 {
     if (::getuid() != 0) GTEST_SKIP() << "needs root to switch to user nobody";
     Daemon d("");
+    // Opened here and inherited: the client passes descriptors it holds, whatever the
+    // files' permissions (the suite's files are in a directory only root may read).
+    UniqueFd file(::open(release.c_str(), O_RDONLY | O_CLOEXEC)), ring(::open(keyring.c_str(), O_RDONLY | O_CLOEXEC));
     int code = as_nobody([&] {
         UniqueFd sock = connect_to(d.socket());
         if (!sock) return 10;
-        UniqueFd file(::open(release, O_RDONLY | O_CLOEXEC));
-        auto v = verify(sock.get(), file.get());
+        auto v = verify(sock.get(), file.get(), ring.get());
         if (!v || !v->valid) return 11;
         auto reload = call(sock.get(), Operation::reload, {});
         if (reload || reload.error().code != Errc::not_permitted) return 12;
@@ -356,7 +372,7 @@ TEST_F(Umdd, AHandlerThatServedOneUserIsRecycledBeforeAnother)
     };
     {
         UniqueFd sock = connect_to(d.socket());
-        UniqueFd file(::open(release, O_RDONLY | O_CLOEXEC));
+        UniqueFd file(::open(release.c_str(), O_RDONLY | O_CLOEXEC));
         ASSERT_TRUE(verify(sock.get(), file.get()));
     }
     const std::int32_t root_handler = pgp_pid();
@@ -364,14 +380,14 @@ TEST_F(Umdd, AHandlerThatServedOneUserIsRecycledBeforeAnother)
     {
         // Root again: the same handler serves.
         UniqueFd sock = connect_to(d.socket());
-        UniqueFd file(::open(release, O_RDONLY | O_CLOEXEC));
+        UniqueFd file(::open(release.c_str(), O_RDONLY | O_CLOEXEC));
         ASSERT_TRUE(verify(sock.get(), file.get()));
     }
     EXPECT_EQ(pgp_pid(), root_handler);
+    UniqueFd file(::open(release.c_str(), O_RDONLY | O_CLOEXEC)), ring(::open(keyring.c_str(), O_RDONLY | O_CLOEXEC));
     int code = as_nobody([&] {
         UniqueFd sock = connect_to(d.socket());
-        UniqueFd file(::open(release, O_RDONLY | O_CLOEXEC));
-        auto v = verify(sock.get(), file.get());
+        auto v = verify(sock.get(), file.get(), ring.get());
         return v && v->valid ? 0 : 1;
     });
     ASSERT_EQ(code, 0) << d.log();
