@@ -5,7 +5,9 @@
 #      against the Debian archive keyring, signers named by their user IDs;
 #   3. RPM: build and sign a small package (temporary key and GNUPGHOME),
 #      verify it, print its signed file digests, add it to a temporary trust
-#      database and check an extracted file and a modified copy against it.
+#      database and check an extracted file and a modified copy against it;
+#   4. umdd: start the resident Manager on a private socket, verify through it
+#      (the same verdict, the handlers already warm), and stop it again.
 # Every parser runs in a sandboxed handler; this script only drives the CLI.
 # Usage: scripts/demo.sh [UMD]   (default build/apps/umd/umd)
 # Exit status: 0 when every step that should succeed did, 1 otherwise.
@@ -146,6 +148,40 @@ else
         else
             bad "rpm2cpio | cpio could not extract the package"
         fi
+    fi
+fi
+
+# ---------------------------------------------------------------------------
+step "4. umdd: the resident Manager on a private socket, umd as its client"
+umdd=""
+for candidate in "$(dirname "$umd")/../umdd/umdd" "$(dirname "$umd")/../sbin/umdd" "$(command -v umdd || true)"; do
+    if [ -n "$candidate" ] && [ -x "$candidate" ]; then umdd=$candidate; break; fi
+done
+if [ -z "$umdd" ]; then
+    bad "no umdd next to $umd"
+else
+    : >"$work/umdd.toml"
+    "$umdd" --foreground --config "$work/umdd.toml" --socket "$work/umdd.sock" 2>"$work/umdd.log" &
+    umdd_pid=$!
+    for _ in $(seq 100); do [ -S "$work/umdd.sock" ] && break; sleep 0.1; done
+    if [ ! -S "$work/umdd.sock" ]; then
+        indent <"$work/umdd.log"
+        bad "umdd did not start"
+    else
+        echo "   umdd pid $umdd_pid on $work/umdd.sock"
+        if "$umd" --socket "$work/umdd.sock" sample write 4096 2>&1 | indent; then ok "sample write through umdd"; else bad "sample write through umdd"; fi
+        if [ -n "$inrelease" ] && [ -r "$keyring" ]; then
+            "$umd" --socket "$work/umdd.sock" pgp verify --keyring "$keyring" "$inrelease" >"$work/daemon.out" 2>&1
+            rc=$?
+            "$umd" --standalone pgp verify --keyring "$keyring" "$inrelease" >"$work/standalone.out" 2>&1
+            if [ $rc -eq 0 ] && cmp -s "$work/daemon.out" "$work/standalone.out"; then
+                ok "the InRelease verified through umdd: the same signers as standalone"
+            else
+                bad "verification through umdd: exit $rc, or output unlike standalone"
+            fi
+        fi
+        kill -TERM "$umdd_pid"
+        if wait "$umdd_pid"; then ok "umdd stopped cleanly (SIGTERM)"; else bad "umdd exit status $?"; fi
     fi
 fi
 

@@ -142,11 +142,11 @@ int main(int argc, char** argv)
         listener->activated ? "" : " (made by umdd)");
 
     Config current = *config;
-    auto reload = [&]() -> Config {
+    auto reload = [&]() -> umd::Result<Config> {
         auto fresh = configure(flags);
         if (!fresh) {
-            log(LogLevel::error, "reload: {}; the configuration in force stays", fresh.error().message);
-            return current;
+            log(LogLevel::warning, "reload refused: {}; the configuration in force stays", fresh.error().message);
+            return std::unexpected(umd::with_context(fresh.error(), "reload refused, the configuration in force stays"));
         }
         if (fresh->socket != current.socket) log(LogLevel::notice, "reload: a new socket path takes effect at the next start");
         (*services)->warm_keyrings(fresh->keyrings);

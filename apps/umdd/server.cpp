@@ -99,7 +99,7 @@ struct Server::Impl {
     UniqueFd listener;
     Config config;
     Services& services;
-    std::function<Config()> reload;
+    std::function<Result<Config>()> reload;
     ServerCounters& counters;
     UniqueFd epoll, signals, watchdog;
 
@@ -114,7 +114,7 @@ struct Server::Impl {
     /// config.max_in_flight for the workers (the configuration is the epoll thread's).
     std::atomic<unsigned> max_in_flight;
 
-    Impl(UniqueFd l, Config c, Services& s, std::function<Config()> r, ServerCounters& k)
+    Impl(UniqueFd l, Config c, Services& s, std::function<Result<Config>()> r, ServerCounters& k)
         : listener(std::move(l)), config(std::move(c)), services(s), reload(std::move(r)), counters(k),
           max_in_flight(config.max_in_flight) {}
 
@@ -203,8 +203,8 @@ struct Server::Impl {
             }
             if (header.operation == Operation::reload) {
                 // Here, on the thread that owns the configuration, as SIGHUP would.
-                auto ok = fields.expect_end();
-                if (ok) reload_now();
+                Status ok = fields.expect_end();
+                if (ok) ok = reload_now();
                 send_reply(*c, ok ? encode_reply_ok(header.id, {}) : encode_reply_error(header.id, ok.error()));
                 continue;
             }
@@ -225,13 +225,18 @@ struct Server::Impl {
         return true;
     }
 
-    void reload_now()
+    Status reload_now()
     {
         sd_notify(0, "RELOADING=1");
-        config = reload();
-        max_in_flight = config.max_in_flight;
-        set_log_level(config.log_level);
+        auto fresh = reload();
+        if (fresh) {
+            config = std::move(*fresh);
+            max_in_flight = config.max_in_flight;
+            set_log_level(config.log_level);
+        }
         sd_notify(0, "READY=1");
+        if (!fresh) return std::unexpected(fresh.error());
+        return {};
     }
 
     void work()
@@ -284,7 +289,7 @@ struct Server::Impl {
     }
 };
 
-Server::Server(UniqueFd listener, Config config, Services& services, std::function<Config()> reload)
+Server::Server(UniqueFd listener, Config config, Services& services, std::function<Result<Config>()> reload)
     : impl_(std::make_unique<Impl>(std::move(listener), std::move(config), services, std::move(reload), counters_))
 {
 }
@@ -325,7 +330,7 @@ Status Server::run()
                 signalfd_siginfo info{};
                 while (::read(s.signals.get(), &info, sizeof info) == sizeof info) {
                     if (info.ssi_signo == SIGHUP) {
-                        s.reload_now();
+                        (void)s.reload_now();   // a refused reload is logged
                     } else {
                         running = false;
                     }

@@ -27,8 +27,9 @@ struct ServerCounters {
 class Server {
 public:
     /// `listener`: a listening SOCK_SEQPACKET AF_UNIX socket. `reload` is called on
-    /// SIGHUP and returns the configuration now in force.
-    Server(UniqueFd listener, Config config, Services& services, std::function<Config()> reload);
+    /// SIGHUP and for the reload operation: the new configuration, or why there is none
+    /// (the one in force then stays, and the reload operation answers that error).
+    Server(UniqueFd listener, Config config, Services& services, std::function<Result<Config>()> reload);
     ~Server();
 
     /// Serves until SIGTERM or SIGINT; requests in flight are answered first.

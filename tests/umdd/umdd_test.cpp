@@ -105,6 +105,7 @@ public:
     }
     pid_t pid() const { return pid_; }
     const std::string& socket() const { return socket_; }
+    std::string config_path() const { return dir_ + "/umdd.toml"; }
     std::string log() const
     {
         std::ifstream in(dir_ + "/umdd.log");
@@ -394,6 +395,24 @@ TEST_F(Umdd, AHandlerThatServedOneUserIsRecycledBeforeAnother)
     const std::int32_t nobody_handler = pgp_pid();
     EXPECT_GT(nobody_handler, 0);
     EXPECT_NE(nobody_handler, root_handler) << "the handler root's input reached served user nobody";
+}
+
+TEST_F(Umdd, ABrokenConfigurationIsRefusedAndTheOldOneStays)
+{
+    Daemon d("[limits]\nmax_in_flight = 4\n");
+    std::ofstream(d.config_path()) << "[limits]\nmax_in_flight = \"many\"\n";
+    UniqueFd sock = connect_to(d.socket());
+    auto refused = call(sock.get(), Operation::reload, {});
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, Errc::bad_input) << refused.error().message;
+    EXPECT_NE(refused.error().message.find("max_in_flight"), std::string::npos) << refused.error().message;
+    ::kill(d.pid(), SIGHUP);   // the same through the signal: logged, still serving
+    expect_still_serving(d);
+    EXPECT_NE(d.log().find("reload refused"), std::string::npos) << d.log();
+    std::ofstream(d.config_path()) << "[limits]\nmax_in_flight = 2\n";
+    EXPECT_TRUE(call(sock.get(), Operation::reload, {})) << d.log();
+    expect_still_serving(d);
+    EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
 }  // namespace
