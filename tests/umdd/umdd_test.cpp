@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -395,6 +396,66 @@ TEST_F(Umdd, AHandlerThatServedOneUserIsRecycledBeforeAnother)
     const std::int32_t nobody_handler = pgp_pid();
     EXPECT_GT(nobody_handler, 0);
     EXPECT_NE(nobody_handler, root_handler) << "the handler root's input reached served user nobody";
+}
+
+/// The exit status `umd --standalone pgp verify` gives for `file`.
+int standalone_status(const std::string& file)
+{
+    const std::string command = std::string(UMD_CLI) + " --standalone pgp verify --keyring " + keyring + " " + file + " >/dev/null 2>&1";
+    int status = std::system(command.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/// The exit status the CLI would give for a daemon's answer.
+int status_of(const Result<PgpVerifyReply>& reply)
+{
+    if (!reply) return exit_code(reply.error().code);
+    return reply->valid ? 0 : 1;
+}
+
+TEST_F(Umdd, ManyClientsAtOnceGetTheStandaloneVerdicts)
+{
+    // A valid message, the same with one byte of its text changed, and garbage.
+    const std::string tampered = gpg_home->file("tampered.asc"), garbage = gpg_home->file("garbage.asc");
+    std::string text;
+    {
+        std::ifstream in(release);
+        text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    std::string changed = text;
+    changed[changed.find("signed for")] = 'S';
+    std::ofstream(tampered) << changed;
+    std::ofstream(garbage) << "-----BEGIN PGP SIGNED MESSAGE-----\n\x01\x02 not really\n";
+    const std::vector<std::string> inputs{release, tampered, garbage};
+    std::vector<int> expected;
+    for (const auto& input : inputs) expected.push_back(standalone_status(input));
+    ASSERT_EQ(expected[0], 0);
+    ASSERT_EQ(expected[1], 1);
+    ASSERT_EQ(expected[2], 2);
+
+    Daemon d("");
+    expect_still_serving(d);
+    const int before = settled_fds(d.pid());
+    constexpr int clients = 64, each = 100;
+    std::vector<std::thread> threads;
+    std::atomic<int> mismatches{0}, done{0};
+    for (int c = 0; c < clients; ++c) {
+        threads.emplace_back([&, c] {
+            UniqueFd sock = connect_to(d.socket());
+            for (int i = 0; i < each; ++i) {
+                const std::size_t which = static_cast<std::size_t>(c + i) % inputs.size();
+                UniqueFd file(::open(inputs[which].c_str(), O_RDONLY | O_CLOEXEC));
+                if (status_of(verify(sock.get(), file.get())) != expected[which]) ++mismatches;
+                ++done;
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(done, clients * each);
+    EXPECT_EQ(mismatches, 0) << d.log();
+    expect_still_serving(d);
+    EXPECT_EQ(settled_fds(d.pid()), before) << "descriptors leaked";
+    EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
 TEST_F(Umdd, ABrokenConfigurationIsRefusedAndTheOldOneStays)
