@@ -68,6 +68,13 @@ std::string human_ns(double ns)
     return fmt::format("{:.0f} ns", ns);
 }
 
+/// A figure in its row's unit: times (ns/...) scaled, other units as they are.
+std::string human_value(double value, const std::string& unit)
+{
+    if (unit.starts_with("ns")) return human_ns(value);
+    return fmt::format("{:.0f} {}", value, unit);
+}
+
 std::string human_size(std::uint64_t bytes)
 {
     if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return fmt::format("{} MiB", bytes >> 20);
@@ -99,8 +106,8 @@ void print(const std::vector<Row>& rows, bool json)
                 "ratio", "bar", "ok", "baseline is");
     for (const auto& r : rows) {
         std::printf("%-8s %-30s %9s %12s %12s %7.3f %7.3f %-4s %s\n", r.case_name.c_str(), r.name.c_str(),
-                    r.size ? human_size(*r.size).c_str() : "-", human_ns(r.measured_ns).c_str(),
-                    human_ns(r.baseline_ns).c_str(), r.ratio(), r.bar, !r.has_bar() ? "-" : r.meets_bar() ? "yes" : "NO",
+                    r.size ? human_size(*r.size).c_str() : "-", human_value(r.measured_ns, r.unit).c_str(),
+                    human_value(r.baseline_ns, r.unit).c_str(), r.ratio(), r.bar, !r.has_bar() ? "-" : r.meets_bar() ? "yes" : "NO",
                     r.baseline.c_str());
         for (const auto& [k, v] : r.extra.items()) std::printf("%8s   %s: %s\n", "", k.c_str(), v.dump().c_str());
         if (!r.notes.empty()) std::printf("%8s   note: %s\n", "", r.notes.c_str());

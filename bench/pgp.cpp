@@ -34,6 +34,7 @@
 #include "openssl_baseline.h"
 #include "process_run.h"
 #include "temp_dir.h"
+#include "umdd_process.h"
 
 namespace umd::bench {
 namespace {
@@ -129,43 +130,10 @@ Result<std::map<std::string, double>> one_shot_phases(const std::string& file, u
     return out;
 }
 
-/// A umdd of the bench's own on a private socket, stopped (SIGTERM) when destroyed.
-class BenchDaemon {
-public:
-    static Result<std::unique_ptr<BenchDaemon>> start(const std::string& umdd, const std::string& dir)
-    {
-        auto d = std::make_unique<BenchDaemon>();
-        d->socket = dir + "/umdd.sock";
-        const std::string config = dir + "/umdd.toml";
-        if (FILE* f = std::fopen(config.c_str(), "w")) std::fclose(f);
-        d->pid = ::fork();
-        if (d->pid < 0) return fail_errno(errno, "fork");
-        if (d->pid == 0) {
-            int null = ::open("/dev/null", O_WRONLY);
-            ::dup2(null, 2);
-            ::execl(umdd.c_str(), umdd.c_str(), "--foreground", "--config", config.c_str(), "--socket", d->socket.c_str(),
-                    static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
-        for (int i = 0; i < 200 && ::access(d->socket.c_str(), F_OK) != 0; ++i) ::usleep(20000);
-        if (::access(d->socket.c_str(), F_OK) != 0) return fail(Errc::system, "{} did not start", umdd);
-        return d;
-    }
-    ~BenchDaemon()
-    {
-        if (pid > 0) {
-            ::kill(pid, SIGTERM);
-            ::waitpid(pid, nullptr, 0);
-        }
-    }
-    pid_t pid = -1;
-    std::string socket;
-};
-
 Result<Row> one_shot_through_umdd(const Settings& settings, const std::string& file, std::uint64_t size)
 {
     auto dir = UMD_TRY(TempDir::make("umd-bench-umdd."));
-    auto daemon = UMD_TRY(BenchDaemon::start(settings.umdd_path, dir.path()));
+    auto daemon = UMD_TRY(UmddProcess::start(settings.umdd_path, dir.path()));
     const std::vector<std::string> client_argv{settings.umd_path, "--socket", daemon->socket, "pgp", "verify", "--keyring",
                                                keyring_path, file};
     const std::vector<std::string> gpgv_argv{gpgv_path, "--keyring", keyring_path, file};

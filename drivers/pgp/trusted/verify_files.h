@@ -59,7 +59,8 @@ Result<VerifiedFiles> verify_files(Driver& driver, const FilesToVerify& files, U
 /// The second half of verify_files() at Urgency::shared, for a caller that holds the
 /// keyring already (umdd's KeyringCache): the signature or message is parsed, then the
 /// signatures judged against `keyring`. `files.keyrings` is not read.
-/// `checking`: also_on_another_cpu shortens one verification when a CPU is idle.
+/// `checking`: also_on_another_cpu shortens one verification of several signatures when
+/// a CPU is idle (with fewer than two signatures it is not used).
 Result<VerifiedFiles> verify_with_keyring(Driver& driver, const Keyring& keyring, const FilesToVerify& files,
                                           Checking checking = Checking::on_this_thread);
 
