@@ -58,7 +58,8 @@ Result<Bytes> DaemonClient::call(daemon::Operation op, ByteView fields, std::spa
     while (sent < 0 && errno == EINTR);
     if (sent < 0) return fail(Errc::io, "sending to umdd: {}", std::strerror(errno));
 
-    Bytes reply(daemon::max_message);
+    Bytes& reply = buffer_;
+    reply.resize(daemon::max_message);
     for (;;) {
         pollfd p{fd_.get(), POLLIN, 0};
         int ready = ::poll(&p, 1, static_cast<int>(deadline.count()));

@@ -36,6 +36,7 @@ private:
     explicit DaemonClient(UniqueFd fd) : fd_(std::move(fd)) {}
     UniqueFd fd_;
     std::uint32_t next_id_ = 1;
+    Bytes buffer_;   ///< replies are read here (one allocation per connection)
 };
 
 }  // namespace umd::cli

@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -11,9 +12,7 @@
 #include <systemd/sd-daemon.h>
 
 #include <cerrno>
-#include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -31,11 +30,6 @@ struct Connection {
     std::mutex send_lock;
 };
 
-struct Job {
-    std::shared_ptr<Connection> connection;
-    Request request;
-};
-
 /// One datagram and its descriptors, or why it is refused.
 struct Received {
     Bytes message;
@@ -47,9 +41,10 @@ struct Received {
 Result<Received> receive(int fd)
 {
     Received out;
-    out.message.resize(max_message);
+    // One buffer per worker thread, not one zero-filled per request.
+    thread_local Bytes buffer(max_message);
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * max_fds)];
-    iovec iov{out.message.data(), out.message.size()};
+    iovec iov{buffer.data(), buffer.size()};
     msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
@@ -79,7 +74,7 @@ Result<Received> receive(int fd)
     }
     if (msg.msg_flags & MSG_TRUNC) return fail(Errc::bad_input, "a request of {} bytes (at most {})", n, max_message);
     if (msg.msg_flags & MSG_CTRUNC) return fail(Errc::bad_input, "a request with more than {} descriptors", max_fds);
-    out.message.resize(static_cast<std::size_t>(n));
+    out.message.assign(buffer.begin(), buffer.begin() + n);
     return out;
 }
 
@@ -97,49 +92,47 @@ bool send_reply(Connection& c, const Bytes& reply)
 
 struct Server::Impl {
     UniqueFd listener;
-    Config config;
     Services& services;
     std::function<Result<Config>()> reload;
     ServerCounters& counters;
-    UniqueFd epoll, signals, watchdog;
+    UniqueFd epoll, signals, watchdog, stop_event;
 
-    std::unordered_map<int, std::shared_ptr<Connection>> connections;   // the epoll thread's
-    std::mutex jobs_lock;
-    std::condition_variable jobs_ready, jobs_done;
-    std::deque<Job> jobs;
-    std::size_t running = 0;
-    bool stopping = false;
-    std::vector<std::thread> workers;
-
-    /// config.max_in_flight for the workers (the configuration is the epoll thread's).
+    std::mutex lock;   ///< guards config and connections
+    std::shared_ptr<const Config> config;
+    std::unordered_map<int, std::shared_ptr<Connection>> connections;
     std::atomic<unsigned> max_in_flight;
+    std::atomic<bool> stopping{false};
 
     Impl(UniqueFd l, Config c, Services& s, std::function<Result<Config>()> r, ServerCounters& k)
-        : listener(std::move(l)), config(std::move(c)), services(s), reload(std::move(r)), counters(k),
-          max_in_flight(config.max_in_flight) {}
+        : listener(std::move(l)), services(s), reload(std::move(r)), counters(k),
+          config(std::make_shared<const Config>(std::move(c))), max_in_flight(config->max_in_flight) {}
 
-    void watch(int fd, std::uint32_t events)
+    std::shared_ptr<const Config> current()
+    {
+        std::lock_guard guard(lock);
+        return config;
+    }
+
+    void control(int op, int fd, std::uint32_t events)
     {
         epoll_event ev{};
         ev.events = events;
         ev.data.fd = fd;
-        ::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, fd, &ev);
+        ::epoll_ctl(epoll.get(), op, fd, &ev);   // MOD after a close: ENOENT, nothing to do
     }
-    void rearm(int fd, std::uint32_t events)
-    {
-        epoll_event ev{};
-        ev.events = events;
-        ev.data.fd = fd;
-        ::epoll_ctl(epoll.get(), EPOLL_CTL_MOD, fd, &ev);   // ENOENT after a close: nothing to do
-    }
+    /// One-shot interest: the worker that takes an event owns the descriptor until it rearms.
+    void rearm(int fd) { control(EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLRDHUP | EPOLLONESHOT); }
+
     void close_connection(int fd)
     {
+        std::lock_guard guard(lock);
         ::epoll_ctl(epoll.get(), EPOLL_CTL_DEL, fd, nullptr);
-        connections.erase(fd);   // the descriptor closes when the last job holding it ends
+        connections.erase(fd);   // the descriptor closes when the last worker holding it lets go
     }
 
     void accept_clients()
     {
+        const unsigned max_clients = current()->max_clients;
         for (;;) {
             int raw = ::accept4(listener.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
             if (raw < 0) {
@@ -148,11 +141,6 @@ struct Server::Impl {
                 return;
             }
             UniqueFd fd(raw);
-            if (connections.size() >= config.max_clients) {
-                ++counters.refused;
-                log(LogLevel::warning, "connection refused: {} clients already (max_clients)", connections.size());
-                continue;
-            }
             auto peer = peer_of(fd.get());
             if (!peer) {
                 log(LogLevel::warning, "connection refused: {}", peer.error().message);
@@ -162,67 +150,19 @@ struct Server::Impl {
             c->fd = std::move(fd);
             c->peer = *peer;
             const int key = c->fd.get();
-            connections.emplace(key, std::move(c));
-            watch(key, EPOLLIN | EPOLLRDHUP);
+            {
+                std::lock_guard guard(lock);
+                if (connections.size() >= max_clients) {
+                    ++counters.refused;
+                    log(LogLevel::warning, "connection refused: {} clients already (max_clients)", connections.size());
+                    continue;
+                }
+                connections.emplace(key, c);
+                control(EPOLL_CTL_ADD, key, EPOLLIN | EPOLLRDHUP | EPOLLONESHOT);
+            }
             ++counters.connections;
             log(LogLevel::debug, "client pid {} uid {} connected", peer->pid, peer->uid);
         }
-    }
-
-    void refuse(Connection& c, std::uint32_t id, const Error& error)
-    {
-        send_reply(c, encode_reply_error(id, error));
-    }
-
-    /// Reads what the client sent; false when the connection is to be closed.
-    bool read_requests(const std::shared_ptr<Connection>& c)
-    {
-        while (!c->paused) {
-            auto got = receive(c->fd.get());
-            if (!got) {
-                ++counters.malformed;
-                log(LogLevel::notice, "client pid {} uid {}: {}; connection closed", c->peer.pid, c->peer.uid, got.error().message);
-                refuse(*c, 0, got.error());
-                return false;
-            }
-            if (got->would_block) return true;
-            if (got->end) return false;
-            auto decoded = decode_request(got->message);
-            if (!decoded) {
-                ++counters.malformed;
-                log(LogLevel::notice, "client pid {} uid {}: {}; connection closed", c->peer.pid, c->peer.uid, decoded.error().message);
-                refuse(*c, 0, decoded.error());
-                return false;
-            }
-            auto& [header, fields] = *decoded;
-            if (auto allowed = authorize(c->peer, header.operation, config.admin_group); !allowed) {
-                ++counters.refused;
-                log(LogLevel::notice, "refused: {}", allowed.error().message);
-                refuse(*c, header.id, allowed.error());
-                continue;
-            }
-            if (header.operation == Operation::reload) {
-                // Here, on the thread that owns the configuration, as SIGHUP would.
-                Status ok = fields.expect_end();
-                if (ok) ok = reload_now();
-                send_reply(*c, ok ? encode_reply_ok(header.id, {}) : encode_reply_error(header.id, ok.error()));
-                continue;
-            }
-            Job job{c, Request{header, std::move(got->message), fields.position(), std::move(got->fds), c->peer}};
-            if (++c->in_flight >= max_in_flight) {
-                c->paused = true;
-                rearm(c->fd.get(), 0);   // hang-ups and errors still wake the loop
-                // A worker may have answered meanwhile without seeing the pause: undo it.
-                if (c->in_flight < max_in_flight && c->paused.exchange(false)) rearm(c->fd.get(), EPOLLIN | EPOLLRDHUP);
-            }
-            ++counters.requests;
-            {
-                std::lock_guard guard(jobs_lock);
-                jobs.push_back(std::move(job));
-            }
-            jobs_ready.notify_one();
-        }
-        return true;
     }
 
     Status reload_now()
@@ -230,46 +170,116 @@ struct Server::Impl {
         sd_notify(0, "RELOADING=1");
         auto fresh = reload();
         if (fresh) {
-            config = std::move(*fresh);
-            max_in_flight = config.max_in_flight;
-            set_log_level(config.log_level);
+            max_in_flight = fresh->max_in_flight;
+            set_log_level(fresh->log_level);
+            std::lock_guard guard(lock);
+            config = std::make_shared<const Config>(std::move(*fresh));
         }
         sd_notify(0, "READY=1");
         if (!fresh) return std::unexpected(fresh.error());
         return {};
     }
 
+    /// Takes one request from a connection whose event this worker holds, and answers it.
+    void serve(const std::shared_ptr<Connection>& c)
+    {
+        auto got = receive(c->fd.get());
+        if (got && got->would_block) return rearm(c->fd.get());
+        if (got && got->end) return close_connection(c->fd.get());
+        auto decoded = got ? decode_request(got->message) : Result<std::pair<RequestHeader, ByteReader>>(std::unexpected(got.error()));
+        if (!decoded) {
+            ++counters.malformed;
+            log(LogLevel::notice, "client pid {} uid {}: {}; connection closed", c->peer.pid, c->peer.uid, decoded.error().message);
+            send_reply(*c, encode_reply_error(0, decoded.error()));
+            return close_connection(c->fd.get());
+        }
+        auto& [header, fields] = *decoded;
+        if (auto allowed = authorize(c->peer, header.operation, current()->admin_group); !allowed) {
+            ++counters.refused;
+            log(LogLevel::notice, "refused: {}", allowed.error().message);
+            send_reply(*c, encode_reply_error(header.id, allowed.error()));
+            return rearm(c->fd.get());
+        }
+        ++counters.requests;
+        if (header.operation == Operation::reload) {
+            Status ok = fields.expect_end();
+            if (ok) {
+                std::lock_guard guard(reload_lock);
+                ok = reload_now();
+            }
+            send_reply(*c, ok ? encode_reply_ok(header.id, {}) : encode_reply_error(header.id, ok.error()));
+            return rearm(c->fd.get());
+        }
+        Request request{header, std::move(got->message), fields.position(), std::move(got->fds), c->peer};
+        // While this one runs, another worker may read the connection's next request,
+        // up to max_in_flight of them.
+        if (++c->in_flight < max_in_flight) rearm(c->fd.get());
+        else c->paused = true;
+        auto result = services.handle(request);
+        if (!result)
+            log(LogLevel::debug, "{} for uid {}: {}", operation_name(header.operation), c->peer.uid, result.error().message);
+        Bytes reply = result ? encode_reply_ok(header.id, *result) : encode_reply_error(header.id, result.error());
+        request.fds.clear();   // the client's files are closed before it hears the answer
+        if (!send_reply(*c, reply)) {
+            ++counters.dropped_replies;
+            ::shutdown(c->fd.get(), SHUT_RDWR);   // a client that does not read: its next event closes it
+        }
+        --c->in_flight;
+        if (c->paused.exchange(false)) rearm(c->fd.get());
+    }
+
+    void on_signals()
+    {
+        signalfd_siginfo info{};
+        while (::read(signals.get(), &info, sizeof info) == sizeof info) {
+            if (info.ssi_signo == SIGHUP) {
+                std::lock_guard guard(reload_lock);
+                (void)reload_now();   // a refused reload is logged
+            } else {
+                stop();
+            }
+        }
+    }
+
+    void stop()
+    {
+        stopping = true;
+        const std::uint64_t one = 1;
+        (void)!::write(stop_event.get(), &one, sizeof one);   // level-triggered: every worker sees it
+    }
+
+    /// Every worker waits on the one epoll set and serves what it takes itself: no
+    /// hand-over between threads on a request's way.
     void work()
     {
-        for (;;) {
-            Job job;
-            {
-                std::unique_lock guard(jobs_lock);
-                jobs_ready.wait(guard, [&] { return stopping || !jobs.empty(); });
-                if (jobs.empty()) return;
-                job = std::move(jobs.front());
-                jobs.pop_front();
-                ++running;
+        while (!stopping) {
+            epoll_event ev{};
+            int n = ::epoll_wait(epoll.get(), &ev, 1, -1);
+            if (n <= 0) continue;
+            const int fd = ev.data.fd;
+            if (fd == stop_event.get()) break;
+            if (fd == listener.get()) {
+                accept_clients();
+                control(EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLONESHOT);
+            } else if (fd == signals.get()) {
+                on_signals();
+                control(EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLONESHOT);
+            } else if (watchdog && fd == watchdog.get()) {
+                std::uint64_t ticks = 0;
+                if (::read(fd, &ticks, sizeof ticks) > 0) sd_notify(0, "WATCHDOG=1");
+                control(EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLONESHOT);
+            } else {
+                std::shared_ptr<Connection> c;
+                {
+                    std::lock_guard guard(lock);
+                    if (auto it = connections.find(fd); it != connections.end()) c = it->second;
+                }
+                if (!c) continue;
+                // A half-closed client (EPOLLRDHUP) may still wait for its replies: its end of
+                // file is read like a request, after the requests before it.
+                if ((ev.events & (EPOLLERR | EPOLLHUP)) && !(ev.events & EPOLLIN)) close_connection(fd);
+                else serve(c);
             }
-            Connection& c = *job.connection;
-            auto fields = services.handle(job.request);
-            if (!fields)
-                log(LogLevel::debug, "{} for uid {}: {}", operation_name(job.request.header.operation), c.peer.uid,
-                    fields.error().message);
-            Bytes reply = fields ? encode_reply_ok(job.request.header.id, *fields)
-                                 : encode_reply_error(job.request.header.id, fields.error());
-            job.request.fds.clear();   // the client's files are closed before it hears the answer
-            if (!send_reply(c, reply)) {
-                ++counters.dropped_replies;
-                ::shutdown(c.fd.get(), SHUT_RDWR);   // the epoll thread sees the hang-up and closes it
-            }
-            if (--c.in_flight < max_in_flight && c.paused.exchange(false)) rearm(c.fd.get(), EPOLLIN | EPOLLRDHUP);
-            job.connection.reset();
-            {
-                std::lock_guard guard(jobs_lock);
-                --running;
-            }
-            jobs_done.notify_all();
         }
     }
 
@@ -285,8 +295,10 @@ struct Server::Impl {
         spec.it_interval.tv_nsec = static_cast<long>(half % 1000000 * 1000);
         spec.it_value = spec.it_interval;
         ::timerfd_settime(watchdog.get(), 0, &spec, nullptr);
-        watch(watchdog.get(), EPOLLIN);
+        control(EPOLL_CTL_ADD, watchdog.get(), EPOLLIN | EPOLLONESHOT);
     }
+
+    std::mutex reload_lock;   ///< one reload at a time
 };
 
 Server::Server(UniqueFd listener, Config config, Services& services, std::function<Result<Config>()> reload)
@@ -306,58 +318,25 @@ Status Server::run()
     sigaddset(&mask, SIGHUP);
     s.signals = UniqueFd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
     if (!s.signals) return fail_errno(errno, "signalfd");
+    s.stop_event = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!s.stop_event) return fail_errno(errno, "eventfd");
     s.epoll = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
     if (!s.epoll) return fail_errno(errno, "epoll_create1");
-    s.watch(s.listener.get(), EPOLLIN);
-    s.watch(s.signals.get(), EPOLLIN);
+    s.control(EPOLL_CTL_ADD, s.listener.get(), EPOLLIN | EPOLLONESHOT);
+    s.control(EPOLL_CTL_ADD, s.signals.get(), EPOLLIN | EPOLLONESHOT);
+    s.control(EPOLL_CTL_ADD, s.stop_event.get(), EPOLLIN);
     s.start_watchdog();
-    unsigned workers = s.config.workers ? s.config.workers : std::max(2u, std::thread::hardware_concurrency());
-    for (unsigned i = 0; i < workers; ++i) s.workers.emplace_back([&s] { s.work(); });
+    const unsigned configured = s.current()->workers;
+    const unsigned workers = configured ? configured : std::max(2u, std::thread::hardware_concurrency());
+    std::vector<std::thread> threads;
+    for (unsigned i = 0; i < workers; ++i) threads.emplace_back([&s] { s.work(); });
 
     sd_notify(0, "READY=1\nSTATUS=serving");
     log(LogLevel::info, "umdd serving with {} worker threads", workers);
-    bool running = true;
-    epoll_event events[64];
-    while (running) {
-        int n = ::epoll_wait(s.epoll.get(), events, 64, -1);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return fail_errno(errno, "epoll_wait");
-        for (int i = 0; i < n; ++i) {
-            const int fd = events[i].data.fd;
-            if (fd == s.listener.get()) {
-                s.accept_clients();
-            } else if (fd == s.signals.get()) {
-                signalfd_siginfo info{};
-                while (::read(s.signals.get(), &info, sizeof info) == sizeof info) {
-                    if (info.ssi_signo == SIGHUP) {
-                        (void)s.reload_now();   // a refused reload is logged
-                    } else {
-                        running = false;
-                    }
-                }
-            } else if (s.watchdog && fd == s.watchdog.get()) {
-                std::uint64_t ticks = 0;
-                if (::read(fd, &ticks, sizeof ticks) > 0) sd_notify(0, "WATCHDOG=1");
-            } else if (auto it = s.connections.find(fd); it != s.connections.end()) {
-                auto c = it->second;
-                // A half-closed client (EPOLLRDHUP) may still wait for its replies: its end of
-                // file is read like a request, after the requests before it.
-                bool keep = !(events[i].events & (EPOLLERR | EPOLLHUP));
-                if (keep && (events[i].events & EPOLLIN)) keep = s.read_requests(c);
-                if (!keep) s.close_connection(fd);
-            }
-        }
-    }
+    for (auto& t : threads) t.join();   // each ends after the request it is serving (SIGTERM/SIGINT)
     sd_notify(0, "STOPPING=1");
-    log(LogLevel::info, "umdd stopping: answering the requests in flight");
-    s.listener.reset();
-    {
-        std::unique_lock guard(s.jobs_lock);
-        s.jobs_done.wait(guard, [&] { return s.jobs.empty() && s.running == 0; });
-        s.stopping = true;
-    }
-    s.jobs_ready.notify_all();
-    for (auto& worker : s.workers) worker.join();
+    log(LogLevel::info, "umdd stopped: the requests in flight were answered");
+    std::lock_guard guard(s.lock);
     s.connections.clear();
     return {};
 }

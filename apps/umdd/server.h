@@ -1,12 +1,15 @@
 // apps/umdd/server.h — umdd's socket: connections, requests in, replies out.
 //
-// Trusted side. One thread waits on every connection (epoll) and reads whole
-// requests (SOCK_SEQPACKET datagrams of at most max_message bytes, with at most
-// max_fds descriptors: anything larger is refused whole and the connection closed);
-// worker threads run them. A connection may have max_in_flight requests outstanding;
-// beyond that it is not read until one is answered. A reply the client does not
-// take (its socket buffer full) ends the connection rather than wait. Signals arrive
-// as a signalfd: SIGTERM/SIGINT stop, SIGHUP reloads.
+// Trusted side. Worker threads wait on one epoll set of every connection, each
+// registered one-shot: the worker that takes an event reads one whole request
+// (a SOCK_SEQPACKET datagram of at most max_message bytes with at most max_fds
+// descriptors: anything larger is refused whole and the connection closed), serves
+// it itself and answers (no hand-over between threads on a request's way). While it
+// runs, another worker may take the connection's next request, up to max_in_flight;
+// beyond that the connection is not read until one is answered. A reply the client
+// does not take (its socket buffer full) ends the connection rather than wait.
+// Signals arrive as a signalfd: SIGTERM/SIGINT stop (each worker after the request
+// it is serving), SIGHUP reloads.
 #pragma once
 
 #include <atomic>
