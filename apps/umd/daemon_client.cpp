@@ -1,6 +1,8 @@
 // apps/umd/daemon_client.cpp — connecting to umdd, checking it, one request at a time.
 #include "apps/umd/daemon_client.h"
 
+#include "apps/umdd/protocol/transport.h"
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -39,23 +41,7 @@ Result<Bytes> DaemonClient::call(daemon::Operation op, ByteView fields, std::spa
     const std::uint32_t id = next_id_++;
     Bytes message = daemon::encode_request({op, id}, fields);
     if (message.size() > daemon::max_message) return fail(Errc::invalid_argument, "request of {} bytes is too large", message.size());
-    iovec iov{message.data(), message.size()};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * daemon::max_fds)] = {};
-    if (!fds.empty()) {
-        msg.msg_control = control;
-        msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
-        cmsghdr* c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
-        std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
-    }
-    ssize_t sent;
-    do sent = ::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
-    while (sent < 0 && errno == EINTR);
+    const ssize_t sent = daemon::send_datagram(fd_.get(), message, fds);
     if (sent < 0) return fail(Errc::io, "sending to umdd: {}", std::strerror(errno));
 
     Bytes& reply = buffer_;

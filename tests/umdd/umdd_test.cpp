@@ -130,6 +130,7 @@ UniqueFd connect_to(const std::string& path)
 
 bool send_with_fds(int sock, const Bytes& message, const std::vector<int>& fds)
 {
+    // Not send_datagram(): this client must be able to send more descriptors than a request may carry.
     iovec iov{const_cast<std::uint8_t*>(message.data()), message.size()};
     msghdr msg{};
     msg.msg_iov = &iov;
@@ -137,7 +138,7 @@ bool send_with_fds(int sock, const Bytes& message, const std::vector<int>& fds)
     std::vector<char> control(CMSG_SPACE(sizeof(int) * std::max<std::size_t>(fds.size(), 1)));
     if (!fds.empty()) {
         msg.msg_control = control.data();
-        msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
+        msg.msg_controllen = control.size();
         cmsghdr* c = CMSG_FIRSTHDR(&msg);
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;
