@@ -19,11 +19,14 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <umd/unique_fd.h>
+
+#include <zlib.h>
 
 #include "apps/umdd/protocol/protocol.h"
 #include "drivers/pgp/trusted/tests/peer.h"
@@ -456,6 +459,75 @@ TEST_F(Umdd, ManyClientsAtOnceGetTheStandaloneVerdicts)
     EXPECT_EQ(mismatches, 0) << d.log();
     expect_still_serving(d);
     EXPECT_EQ(settled_fds(d.pid()), before) << "descriptors leaked";
+    EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
+/// An OpenPGP compressed data packet of 1 GiB of zeros (about 1 MiB deflated): the
+/// handler spends a while expanding it before it stops at its limit.
+Bytes decompression_bomb()
+{
+    z_stream zs{};
+    deflateInit(&zs, 1);
+    Bytes zeros(1 << 20, 0), compressed, buffer(1 << 16);
+    for (int i = 0; i < 1024; ++i) {
+        zs.next_in = zeros.data();
+        zs.avail_in = static_cast<uInt>(zeros.size());
+        do {
+            zs.next_out = buffer.data();
+            zs.avail_out = static_cast<uInt>(buffer.size());
+            deflate(&zs, i == 1023 ? Z_FINISH : Z_NO_FLUSH);
+            compressed.insert(compressed.end(), buffer.data(), buffer.data() + (buffer.size() - zs.avail_out));
+        } while (zs.avail_out == 0);
+    }
+    deflateEnd(&zs);
+    const std::size_t body = compressed.size() + 1;   // algorithm byte, then the stream
+    Bytes packet{0xC8, 0xFF, static_cast<std::uint8_t>(body >> 24), static_cast<std::uint8_t>(body >> 16),
+                 static_cast<std::uint8_t>(body >> 8), static_cast<std::uint8_t>(body), 2};
+    packet.insert(packet.end(), compressed.begin(), compressed.end());
+    return packet;
+}
+
+TEST_F(Umdd, AHandlerKilledMidRequestFailsThatRequestOnly)
+{
+    const std::string bomb = gpg_home->file("bomb.gpg");
+    {
+        Bytes b = decompression_bomb();
+        std::ofstream(bomb, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+    }
+    Daemon d("[drivers.pgp]\ninstances = 2\n");
+    expect_still_serving(d);
+    auto handler_pids = [&] {
+        std::vector<std::int32_t> pids;
+        UniqueFd sock = connect_to(d.socket());
+        if (auto st = status(sock.get()))
+            for (const auto& driver : st->drivers)
+                if (driver.name.starts_with("pgp#") && driver.pid > 0) pids.push_back(driver.pid);
+        return pids;
+    };
+    // The victim's request keeps a handler busy expanding the bomb; every pgp handler is
+    // killed meanwhile (the idle one too: the killing does not know which is which).
+    bool crashed = false;
+    for (int attempt = 0; attempt < 5 && !crashed; ++attempt) {
+        std::optional<Result<PgpVerifyReply>> victim;
+        std::thread t([&] {
+            UniqueFd sock = connect_to(d.socket());
+            UniqueFd file(::open(bomb.c_str(), O_RDONLY | O_CLOEXEC));
+            victim.emplace(verify(sock.get(), file.get()));
+        });
+        std::this_thread::sleep_for(std::chrono::milliseconds(150));
+        for (std::int32_t pid : handler_pids()) ::kill(pid, SIGKILL);
+        t.join();
+        ASSERT_TRUE(victim && !*victim) << "a decompression bomb cannot verify";
+        // Finished before the kill (a fast machine): bad_input; try again.
+        crashed = (*victim).error().code == Errc::handler_crashed;
+        if (!crashed) {
+            EXPECT_EQ((*victim).error().code, Errc::bad_input) << (*victim).error().message;
+        }
+    }
+    EXPECT_TRUE(crashed) << "the handler was never caught mid-request";
+    // The others: a fresh handler serves the next request of anyone.
+    expect_still_serving(d);
+    expect_still_serving(d);
     EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
