@@ -8,6 +8,9 @@
 #include <umd/manager.h>
 #include <umd/sandbox.h>
 
+#include <poll.h>
+#include <signal.h>
+
 #include <algorithm>
 #include <thread>
 
@@ -160,7 +163,17 @@ void Driver::note_failure_locked(const Error& error)
 Error Driver::fail_locked(Error error)
 {
     if (process_) {
-        ExitInfo exit = process_->terminate();
+        // A handler that ended by itself (its reply pipe at end of file: it may still be
+        // on its way out, so it gets a moment) is reported with its own fate, even a
+        // SIGKILL from elsewhere (the OOM killer, an administrator): only a kill of ours
+        // after the error is not the handler's fate.
+        std::optional<ExitInfo> ended = process_->poll_exit();
+        if (!ended && error.code == Errc::protocol) {
+            pollfd p{process_->pidfd(), POLLIN, 0};
+            if (::poll(&p, 1, 20) == 1) ended = process_->poll_exit();
+        }
+        ExitInfo exit = ended ? *ended : process_->terminate();
+        if (ended && exit.kind == ExitInfo::Kind::signaled && exit.code == SIGKILL) error.code = Errc::handler_crashed;
         error = explain_handler_end(std::move(error), exit, process_->stderr_text(), name_);
         process_.reset();
     }

@@ -3,6 +3,7 @@
 
 #include "apps/umdd/protocol/transport.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -12,6 +13,13 @@
 #include <cstring>
 
 namespace umd::cli {
+
+Result<UniqueFd> open_for_daemon(const std::string& path, Errc missing)
+{
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    if (!fd) return fail(errno == ENOENT ? missing : Errc::io, "{}: {}", path, std::strerror(errno));
+    return fd;
+}
 
 Result<DaemonClient> DaemonClient::connect(const std::string& path)
 {

@@ -20,6 +20,10 @@
 
 namespace umd::cli {
 
+/// Opens a file that umdd is to read (read-only, not waiting on a FIFO), with the error
+/// reading it standalone gives: `missing` when it does not exist, io otherwise.
+Result<UniqueFd> open_for_daemon(const std::string& path, Errc missing = Errc::not_found);
+
 class DaemonClient {
 public:
     /// Connects to the umdd at `path` and checks who serves it. Errc::not_found when

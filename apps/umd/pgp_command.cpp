@@ -90,15 +90,6 @@ Status write_output(const std::string& path, ByteView bytes)
     return {};
 }
 
-/// Opens a file the daemon is to read, with the message standalone reading gives.
-Result<UniqueFd> open_for_daemon(const std::string& path)
-{
-    // O_NONBLOCK: opening a FIFO must not wait for a writer (umdd refuses it anyway).
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-    if (!fd) return fail(errno == ENOENT ? Errc::not_found : Errc::io, "{}: {}", path, std::strerror(errno));
-    return fd;
-}
-
 /// The same request through umdd: the files as descriptors opened here, the verdict
 /// and the content (through a memfd) back.
 Result<pgp::VerifiedFiles> verify_through(DaemonClient& daemon, const pgp::FilesToVerify& files)

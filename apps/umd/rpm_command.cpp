@@ -7,13 +7,16 @@
 // (RpmSession::verify); only then is anything printed from it. Exit: 0 all valid, 1 any not valid, 2 any malformed or unreadable,
 // 3 or more a handler or internal failure (the worst one wins).
 #include <cstdio>
+#include <optional>
 
 #include "commands.h"
 
 #include <umd/text.h>
 #include "drivers/rpm/trusted/claim_check.h"
 #include "drivers/rpm/trusted/header_digest.h"
+#include "drivers/rpm/trusted/pgp_signature_check.h"
 #include "drivers/rpm/trusted/rpm_session.h"
+#include "drivers/rpm/trusted/trust_db.h"
 
 namespace umd::cli {
 namespace {
@@ -43,6 +46,54 @@ int for_each_verified(Context& ctx, const RpmArgs& args, Each each)
     return worst;
 }
 
+/// `umd rpm verify` through umdd: the keyrings and each package passed as descriptors,
+/// one package a request; the same lines and exit status as standalone. Nothing when
+/// the keyrings do not fit in one request (the caller verifies standalone).
+std::optional<int> verify_through(Context& ctx, DaemonClient& daemon, const RpmArgs& args)
+{
+    std::vector<std::string> keyrings = args.keyrings;
+    if (keyrings.empty()) {
+        auto listed = rpm::keyring_files(rpm::default_keyring_dir);
+        if (!listed) return ctx.report(listed.error());
+        keyrings = std::move(*listed);
+        if (keyrings.empty()) return ctx.report(Error{Errc::not_found, fmt::format("no keys in {}", rpm::default_keyring_dir)});
+    }
+    if (keyrings.size() >= daemon::max_fds) return std::nullopt;
+    std::vector<UniqueFd> keyring_fds;
+    for (const auto& path : keyrings) {
+        auto fd = open_for_daemon(path);
+        if (!fd) return ctx.report(fd.error());
+        keyring_fds.push_back(std::move(*fd));
+    }
+    int worst = 0;
+    for (const auto& path : args.packages) {
+        auto package = open_for_daemon(path, Errc::io);   // as PackageSource::open reports it
+        if (!package) {
+            worst = std::max(worst, ctx.report(package.error()));
+            continue;
+        }
+        daemon::RpmVerifyRequest request;
+        request.keyrings = static_cast<std::uint32_t>(keyrings.size());
+        request.names = keyrings;
+        request.names.push_back(path);
+        std::vector<int> fds;
+        for (const auto& fd : keyring_fds) fds.push_back(fd.get());
+        fds.push_back(package->get());
+        auto fields = daemon.call(daemon::Operation::rpm_verify, daemon::encode_fields(request), fds);
+        if (!fields) return std::max(worst, ctx.report(fields.error()));   // the keyring, or umdd itself
+        ByteReader in(*fields, "umdd rpm verify reply");
+        auto reply = daemon::decode_rpm_verify_reply(in);
+        if (!reply) return std::max(worst, ctx.report(reply.error()));
+        if (!reply->verified) {
+            worst = std::max(worst, ctx.report(reply->verified.error()));
+            continue;
+        }
+        std::printf("%s: OK %s signed by %s\n", path.c_str(), printable_text(reply->verified->first).c_str(),
+                    reply->verified->second.c_str());
+    }
+    return worst;
+}
+
 }  // namespace
 
 void register_rpm(CLI::App& app, Context& ctx)
@@ -60,6 +111,17 @@ void register_rpm(CLI::App& app, Context& ctx)
     verify->add_option("PKG", args->packages, "Package files")->required();
     verify->footer(footer);
     verify->callback([&ctx, args] {
+        auto daemon = ctx.daemon();
+        if (!daemon) {
+            ctx.exit_code = ctx.report(daemon.error());
+            return;
+        }
+        if (*daemon) {
+            if (auto code = verify_through(ctx, **daemon, *args)) {
+                ctx.exit_code = *code;
+                return;
+            }
+        }
         ctx.exit_code = for_each_verified(ctx, *args, [](const std::string& path, const rpm::VerifiedPackage& v) {
             std::printf("%s: OK %s signed by %s\n", path.c_str(), printable_text(v.info().nevra()).c_str(), v.signer().c_str());
         });

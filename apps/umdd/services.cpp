@@ -9,10 +9,14 @@
 
 #include <umd/sandbox.h>
 #include <umd_generated/pgp_loader.h>
+#include <umd_generated/rpm_loader.h>
 #include <umd_generated/sample_loader.h>
 
 #include "apps/umdd/log.h"
 #include "drivers/pgp/trusted/verify_files.h"
+#include "drivers/rpm/trusted/package_reader.h"
+#include "drivers/rpm/trusted/package_verifier.h"
+#include "drivers/rpm/trusted/pgp_signature_check.h"
 #include "drivers/sample/trusted/sample.h"
 
 namespace umd::daemon {
@@ -50,6 +54,7 @@ Result<std::unique_ptr<Services>> Services::start(const Config& config)
     auto services = std::make_unique<Services>();
     services->pgp_ = UMD_TRY(DriverSet::create(pgp::loader_module(), options, config.pgp_instances));
     services->sample_ = UMD_TRY(DriverSet::create(sample::loader_module(), options, 1));
+    services->rpm_ = UMD_TRY(DriverSet::create(rpm::loader_module(), options, 1));
     return services;
 }
 
@@ -78,6 +83,7 @@ Result<Bytes> Services::handle(Request& request)
         return status();
     case Operation::sample_write: return sample_write(fields);
     case Operation::pgp_verify: return pgp_verify(fields, request.fds, request.peer);
+    case Operation::rpm_verify: return rpm_verify(fields, request.fds, request.peer);
     case Operation::reload: break;   // the server's own (it holds the configuration)
     }
     return fail(Errc::bad_input, "unknown operation");
@@ -86,7 +92,7 @@ Result<Bytes> Services::handle(Request& request)
 Result<Bytes> Services::status()
 {
     StatusReply reply;
-    for (const auto* set : {pgp_.get(), sample_.get()})
+    for (const auto* set : {pgp_.get(), rpm_.get(), sample_.get()})
         for (const auto& st : set->status()) reply.drivers.push_back(report_of(st));
     return encode_fields(reply);
 }
@@ -140,6 +146,33 @@ Result<Bytes> Services::pgp_verify(ByteReader& fields, std::vector<UniqueFd>& fd
         UMD_TRY(write_content(fds[at].get(), verified.content));
         reply.content_size = verified.content.size();
     }
+    return encode_fields(reply);
+}
+
+Result<Bytes> Services::rpm_verify(ByteReader& fields, std::vector<UniqueFd>& fds, const Peer& peer)
+{
+    auto request = UMD_TRY(decode_rpm_verify(fields));
+    if (fds.size() != request.keyrings + 1)
+        return fail(Errc::bad_input, "rpm verify: {} descriptors sent, the request names {}", fds.size(), request.keyrings + 1);
+    std::vector<pgp::FileRef> keyrings;
+    for (std::uint32_t i = 0; i < request.keyrings; ++i) keyrings.emplace_back(request.names[i], fds[i].get());
+    // Both leases in one order (pgp, then rpm), so two requests never wait on each other.
+    auto pgp_lease = UMD_TRY(pgp_->lease(peer.uid, lease_wait_));
+    // A keyring failure is the request's error (the CLI reports it once and stops), as
+    // loading the keyring is standalone.
+    auto ring = UMD_TRY(keyrings_.get(*pgp_lease, keyrings, pgp::Policy{}));
+    auto rpm_lease = UMD_TRY(rpm_->lease(peer.uid, lease_wait_));
+    const std::string& name = request.names.back();
+    // The package's own failure is its verdict, in the reply: the CLI goes on with the next.
+    auto verify = [&]() -> Result<std::pair<std::string, std::string>> {
+        auto file = UMD_TRY(rpm::PackageSource::adopt(std::move(fds.back()), name));
+        auto parsed = UMD_TRY(rpm::parse_with_handler(*rpm_lease, file));
+        auto v = rpm::verify_parsed(parsed, file, rpm::pgp_signature_check(*pgp_lease, *ring));
+        if (!v) return std::unexpected(with_context(v.error(), name));
+        return std::pair{v->info().nevra(), v->signer()};
+    };
+    RpmVerifyReply reply;
+    reply.verified = verify();
     return encode_fields(reply);
 }
 

@@ -46,8 +46,10 @@ private:
     Result<Bytes> status();
     Result<Bytes> sample_write(ByteReader& fields);
     Result<Bytes> pgp_verify(ByteReader& fields, std::vector<UniqueFd>& fds, const Peer& peer);
+    Result<Bytes> rpm_verify(ByteReader& fields, std::vector<UniqueFd>& fds, const Peer& peer);
 
     std::unique_ptr<DriverSet> pgp_;
+    std::unique_ptr<DriverSet> rpm_;
     std::unique_ptr<DriverSet> sample_;
     pgp::KeyringCache keyrings_;
     std::chrono::milliseconds lease_wait_{10000};

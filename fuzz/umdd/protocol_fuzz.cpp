@@ -25,6 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             }
             break;
         case Operation::sample_write: (void)decode_sample_write(fields); break;
+        case Operation::rpm_verify: (void)decode_rpm_verify(fields); break;
         case Operation::status:
         case Operation::reload: (void)fields.expect_end(); break;
         }
@@ -34,6 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)decode_status(a);
         ByteReader b(*reply->fields, "verify");
         (void)decode_pgp_verify_reply(b);
+        ByteReader c(*reply->fields, "rpm");
+        (void)decode_rpm_verify_reply(c);
     }
     return 0;
 }

@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -487,6 +488,26 @@ Bytes decompression_bomb()
     return packet;
 }
 
+/// CPU time (user + system, in clock ticks) a process has used, from /proc.
+long cpu_ticks(pid_t pid)
+{
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    auto close = text.rfind(')');
+    if (close == std::string::npos) return -1;
+    std::istringstream fields(text.substr(close + 2));
+    std::string field;
+    long utime = 0, stime = 0;
+    for (int i = 3; fields >> field; ++i) {   // field 3 is the state
+        if (i == 14) utime = std::stol(field);
+        if (i == 15) {
+            stime = std::stol(field);
+            break;
+        }
+    }
+    return utime + stime;
+}
+
 TEST_F(Umdd, AHandlerKilledMidRequestFailsThatRequestOnly)
 {
     const std::string bomb = gpg_home->file("bomb.gpg");
@@ -494,28 +515,33 @@ TEST_F(Umdd, AHandlerKilledMidRequestFailsThatRequestOnly)
         Bytes b = decompression_bomb();
         std::ofstream(bomb, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
     }
-    Daemon d("[drivers.pgp]\ninstances = 2\n");
+    // One OpenPGP handler: the victim's request runs on it.
+    Daemon d("[drivers.pgp]\ninstances = 1\n");
     expect_still_serving(d);
-    auto handler_pids = [&] {
-        std::vector<std::int32_t> pids;
+    auto handler_pid = [&]() -> std::int32_t {
         UniqueFd sock = connect_to(d.socket());
         if (auto st = status(sock.get()))
             for (const auto& driver : st->drivers)
-                if (driver.name.starts_with("pgp#") && driver.pid > 0) pids.push_back(driver.pid);
-        return pids;
+                if (driver.name == "pgp#0") return driver.pid;
+        return -1;
     };
-    // The victim's request keeps a handler busy expanding the bomb; every pgp handler is
-    // killed meanwhile (the idle one too: the killing does not know which is which).
     bool crashed = false;
     for (int attempt = 0; attempt < 5 && !crashed; ++attempt) {
+        const std::int32_t pid = handler_pid();
+        ASSERT_GT(pid, 0);
+        const long before = cpu_ticks(pid);
+        std::atomic<bool> answered{false};
         std::optional<Result<PgpVerifyReply>> victim;
         std::thread t([&] {
             UniqueFd sock = connect_to(d.socket());
             UniqueFd file(::open(bomb.c_str(), O_RDONLY | O_CLOEXEC));
             victim.emplace(verify(sock.get(), file.get()));
+            answered = true;
         });
-        std::this_thread::sleep_for(std::chrono::milliseconds(150));
-        for (std::int32_t pid : handler_pids()) ::kill(pid, SIGKILL);
+        // Killed once it is busy expanding the bomb (its CPU time moves), not before.
+        while (!answered && cpu_ticks(pid) >= 0 && cpu_ticks(pid) < before + 3)
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        if (!answered) ::kill(pid, SIGKILL);
         t.join();
         ASSERT_TRUE(victim && !*victim) << "a decompression bomb cannot verify";
         // Finished before the kill (a fast machine): bad_input; try again.

@@ -57,7 +57,8 @@ Access access_of(Operation op) noexcept
     switch (op) {
     case Operation::status:
     case Operation::sample_write:
-    case Operation::pgp_verify: return Access::anyone;
+    case Operation::pgp_verify:
+    case Operation::rpm_verify: return Access::anyone;
     case Operation::reload: return Access::administrator;
     }
     return Access::administrator;
@@ -70,6 +71,7 @@ std::string_view operation_name(Operation op) noexcept
     case Operation::sample_write: return "sample write";
     case Operation::pgp_verify: return "pgp verify";
     case Operation::reload: return "reload";
+    case Operation::rpm_verify: return "rpm verify";
     }
     return "unknown";
 }
@@ -127,6 +129,59 @@ Result<PgpVerifyRequest> decode_pgp_verify(ByteReader& in)
     for (std::uint32_t i = 0; i < names; ++i) r.names.push_back(UMD_TRY(get_string(in)));
     if (r.names.size() != r.fd_count() - (r.keep_content ? 1 : 0))
         return fail(Errc::bad_input, "pgp verify: {} file names for {} files", r.names.size(), r.fd_count() - (r.keep_content ? 1 : 0));
+    UMD_TRY(in.expect_end());
+    return r;
+}
+
+Bytes encode_fields(const RpmVerifyRequest& r)
+{
+    ByteWriter out;
+    out.u32(r.keyrings);
+    out.u32(static_cast<std::uint32_t>(r.names.size()));
+    for (const auto& name : r.names) put_string(out, name);
+    return std::move(out).take();
+}
+
+Result<RpmVerifyRequest> decode_rpm_verify(ByteReader& in)
+{
+    RpmVerifyRequest r;
+    r.keyrings = UMD_TRY(get_count(in, max_fds - 1, "keyrings"));
+    auto names = UMD_TRY(get_count(in, max_fds, "file names"));
+    for (std::uint32_t i = 0; i < names; ++i) r.names.push_back(UMD_TRY(get_string(in)));
+    if (r.names.size() != r.keyrings + 1)
+        return fail(Errc::bad_input, "rpm verify: {} file names for {} keyrings and one package", r.names.size(), r.keyrings);
+    UMD_TRY(in.expect_end());
+    return r;
+}
+
+Bytes encode_fields(const RpmVerifyReply& r)
+{
+    ByteWriter out;
+    out.u8(r.verified ? 0 : 1);
+    if (r.verified) {
+        put_string(out, r.verified->first);
+        put_string(out, r.verified->second);
+    } else {
+        out.u8(static_cast<std::uint8_t>(r.verified.error().code));
+        put_string(out, r.verified.error().message);
+    }
+    return std::move(out).take();
+}
+
+Result<RpmVerifyReply> decode_rpm_verify_reply(ByteReader& in)
+{
+    RpmVerifyReply r;
+    auto failed = UMD_TRY(get_flag(in));
+    if (!failed) {
+        auto nevra = UMD_TRY(get_string(in));
+        auto signer = UMD_TRY(get_string(in));
+        r.verified = std::pair{std::move(nevra), std::move(signer)};
+    } else {
+        auto code = UMD_TRY(in.u8());
+        if (code > highest_errc) return fail(Errc::protocol, "umdd reply: unknown error kind {}", code);
+        auto text = UMD_TRY(get_string(in));
+        r.verified = std::unexpected(Error{static_cast<Errc>(code), std::move(text)});
+    }
     UMD_TRY(in.expect_end());
     return r;
 }

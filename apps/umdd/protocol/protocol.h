@@ -39,6 +39,7 @@ enum class Operation : std::uint16_t {
     sample_write = 2,  ///< the sample driver's self-test
     pgp_verify = 3,    ///< `umd pgp verify`
     reload = 4,        ///< re-read the configuration, as SIGHUP does (administrators)
+    rpm_verify = 5,    ///< `umd rpm verify`, one package a request
 };
 
 /// Who may ask for an operation (decided from the peer's credentials).
@@ -64,6 +65,17 @@ struct PgpVerifyRequest {
     std::vector<std::string> names;
 
     std::size_t fd_count() const noexcept { return keyrings + (detached ? 1 : 0) + 1 + (keep_content ? 1 : 0); }
+};
+
+/// Fields of an rpm_verify request. Descriptors: the keyrings, then the package.
+struct RpmVerifyRequest {
+    std::uint32_t keyrings = 0;
+    std::vector<std::string> names;   ///< one per descriptor, for messages only
+};
+
+/// The verdict on one package: verified (its NEVRA and signer), or why not.
+struct RpmVerifyReply {
+    Result<std::pair<std::string, std::string>> verified = std::pair<std::string, std::string>{};
 };
 
 struct SampleWriteRequest {
@@ -102,6 +114,8 @@ Result<std::pair<RequestHeader, ByteReader>> decode_request(ByteView message);
 
 Bytes encode_fields(const PgpVerifyRequest& r);
 Result<PgpVerifyRequest> decode_pgp_verify(ByteReader& in);
+Bytes encode_fields(const RpmVerifyRequest& r);
+Result<RpmVerifyRequest> decode_rpm_verify(ByteReader& in);
 Bytes encode_fields(const SampleWriteRequest& r);
 Result<SampleWriteRequest> decode_sample_write(ByteReader& in);
 
@@ -118,6 +132,8 @@ Result<DecodedReply> decode_reply(ByteView message);
 
 Bytes encode_fields(const StatusReply& r);
 Result<StatusReply> decode_status(ByteReader& in);
+Bytes encode_fields(const RpmVerifyReply& r);
+Result<RpmVerifyReply> decode_rpm_verify_reply(ByteReader& in);
 Bytes encode_fields(const PgpVerifyReply& r);
 Result<PgpVerifyReply> decode_pgp_verify_reply(ByteReader& in);
 

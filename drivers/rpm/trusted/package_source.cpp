@@ -44,14 +44,20 @@ Result<std::uint64_t> header_size_at(const PackageSource& file, std::uint64_t of
 
 Result<PackageSource> PackageSource::open(const std::string& path)
 {
-    PackageSource s;
-    s.name_ = path;
     // O_NONBLOCK: opening a FIFO must not wait for a writer; only regular files are read.
-    s.fd_ = UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-    if (!s.fd_) return fail(Errc::io, "{}: {}", path, std::strerror(errno));
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (!fd) return fail(Errc::io, "{}: {}", path, std::strerror(errno));
+    return adopt(std::move(fd), path);
+}
+
+Result<PackageSource> PackageSource::adopt(UniqueFd fd, std::string name)
+{
+    PackageSource s;
+    s.name_ = std::move(name);
+    s.fd_ = std::move(fd);
     struct stat st {};
-    if (::fstat(s.fd_.get(), &st) != 0) return fail(Errc::io, "{}: {}", path, std::strerror(errno));
-    if (!S_ISREG(st.st_mode)) return fail(Errc::io, "{}: not a regular file", path);
+    if (::fstat(s.fd_.get(), &st) != 0) return fail(Errc::io, "{}: {}", s.name_, std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) return fail(Errc::io, "{}: not a regular file", s.name_);
     s.size_ = static_cast<std::uint64_t>(st.st_size);
     return s;
 }

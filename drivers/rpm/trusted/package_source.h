@@ -30,6 +30,9 @@ class PackageSource {
 public:
     /// Opens `path` (Errc::io when unreadable or not a regular file).
     static Result<PackageSource> open(const std::string& path);
+    /// A descriptor opened by someone else (a client of umdd), read with pread from
+    /// offset 0; `name` only names it in messages. Errc::io unless a regular file.
+    static Result<PackageSource> adopt(UniqueFd fd, std::string name);
     /// Bytes already in memory; `bytes` must outlive the source.
     static PackageSource memory(ByteView bytes, std::string name = "<memory>");
 
