@@ -6,6 +6,10 @@
 // signed header and its payload hashed against the signed payload digest
 // (RpmSession::verify); only then is anything printed from it. Exit: 0 all valid, 1 any not valid, 2 any malformed or unreadable,
 // 3 or more a handler or internal failure (the worst one wins).
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <optional>
 
@@ -46,10 +50,33 @@ int for_each_verified(Context& ctx, const RpmArgs& args, Each each)
     return worst;
 }
 
-/// `umd rpm verify` through umdd: the keyrings and each package passed as descriptors,
-/// one package a request; the same lines and exit status as standalone. Nothing when
+/// What umdd verified of one package, and with `digests` the files' digests.
+struct Verified {
+    std::string nevra, signer;
+    std::uint32_t digest_algo = 0;
+    std::vector<daemon::RpmFileDigest> files;
+};
+
+/// Reads the digest list umdd wrote into the memfd (bounded by what the reply says).
+Result<std::vector<daemon::RpmFileDigest>> read_digest_list(int fd, std::uint64_t size)
+{
+    if (size > (256u << 20)) return fail(Errc::protocol, "umdd reply: a digest list of {} bytes", size);
+    Bytes list(static_cast<std::size_t>(size));
+    std::size_t done = 0;
+    while (done < list.size()) {
+        ssize_t n = ::pread(fd, list.data() + done, list.size() - done, static_cast<off_t>(done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return fail(Errc::protocol, "umdd reply: {} bytes of digests announced, fewer written", size);
+        done += static_cast<std::size_t>(n);
+    }
+    return daemon::decode_rpm_digest_list(list);
+}
+
+/// `umd rpm verify|digests` through umdd: the keyrings and each package passed as
+/// descriptors, one package a request; `each` prints as standalone does. Nothing when
 /// the keyrings do not fit in one request (the caller verifies standalone).
-std::optional<int> verify_through(Context& ctx, DaemonClient& daemon, const RpmArgs& args)
+template <class Each>
+std::optional<int> verify_through(Context& ctx, DaemonClient& daemon, const RpmArgs& args, bool digests, Each each)
 {
     std::vector<std::string> keyrings = args.keyrings;
     if (keyrings.empty()) {
@@ -58,7 +85,7 @@ std::optional<int> verify_through(Context& ctx, DaemonClient& daemon, const RpmA
         keyrings = std::move(*listed);
         if (keyrings.empty()) return ctx.report(Error{Errc::not_found, fmt::format("no keys in {}", rpm::default_keyring_dir)});
     }
-    if (keyrings.size() >= daemon::max_fds) return std::nullopt;
+    if (keyrings.size() + 2 > daemon::max_fds) return std::nullopt;
     std::vector<UniqueFd> keyring_fds;
     for (const auto& path : keyrings) {
         auto fd = open_for_daemon(path);
@@ -74,11 +101,18 @@ std::optional<int> verify_through(Context& ctx, DaemonClient& daemon, const RpmA
         }
         daemon::RpmVerifyRequest request;
         request.keyrings = static_cast<std::uint32_t>(keyrings.size());
+        request.digests = digests;
         request.names = keyrings;
         request.names.push_back(path);
         std::vector<int> fds;
         for (const auto& fd : keyring_fds) fds.push_back(fd.get());
         fds.push_back(package->get());
+        UniqueFd list;
+        if (digests) {
+            list = UniqueFd(::memfd_create("umd-digests", MFD_CLOEXEC));
+            if (!list) return std::max(worst, ctx.report(Error{Errc::system, "memfd_create failed"}));
+            fds.push_back(list.get());
+        }
         auto fields = daemon.call(daemon::Operation::rpm_verify, daemon::encode_fields(request), fds);
         if (!fields) return std::max(worst, ctx.report(fields.error()));   // the keyring, or umdd itself
         ByteReader in(*fields, "umdd rpm verify reply");
@@ -88,8 +122,13 @@ std::optional<int> verify_through(Context& ctx, DaemonClient& daemon, const RpmA
             worst = std::max(worst, ctx.report(reply->verified.error()));
             continue;
         }
-        std::printf("%s: OK %s signed by %s\n", path.c_str(), printable_text(reply->verified->first).c_str(),
-                    reply->verified->second.c_str());
+        Verified v{reply->verified->nevra, reply->verified->signer, reply->verified->digest_algo, {}};
+        if (digests) {
+            auto files = read_digest_list(list.get(), reply->verified->list_size);
+            if (!files) return std::max(worst, ctx.report(files.error()));
+            v.files = std::move(*files);
+        }
+        each(path, v);
     }
     return worst;
 }
@@ -117,7 +156,10 @@ void register_rpm(CLI::App& app, Context& ctx)
             return;
         }
         if (*daemon) {
-            if (auto code = verify_through(ctx, **daemon, *args)) {
+            auto code = verify_through(ctx, **daemon, *args, false, [](const std::string& path, const Verified& v) {
+                std::printf("%s: OK %s signed by %s\n", path.c_str(), printable_text(v.nevra).c_str(), v.signer.c_str());
+            });
+            if (code) {
                 ctx.exit_code = *code;
                 return;
             }
@@ -134,6 +176,21 @@ void register_rpm(CLI::App& app, Context& ctx)
     digests->add_option("PKG", dargs->packages, "Package files")->required();
     digests->footer(std::string("Prints '<algorithm>:<hex>  <path>' per file, e.g. sha256:...  /usr/bin/x.\n") + footer);
     digests->callback([&ctx, dargs] {
+        auto daemon = ctx.daemon();
+        if (!daemon) {
+            ctx.exit_code = ctx.report(daemon.error());
+            return;
+        }
+        if (*daemon) {
+            auto code = verify_through(ctx, **daemon, *dargs, true, [](const std::string&, const Verified& v) {
+                const char* algo = rpm::digest_algo_name(v.digest_algo);
+                for (const auto& f : v.files) std::printf("%s:%s  %s\n", algo, f.digest.c_str(), printable_text(f.path).c_str());
+            });
+            if (code) {
+                ctx.exit_code = *code;
+                return;
+            }
+        }
         ctx.exit_code = for_each_verified(ctx, *dargs, [](const std::string&, const rpm::VerifiedPackage& v) {
             const char* algo = rpm::digest_algo_name(v.info().digest_algo);
             for (const auto& f : v.info().files)

@@ -152,8 +152,9 @@ Result<Bytes> Services::pgp_verify(ByteReader& fields, std::vector<UniqueFd>& fd
 Result<Bytes> Services::rpm_verify(ByteReader& fields, std::vector<UniqueFd>& fds, const Peer& peer)
 {
     auto request = UMD_TRY(decode_rpm_verify(fields));
-    if (fds.size() != request.keyrings + 1)
-        return fail(Errc::bad_input, "rpm verify: {} descriptors sent, the request names {}", fds.size(), request.keyrings + 1);
+    const std::size_t wanted = request.keyrings + 1 + (request.digests ? 1 : 0);
+    if (fds.size() != wanted)
+        return fail(Errc::bad_input, "rpm verify: {} descriptors sent, the request names {}", fds.size(), wanted);
     std::vector<pgp::FileRef> keyrings;
     for (std::uint32_t i = 0; i < request.keyrings; ++i) keyrings.emplace_back(request.names[i], fds[i].get());
     // Both leases in one order (pgp, then rpm), so two requests never wait on each other.
@@ -164,12 +165,22 @@ Result<Bytes> Services::rpm_verify(ByteReader& fields, std::vector<UniqueFd>& fd
     auto rpm_lease = UMD_TRY(rpm_->lease(peer.uid, lease_wait_));
     const std::string& name = request.names.back();
     // The package's own failure is its verdict, in the reply: the CLI goes on with the next.
-    auto verify = [&]() -> Result<std::pair<std::string, std::string>> {
-        auto file = UMD_TRY(rpm::PackageSource::adopt(std::move(fds.back()), name));
+    auto verify = [&]() -> Result<RpmVerified> {
+        auto file = UMD_TRY(rpm::PackageSource::adopt(std::move(fds[request.keyrings]), name));
         auto parsed = UMD_TRY(rpm::parse_with_handler(*rpm_lease, file));
         auto v = rpm::verify_parsed(parsed, file, rpm::pgp_signature_check(*pgp_lease, *ring));
         if (!v) return std::unexpected(with_context(v.error(), name));
-        return std::pair{v->info().nevra(), v->signer()};
+        RpmVerified out{v->info().nevra(), v->signer(), v->info().digest_algo, 0};
+        if (request.digests) {
+            // As `umd rpm digests` lists them: regular files with content.
+            std::vector<RpmFileDigest> files;
+            for (const auto& f : v->info().files)
+                if ((f.mode & 0170000) == 0100000 && !f.digest.empty()) files.push_back({f.digest, f.path});
+            Bytes list = encode_rpm_digest_list(files);
+            UMD_TRY(write_content(fds.back().get(), list));
+            out.list_size = list.size();
+        }
+        return out;
     };
     RpmVerifyReply reply;
     reply.verified = verify();

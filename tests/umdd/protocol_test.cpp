@@ -98,5 +98,50 @@ TEST(UmddProtocol, RepliesRoundTripAndCarryTheDaemonsError)
     EXPECT_FALSE(decode_reply(unknown_kind));
 }
 
+TEST(UmddProtocol, RpmRequestsRepliesAndDigestListsRoundTripAndRefuseTruncation)
+{
+    RpmVerifyRequest r;
+    r.keyrings = 2;
+    r.digests = true;
+    r.names = {"k1", "k2", "p.rpm"};
+    Bytes fields = encode_fields(r);
+    ByteReader in(fields, "test");
+    auto back = decode_rpm_verify(in);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_TRUE(back->digests);
+    EXPECT_EQ(back->names, r.names);
+    for (std::size_t n = 0; n < fields.size(); ++n) {
+        ByteReader cut(ByteView(fields).first(n), "test");
+        EXPECT_FALSE(decode_rpm_verify(cut)) << "truncated at " << n;
+    }
+
+    RpmVerifyReply reply;
+    reply.verified = RpmVerified{"a-1-1.x86_64", "ABCD", 8, 42};
+    Bytes message = encode_reply_ok(3, encode_fields(reply));
+    auto decoded = decode_reply(message);
+    ASSERT_TRUE(decoded && decoded->fields);
+    ByteReader rin(*decoded->fields, "test");
+    auto v = decode_rpm_verify_reply(rin);
+    ASSERT_TRUE(v && v->verified);
+    EXPECT_EQ(v->verified->nevra, "a-1-1.x86_64");
+    EXPECT_EQ(v->verified->list_size, 42u);
+
+    Bytes list = encode_rpm_digest_list({{"aa", "/usr/bin/a"}, {"bb", "/usr/bin/b\nsecond line"}});
+    auto files = decode_rpm_digest_list(list);
+    ASSERT_TRUE(files);
+    ASSERT_EQ(files->size(), 2u);
+    EXPECT_EQ((*files)[1].path, "/usr/bin/b\nsecond line");   // printed through printable_text by the CLI
+    const std::size_t first_entry = 4 + 2 + 4 + std::string("/usr/bin/a").size();
+    for (std::size_t n = 1; n < list.size(); ++n) {
+        auto partial = decode_rpm_digest_list(ByteView(list).first(n));
+        if (n == first_entry) {
+            ASSERT_TRUE(partial);
+            EXPECT_EQ(partial->size(), 1u);
+        } else {
+            EXPECT_FALSE(partial) << "truncated at " << n;
+        }
+    }
+}
+
 }  // namespace
 }  // namespace umd::daemon

@@ -137,6 +137,7 @@ Bytes encode_fields(const RpmVerifyRequest& r)
 {
     ByteWriter out;
     out.u32(r.keyrings);
+    out.u8(r.digests ? 1 : 0);
     out.u32(static_cast<std::uint32_t>(r.names.size()));
     for (const auto& name : r.names) put_string(out, name);
     return std::move(out).take();
@@ -145,7 +146,8 @@ Bytes encode_fields(const RpmVerifyRequest& r)
 Result<RpmVerifyRequest> decode_rpm_verify(ByteReader& in)
 {
     RpmVerifyRequest r;
-    r.keyrings = UMD_TRY(get_count(in, max_fds - 1, "keyrings"));
+    r.keyrings = UMD_TRY(get_count(in, max_fds - 2, "keyrings"));
+    r.digests = UMD_TRY(get_flag(in));
     auto names = UMD_TRY(get_count(in, max_fds, "file names"));
     for (std::uint32_t i = 0; i < names; ++i) r.names.push_back(UMD_TRY(get_string(in)));
     if (r.names.size() != r.keyrings + 1)
@@ -159,8 +161,10 @@ Bytes encode_fields(const RpmVerifyReply& r)
     ByteWriter out;
     out.u8(r.verified ? 0 : 1);
     if (r.verified) {
-        put_string(out, r.verified->first);
-        put_string(out, r.verified->second);
+        put_string(out, r.verified->nevra);
+        put_string(out, r.verified->signer);
+        out.u32(r.verified->digest_algo);
+        out.u64(r.verified->list_size);
     } else {
         out.u8(static_cast<std::uint8_t>(r.verified.error().code));
         put_string(out, r.verified.error().message);
@@ -173,9 +177,12 @@ Result<RpmVerifyReply> decode_rpm_verify_reply(ByteReader& in)
     RpmVerifyReply r;
     auto failed = UMD_TRY(get_flag(in));
     if (!failed) {
-        auto nevra = UMD_TRY(get_string(in));
-        auto signer = UMD_TRY(get_string(in));
-        r.verified = std::pair{std::move(nevra), std::move(signer)};
+        RpmVerified v;
+        v.nevra = UMD_TRY(get_string(in));
+        v.signer = UMD_TRY(get_string(in));
+        v.digest_algo = UMD_TRY(in.u32());
+        v.list_size = UMD_TRY(in.u64());
+        r.verified = std::move(v);
     } else {
         auto code = UMD_TRY(in.u8());
         if (code > highest_errc) return fail(Errc::protocol, "umdd reply: unknown error kind {}", code);
@@ -184,6 +191,29 @@ Result<RpmVerifyReply> decode_rpm_verify_reply(ByteReader& in)
     }
     UMD_TRY(in.expect_end());
     return r;
+}
+
+Bytes encode_rpm_digest_list(const std::vector<RpmFileDigest>& files)
+{
+    ByteWriter out;
+    for (const auto& f : files) {
+        out.blob(ByteView(reinterpret_cast<const std::uint8_t*>(f.digest.data()), f.digest.size()));
+        out.blob(ByteView(reinterpret_cast<const std::uint8_t*>(f.path.data()), f.path.size()));
+    }
+    return std::move(out).take();
+}
+
+Result<std::vector<RpmFileDigest>> decode_rpm_digest_list(ByteView list)
+{
+    ByteReader in(list, "umdd digest list");
+    std::vector<RpmFileDigest> out;
+    while (!in.empty()) {
+        auto digest = UMD_TRY(in.blob(1024));
+        auto path = UMD_TRY(in.blob(64 * 1024));
+        out.push_back({std::string(reinterpret_cast<const char*>(digest.data()), digest.size()),
+                       std::string(reinterpret_cast<const char*>(path.data()), path.size())});
+    }
+    return out;
 }
 
 Bytes encode_fields(const SampleWriteRequest& r)

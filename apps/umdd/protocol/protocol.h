@@ -67,16 +67,34 @@ struct PgpVerifyRequest {
     std::size_t fd_count() const noexcept { return keyrings + (detached ? 1 : 0) + 1 + (keep_content ? 1 : 0); }
 };
 
-/// Fields of an rpm_verify request. Descriptors: the keyrings, then the package.
+/// Fields of an rpm_verify request. Descriptors: the keyrings, the package, and with
+/// `digests` a writable memfd that receives the verified package's file digests.
 struct RpmVerifyRequest {
     std::uint32_t keyrings = 0;
-    std::vector<std::string> names;   ///< one per descriptor, for messages only
+    bool digests = false;
+    std::vector<std::string> names;   ///< the keyrings' and the package's, for messages only
 };
 
-/// The verdict on one package: verified (its NEVRA and signer), or why not.
-struct RpmVerifyReply {
-    Result<std::pair<std::string, std::string>> verified = std::pair<std::string, std::string>{};
+/// A verified package: its NEVRA and signer, and (asked for) its digests' algorithm and
+/// the bytes of the digest list written to the memfd (rpm_digest_list).
+struct RpmVerified {
+    std::string nevra, signer;
+    std::uint32_t digest_algo = 0;
+    std::uint64_t list_size = 0;
 };
+
+/// The verdict on one package: verified, or why not.
+struct RpmVerifyReply {
+    Result<RpmVerified> verified = RpmVerified{};
+};
+
+/// The digest list umdd writes for rpm_verify with `digests`: per regular file with
+/// content, its hex digest and its path (each a u32 length and bytes).
+struct RpmFileDigest {
+    std::string digest, path;
+};
+Bytes encode_rpm_digest_list(const std::vector<RpmFileDigest>& files);
+Result<std::vector<RpmFileDigest>> decode_rpm_digest_list(ByteView list);
 
 struct SampleWriteRequest {
     std::uint64_t offset = 0;
