@@ -30,6 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         case Operation::reload: (void)fields.expect_end(); break;
         }
     }
+    (void)decode_rpm_digest_list(input);   // what the client reads back from its memfd
     if (auto reply = decode_reply(input); reply && reply->fields) {
         ByteReader a(*reply->fields, "status");
         (void)decode_status(a);
