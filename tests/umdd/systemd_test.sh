@@ -9,7 +9,10 @@
 set -euo pipefail
 case_=$1 umdd=$2 umd=$3 src=$4 build=$5
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/umdd-systemd.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+activator=""
+# Whatever fails, the systemd-socket-activate (and the umdd it started) ends.
+trap '[ -n "$activator" ] && { pkill -KILL -P "$activator" 2>/dev/null; kill -KILL "$activator" 2>/dev/null; }; rm -rf "$tmp"' EXIT
+trap 'exit 1' TERM INT
 
 case "$case_" in
 units)
@@ -42,6 +45,7 @@ activation)
   "$umd" --socket "$tmp/umdd.sock" sample write 7
   kill -TERM "$activator"
   wait "$activator" || true
+  activator=""
   grep -q "listening on the socket systemd passed" "$tmp/umdd.log" || { cat "$tmp/umdd.log"; exit 1; }
   [ ! -e "$tmp/not-used.sock" ] || { echo "umdd made its own socket though one was passed"; exit 1; }
   echo "activation: umdd took the socket systemd-socket-activate passed, and served through it"

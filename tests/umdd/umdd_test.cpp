@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <functional>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -555,6 +556,123 @@ TEST_F(Umdd, AHandlerKilledMidRequestFailsThatRequestOnly)
     expect_still_serving(d);
     expect_still_serving(d);
     EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
+/// A socket of the test's own in a fresh directory, answering each request with `answer`
+/// (a lying daemon), on a thread; or, with `as_uid`, served by a child of that uid.
+class FakeDaemon {
+public:
+    explicit FakeDaemon(std::function<Bytes(const RequestHeader&)> answer) : answer_(std::move(answer))
+    {
+        char tmpl[] = "/tmp/umdd-fake.XXXXXX";
+        dir_ = ::mkdtemp(tmpl);
+        ::chmod(dir_.c_str(), 0777);
+        socket_ = dir_ + "/fake.sock";
+    }
+    ~FakeDaemon()
+    {
+        if (child_ > 0) {
+            ::kill(child_, SIGKILL);
+            ::waitpid(child_, nullptr, 0);
+        }
+        if (listener_) ::shutdown(listener_.get(), SHUT_RDWR);   // a waiting accept() returns: the thread ends
+        if (thread_.joinable()) thread_.join();
+        listener_.reset();
+        std::system(("rm -rf " + dir_).c_str());
+    }
+    /// Serves from a thread of this process (root: a daemon the client believes).
+    void serve_here()
+    {
+        listen();
+        thread_ = std::thread([this] {
+            UniqueFd c(::accept(listener_.get(), nullptr, nullptr));
+            if (!c) return;
+            Bytes buffer(max_message);
+            ssize_t n = ::recv(c.get(), buffer.data(), buffer.size(), 0);
+            if (n <= 0) return;
+            auto request = decode_request(ByteView(buffer.data(), static_cast<std::size_t>(n)));
+            if (!request) return;
+            Bytes reply = answer_(request->first);
+            (void)!::send(c.get(), reply.data(), reply.size(), MSG_NOSIGNAL);
+        });
+    }
+    /// Listens from a child running as `uid` (it never answers).
+    void serve_as(uid_t uid)
+    {
+        child_ = ::fork();
+        if (child_ == 0) {
+            if (::setgid(uid) != 0 || ::setuid(uid) != 0) ::_exit(90);
+            listen();
+            for (;;) ::pause();
+        }
+        for (int i = 0; i < 200 && ::access(socket_.c_str(), F_OK) != 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    const std::string& socket() const { return socket_; }
+
+private:
+    void listen()
+    {
+        listener_ = UniqueFd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", socket_.c_str());
+        ::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+        ::listen(listener_.get(), 4);
+    }
+    std::function<Bytes(const RequestHeader&)> answer_;
+    std::string dir_, socket_;
+    UniqueFd listener_;
+    std::thread thread_;
+    pid_t child_ = -1;
+};
+
+/// `umd --socket S pgp verify` of the suite's message: its exit status and stderr.
+std::pair<int, std::string> cli_verify(const std::string& socket, const std::string& extra = "")
+{
+    const std::string err = socket + ".err";
+    const std::string command = std::string(UMD_CLI) + " --socket " + socket + " pgp verify " + extra + " --keyring " + keyring +
+                                " " + release + " >/dev/null 2>" + err;
+    int status = std::system(command.c_str());
+    std::ifstream in(err);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, std::string(std::istreambuf_iterator<char>(in), {})};
+}
+
+TEST_F(Umdd, TheClientBelievesNoDaemonOfAnotherUser)
+{
+    if (::getuid() != 0) GTEST_SKIP() << "needs root to serve a socket as user nobody";
+    FakeDaemon fake([](const RequestHeader& h) { return encode_reply_ok(h.id, encode_fields(PgpVerifyReply{.valid = true})); });
+    fake.serve_as(65534);
+    auto [code, err] = cli_verify(fake.socket());
+    EXPECT_EQ(code, 4) << err;
+    EXPECT_NE(err.find("not trusted"), std::string::npos) << err;
+}
+
+TEST_F(Umdd, TheClientRefusesADaemonsSelfContradictingAnswers)
+{
+    // "valid" without a single good signer.
+    {
+        FakeDaemon fake([](const RequestHeader& h) { return encode_reply_ok(h.id, encode_fields(PgpVerifyReply{.valid = true})); });
+        fake.serve_here();
+        auto [code, err] = cli_verify(fake.socket());
+        EXPECT_EQ(code, 3) << err;
+        EXPECT_NE(err.find("contradicts"), std::string::npos) << err;
+    }
+    // More content announced than the memfd holds.
+    {
+        FakeDaemon fake([](const RequestHeader& h) {
+            PgpVerifyReply r;
+            r.valid = true;
+            r.good_signers = {"AAAA"};
+            r.content_size = 1 << 20;
+            return encode_reply_ok(h.id, encode_fields(r));
+        });
+        fake.serve_here();
+        auto [code, err] = cli_verify(fake.socket(), "--output " + fake.socket() + ".out");
+        EXPECT_EQ(code, 3) << err;
+        EXPECT_NE(err.find("fewer written"), std::string::npos) << err;
+        EXPECT_NE(::access((fake.socket() + ".out").c_str(), F_OK), 0) << "nothing is written from a refused answer";
+    }
 }
 
 TEST_F(Umdd, ABrokenConfigurationIsRefusedAndTheOldOneStays)

@@ -8,7 +8,10 @@ set -u
 umdd=$1
 shift
 dir=$(mktemp -d "${TMPDIR:-/tmp}/umd-with-umdd.XXXXXX")
-trap 'rm -rf "$dir"' EXIT
+pid=""
+# Whatever happens (a failing command, a timeout's SIGTERM), the umdd started here ends.
+trap '[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'exit 1' TERM INT
 : > "$dir/umdd.toml"
 "$umdd" --foreground --config "$dir/umdd.toml" --socket "$dir/umdd.sock" 2>"$dir/umdd.log" &
 pid=$!
@@ -27,6 +30,7 @@ rc=$?
 kill -TERM "$pid"
 wait "$pid"
 umdd_rc=$?
+pid=
 if [ "$umdd_rc" -ne 0 ] || grep -q '^<[0-3]>' "$dir/umdd.log"; then
   echo "with_umdd: umdd exited $umdd_rc; its log:" >&2
   cat "$dir/umdd.log" >&2
