@@ -17,6 +17,7 @@ Result<std::unique_ptr<UmddProcess>> UmddProcess::start(const std::string& umdd,
     auto d = std::make_unique<UmddProcess>();
     d->socket = dir + "/umdd.sock";
     const std::string config = dir + "/umdd.toml";
+    const std::string db = dir + "/trust.mdb";
     if (FILE* f = std::fopen(config.c_str(), "w")) std::fclose(f);
     d->pid = ::fork();
     if (d->pid < 0) return fail_errno(errno, "fork");
@@ -24,7 +25,7 @@ Result<std::unique_ptr<UmddProcess>> UmddProcess::start(const std::string& umdd,
         int null = ::open("/dev/null", O_WRONLY);
         ::dup2(null, 2);
         ::execl(umdd.c_str(), umdd.c_str(), "--foreground", "--config", config.c_str(), "--socket", d->socket.c_str(),
-                static_cast<char*>(nullptr));
+                "--db", db.c_str(), static_cast<char*>(nullptr));
         ::_exit(127);
     }
     for (int i = 0; i < 200 && ::access(d->socket.c_str(), F_OK) != 0; ++i) ::usleep(20000);

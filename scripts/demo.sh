@@ -161,7 +161,7 @@ if [ -z "$umdd" ]; then
     bad "no umdd next to $umd"
 else
     : >"$work/umdd.toml"
-    "$umdd" --foreground --config "$work/umdd.toml" --socket "$work/umdd.sock" 2>"$work/umdd.log" &
+    "$umdd" --foreground --config "$work/umdd.toml" --socket "$work/umdd.sock" --db "$work/umdd-trust.mdb" 2>"$work/umdd.log" &
     umdd_pid=$!
     for _ in $(seq 100); do [ -S "$work/umdd.sock" ] && break; sleep 0.1; done
     if [ ! -S "$work/umdd.sock" ]; then

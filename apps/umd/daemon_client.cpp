@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -62,14 +63,51 @@ Result<Bytes> DaemonClient::call(daemon::Operation op, ByteView fields, std::spa
         if (ready < 0) return fail_errno(errno, "waiting for umdd");
         ssize_t n = ::recv(fd_.get(), reply.data(), reply.size(), MSG_TRUNC);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return fail(Errc::io, "reading from umdd: {}", std::strerror(errno));
-        if (n == 0) return fail(Errc::io, "umdd closed the connection without an answer");
+        // umdd went away mid-request (stopped, or killed): what became of the request is
+        // unknown to this side — an internal failure (exit 3), not a verdict on the input.
+        if (n < 0) return fail(Errc::system, "reading from umdd: {}; the request's outcome is unknown", std::strerror(errno));
+        if (n == 0) return fail(Errc::system, "umdd closed the connection without an answer; the request's outcome is unknown");
         if (static_cast<std::size_t>(n) > reply.size()) return fail(Errc::protocol, "umdd reply of {} bytes is too large", n);
         auto decoded = UMD_TRY(daemon::decode_reply(ByteView(reply.data(), static_cast<std::size_t>(n))));
         if (decoded.id != id && decoded.id != 0) continue;   // an answer to an earlier request (none is pending)
         if (!decoded.fields) return std::unexpected(decoded.fields.error());
         return Bytes(decoded.fields->begin(), decoded.fields->end());
     }
+}
+
+Result<UniqueFd> reply_file(const char* name)
+{
+    UniqueFd fd(::memfd_create(name, MFD_CLOEXEC));
+    if (!fd) return fail_errno(errno, "memfd_create");
+    return fd;
+}
+
+Result<Bytes> read_reply_file(int fd, std::uint64_t size, std::uint64_t limit)
+{
+    if (size > limit) return fail(Errc::protocol, "umdd reply: {} bytes announced, at most {}", size, limit);
+    Bytes data(static_cast<std::size_t>(size));
+    std::size_t done = 0;
+    while (done < data.size()) {
+        ssize_t n = ::pread(fd, data.data() + done, data.size() - done, static_cast<off_t>(done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return fail(Errc::protocol, "umdd reply: {} bytes announced, fewer written", size);
+        done += static_cast<std::size_t>(n);
+    }
+    return data;
+}
+
+Result<nlohmann::json> DaemonClient::call_for_document(daemon::Operation op, ByteView fields, std::span<const int> files)
+{
+    auto document = UMD_TRY(reply_file("umd-document"));
+    std::vector<int> fds(files.begin(), files.end());
+    fds.push_back(document.get());
+    auto reply_fields = UMD_TRY(call(op, fields, fds));
+    ByteReader in(reply_fields, "umdd document reply");
+    auto reply = UMD_TRY(daemon::decode_document_reply(in));
+    auto text = UMD_TRY(read_reply_file(document.get(), reply.size, max_document));
+    auto parsed = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded()) return fail(Errc::protocol, "umdd reply: the document is not JSON");
+    return parsed;
 }
 
 }  // namespace umd::cli

@@ -12,6 +12,8 @@
 #include <span>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include <umd/error.h>
 #include <umd/unique_fd.h>
 #include <umd/wire.h>
@@ -24,6 +26,16 @@ namespace umd::cli {
 /// reading it standalone gives: `missing` when it does not exist, io otherwise.
 Result<UniqueFd> open_for_daemon(const std::string& path, Errc missing = Errc::not_found);
 
+/// A memfd for umdd to write a long answer into (a document, a digest list).
+Result<UniqueFd> reply_file(const char* name);
+
+/// The `size` bytes umdd says it wrote to `fd`: Errc::protocol when that is more
+/// than `limit` or more than the file holds.
+Result<Bytes> read_reply_file(int fd, std::uint64_t size, std::uint64_t limit);
+
+/// Largest document (a description, the trust list) the CLI reads from umdd.
+inline constexpr std::uint64_t max_document = std::uint64_t{1} << 30;
+
 class DaemonClient {
 public:
     /// Connects to the umdd at `path` and checks who serves it. Errc::not_found when
@@ -35,6 +47,10 @@ public:
     /// reply's fields, or the error umdd answered.
     Result<Bytes> call(daemon::Operation op, ByteView fields, std::span<const int> fds,
                        std::chrono::milliseconds deadline = std::chrono::minutes(2));
+
+    /// Calls an operation that answers with a JSON document (pgp_show, rpm_show,
+    /// trust_list): `files` are sent, then a memfd that umdd writes the document to.
+    Result<nlohmann::json> call_for_document(daemon::Operation op, ByteView fields, std::span<const int> files);
 
 private:
     explicit DaemonClient(UniqueFd fd) : fd_(std::move(fd)) {}

@@ -76,6 +76,12 @@ int main(int argc, char** argv)
 
     try {
         app.parse(argc, argv);
+    } catch (const nlohmann::json::exception& e) {
+        // A document from umdd without a field this CLI prints: a umdd of another
+        // version, or one that breaks the protocol. Never an abort.
+        std::fprintf(stderr, "umd: umdd's answer does not have the expected shape: %s\n", e.what());
+        ctx.shut_down();
+        leave(umd::exit_code(umd::Errc::protocol));
     } catch (const CLI::ParseError& e) {
         // For a word that names no command (or an unknown option) where a command is
         // expected, CLI11 only says that a subcommand is required: name the word.

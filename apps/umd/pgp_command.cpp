@@ -18,6 +18,7 @@
 
 #include "commands.h"
 #include "drivers/pgp/trusted/client.h"
+#include "drivers/pgp/trusted/describe.h"
 #include "drivers/pgp/trusted/key_material.h"
 #include "drivers/pgp/trusted/subpackets.h"
 #include "drivers/pgp/trusted/verifier.h"
@@ -214,81 +215,18 @@ void register_verify(CLI::App& pgp, Context& ctx)
     });
 }
 
-const char* kind_name(pgp::InputKind kind)
+/// `umd pgp show`'s document (pgp::describe), from umdd or made here.
+Result<nlohmann::json> describe_file(Context& ctx, const std::string& path)
 {
-    switch (kind) {
-    case pgp::InputKind::certificates: return "certificates";
-    case pgp::InputKind::detached_signature: return "detached-signature";
-    case pgp::InputKind::cleartext: return "cleartext";
-    case pgp::InputKind::inline_message: return "inline-message";
+    auto daemon = UMD_TRY(ctx.daemon());
+    if (daemon) {
+        auto file = UMD_TRY(open_for_daemon(path));
+        const int fds[] = {file.get()};
+        return daemon->call_for_document(daemon::Operation::pgp_show, daemon::encode_fields(daemon::ShowRequest{path}), fds);
     }
-    return "unknown";
-}
-
-nlohmann::json key_json(const pgp::ValidatedKey& k)
-{
-    nlohmann::json j{{"fingerprint", pgp::hex_upper(k.fingerprint)},
-                     {"key_id", pgp::hex_upper(k.key_id)},
-                     {"version", k.key.version},
-                     {"algorithm", k.key.algorithm},
-                     {"created", k.key.created},
-                     {"valid_self_signatures", k.bindings.size()},
-                     {"revocations", k.revocations.size()}};
-    if (k.public_key) j["bits"] = k.public_key->bits;
-    else j["unusable"] = utf8_text(k.unusable_reason);
-    if (k.key.subkey) j["back_signed"] = k.back_signed;
-    return j;
-}
-
-nlohmann::json signature_json(const pgp::Signature& s)
-{
-    nlohmann::json j{{"version", s.version}, {"type", s.type}, {"pk_algorithm", s.pk_algorithm},
-                     {"hash_algorithm", s.hash_algorithm}, {"hash_prefix", fmt::format("{:04X}", s.left16)}};
-    auto facts = pgp::walk_hashed_area(s.hashed_area);
-    if (!facts) j["hashed_area_error"] = utf8_text(facts.error().message);
-    else {
-        if (facts->created) j["created"] = *facts->created;
-        // Seconds after creation (of the signature, of the key); 0 = never.
-        if (facts->expires_after) j["expires_after"] = *facts->expires_after;
-        if (facts->key_expires_after) j["key_expires_after"] = *facts->key_expires_after;
-        if (facts->key_flags) j["key_flags"] = *facts->key_flags;
-        if (facts->revocation_reason) j["revocation_reason"] = *facts->revocation_reason;
-        nlohmann::json issuers = nlohmann::json::array();
-        for (const auto& f : facts->issuer_fingerprints) issuers.push_back(pgp::hex_upper(f));
-        for (const auto& id : facts->issuer_key_ids) issuers.push_back(pgp::hex_upper(id));
-        j["issuers"] = issuers;
-    }
-    return j;
-}
-
-/// What the Manager knows about a parse result: fingerprints it computed, self-signatures it verified.
-Result<nlohmann::json> describe(const pgp::Parsed& parsed)
-{
-    nlohmann::json j{{"kind", kind_name(parsed.kind)}, {"armored", parsed.armored}};
-    if (parsed.kind == pgp::InputKind::certificates) {
-        auto ring = UMD_TRY(pgp::Keyring::from({parsed}, {}));
-        nlohmann::json certs = nlohmann::json::array();
-        // User IDs are the input's bytes (a valid self-signature says nothing of their
-        // encoding): JSON gets them as valid UTF-8, invalid bytes as \xNN.
-        auto texts = [](const std::vector<std::string>& in) {
-            nlohmann::json out = nlohmann::json::array();
-            for (const auto& t : in) out.push_back(utf8_text(t));
-            return out;
-        };
-        for (const auto& c : ring.certificates()) {
-            nlohmann::json subs = nlohmann::json::array();
-            for (const auto& s : c.subkeys) subs.push_back(key_json(s));
-            certs.push_back({{"primary", key_json(c.primary)}, {"verified_user_ids", texts(c.user_ids)}, {"subkeys", subs},
-                             {"rejected_signatures", texts(c.rejected_signatures)}});
-        }
-        j["certificates"] = certs;
-    }
-    nlohmann::json sigs = nlohmann::json::array();
-    for (const auto& s : parsed.signatures) sigs.push_back(signature_json(s));
-    if (!parsed.signatures.empty()) j["signatures"] = sigs;
-    if (parsed.text) j["text_bytes"] = parsed.text->size();
-    if (parsed.text_lines) j["text_bytes"] = pgp::joined_text_size(*parsed.text_lines);
-    return j;
+    auto driver = UMD_TRY(ctx.driver("pgp"));
+    auto parsed = UMD_TRY(pgp::parse_file(*driver, path));
+    return pgp::describe(parsed);
 }
 
 /// For a terminal: a string of describe()'s JSON with no control character, no
@@ -335,17 +273,7 @@ void register_show(CLI::App& pgp, Context& ctx)
     show->add_flag("--json", *json, "Print JSON");
     show->footer("Exit status: 0 described, 2 malformed input or I/O error, 3 or more a handler failure.");
     show->callback([&ctx, file, json] {
-        auto driver = ctx.driver("pgp");
-        if (!driver) {
-            ctx.exit_code = ctx.report(driver.error());
-            return;
-        }
-        auto parsed = pgp::parse_file(**driver, *file);
-        if (!parsed) {
-            ctx.exit_code = ctx.report(parsed.error());
-            return;
-        }
-        auto j = describe(*parsed);
+        auto j = describe_file(ctx, *file);
         if (!j) {
             ctx.exit_code = ctx.report(j.error());
             return;

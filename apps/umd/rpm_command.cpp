@@ -1,4 +1,4 @@
-// apps/umd/rpm_command.cpp — `umd rpm verify|digests|show` (trusted side).
+// apps/umd/rpm_command.cpp — `umd rpm verify|digests|show` (trusted side; through umdd when one answers).
 //
 // verify and digests: each package is parsed by the sandboxed RPM handler, the
 // header it returns is tied to the file's bytes, its header signature verified
@@ -13,10 +13,13 @@
 #include <cstdio>
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 #include "commands.h"
 
 #include <umd/text.h>
 #include "drivers/rpm/trusted/claim_check.h"
+#include "drivers/rpm/trusted/describe.h"
 #include "drivers/rpm/trusted/header_digest.h"
 #include "drivers/rpm/trusted/pgp_signature_check.h"
 #include "drivers/rpm/trusted/rpm_session.h"
@@ -60,15 +63,7 @@ struct Verified {
 /// Reads the digest list umdd wrote into the memfd (bounded by what the reply says).
 Result<std::vector<daemon::RpmFileDigest>> read_digest_list(int fd, std::uint64_t size)
 {
-    if (size > (256u << 20)) return fail(Errc::protocol, "umdd reply: a digest list of {} bytes", size);
-    Bytes list(static_cast<std::size_t>(size));
-    std::size_t done = 0;
-    while (done < list.size()) {
-        ssize_t n = ::pread(fd, list.data() + done, list.size() - done, static_cast<off_t>(done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return fail(Errc::protocol, "umdd reply: {} bytes of digests announced, fewer written", size);
-        done += static_cast<std::size_t>(n);
-    }
+    auto list = UMD_TRY(read_reply_file(fd, size, 256u << 20));
     return daemon::decode_rpm_digest_list(list);
 }
 
@@ -109,8 +104,9 @@ std::optional<int> verify_through(Context& ctx, DaemonClient& daemon, const RpmA
         fds.push_back(package->get());
         UniqueFd list;
         if (digests) {
-            list = UniqueFd(::memfd_create("umd-digests", MFD_CLOEXEC));
-            if (!list) return std::max(worst, ctx.report(Error{Errc::system, "memfd_create failed"}));
+            auto made = reply_file("umd-digests");
+            if (!made) return std::max(worst, ctx.report(made.error()));
+            list = std::move(*made);
             fds.push_back(list.get());
         }
         auto fields = daemon.call(daemon::Operation::rpm_verify, daemon::encode_fields(request), fds);
@@ -131,6 +127,45 @@ std::optional<int> verify_through(Context& ctx, DaemonClient& daemon, const RpmA
         each(path, v);
     }
     return worst;
+}
+
+/// `umd rpm show`'s document (rpm::describe_package), from umdd or made here.
+Result<nlohmann::json> describe_package(Context& ctx, const std::string& path)
+{
+    auto daemon = UMD_TRY(ctx.daemon());
+    if (daemon) {
+        auto file = UMD_TRY(open_for_daemon(path, Errc::io));   // as PackageSource::open reports it
+        const int fds[] = {file.get()};
+        return daemon->call_for_document(daemon::Operation::rpm_show, daemon::encode_fields(daemon::ShowRequest{path}), fds);
+    }
+    auto manager = UMD_TRY(ctx.manager());
+    auto inspected = UMD_TRY(rpm::RpmSession::inspect(*manager, path));
+    return rpm::describe_package(inspected.first, inspected.second);
+}
+
+/// For a terminal: a string of the document with no control character.
+std::string shown(const nlohmann::json& text)
+{
+    return text.is_string() ? printable_text(text.get<std::string>()) : std::string("?");
+}
+
+void print_package(const nlohmann::json& j)
+{
+    std::printf("package:     %s\n", shown(j["package"]).c_str());
+    const auto& signatures = j["signature"]["header_signatures"];
+    std::printf("signature:   NOT VERIFIED (%zu header signature%s:", signatures.size(), signatures.size() == 1 ? "" : "s");
+    for (const auto& s : signatures) std::printf(" tag %u, %zu bytes;", s["tag"].get<unsigned>(), s["bytes"].get<std::size_t>());
+    std::printf(")\n");
+    const auto& header = j["header"];
+    const std::string tag_273 = header.contains("tag_273") ? header["tag_273"].get<std::string>() : "";
+    std::printf("header:      %zu bytes at offset %llu, sha256 %s%s\n", header["bytes"].get<std::size_t>(),
+                header["offset"].get<unsigned long long>(), shown(header["sha256"]).c_str(),
+                tag_273.empty() ? "" : (tag_273 == "matches" ? " (matches tag 273)" : " (tag 273 DIFFERS)"));
+    std::printf("files:       %zu, digests %s\n", j["files"].size(), shown(j["digest_algorithm"]).c_str());
+    for (const auto& f : j["files"]) {
+        const std::string digest = shown(f["digest"]);
+        std::printf("  %06o %s%s%s\n", f["mode"].get<unsigned>(), shown(f["path"]).c_str(), digest.empty() ? "" : "  ", digest.c_str());
+    }
 }
 
 }  // namespace
@@ -200,32 +235,20 @@ void register_rpm(CLI::App& app, Context& ctx)
     });
 
     auto path = std::make_shared<std::string>();
+    auto json = std::make_shared<bool>(false);
     auto* show = rpm->add_subcommand("show", "Show what a package's header says (no signature check)");
     show->add_option("PKG", *path, "Package file")->required();
-    show->footer("The fields are read from the header through checked claims, but nothing is verified: use `umd rpm verify`.");
-    show->callback([&ctx, path] {
-        auto manager = ctx.manager();
-        if (!manager) {
-            ctx.exit_code = ctx.report(manager.error());
+    show->add_flag("--json", *json, "Print JSON");
+    show->footer("The fields are read from the header through checked claims, but nothing is verified: use `umd rpm verify`.\n"
+                 "Exit status: 0 shown, 2 malformed or unreadable, 3 or more a handler failure.");
+    show->callback([&ctx, path, json] {
+        auto described = describe_package(ctx, *path);
+        if (!described) {
+            ctx.exit_code = ctx.report(described.error());
             return;
         }
-        auto r = rpm::RpmSession::inspect(**manager, *path);
-        if (!r) {
-            ctx.exit_code = ctx.report(r.error());
-            return;
-        }
-        const auto& [parsed, info] = *r;
-        std::printf("package:     %s\n", printable_text(info.nevra()).c_str());
-        std::printf("signature:   NOT VERIFIED (%zu header signature%s:", parsed.signatures.size(), parsed.signatures.size() == 1 ? "" : "s");
-        for (const auto& s : parsed.signatures) std::printf(" tag %u, %zu bytes;", s.tag, s.packet.size());
-        std::printf(")\n");
-        std::printf("header:      %zu bytes at offset %llu, sha256 %s%s\n", parsed.header.size(),
-                    static_cast<unsigned long long>(parsed.header_offset), rpm::sha256_hex(parsed.header).c_str(),
-                    parsed.sha256 ? (*parsed.sha256 == rpm::sha256_hex(parsed.header) ? " (matches tag 273)" : " (tag 273 DIFFERS)") : "");
-        const char* algo = rpm::digest_algo_name(info.digest_algo);
-        std::printf("files:       %zu, digests %s\n", info.files.size(), algo ? algo : "?");
-        for (const auto& f : info.files)
-            std::printf("  %06o %s%s%s\n", f.mode, printable_text(f.path).c_str(), f.digest.empty() ? "" : "  ", f.digest.c_str());
+        if (*json) std::printf("%s\n", described->dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+        else print_package(*described);
         ctx.exit_code = 0;
     });
 }

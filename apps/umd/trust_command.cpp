@@ -1,15 +1,21 @@
-// apps/umd/trust_command.cpp — `umd trust add|remove|list|check` (trusted side).
+// apps/umd/trust_command.cpp — `umd trust add|remove|list|check` (trusted side; through umdd when one answers).
 //
 // The trust database maps file digests to the verified packages vouching for
 // them. Only packages that verified (header signature, claims, payload digest:
-// RpmSession::verify, the one verify path) and whose file digests are not MD5
-// or SHA-1 (unless --allow-weak-digests, which warns) are added, in one
-// transaction for the batch; the rest are refused with why.
+// the one verify path) and whose file digests are not MD5 or SHA-1 (unless
+// --allow-weak-digests, which warns) are added; the rest are refused with why.
+//
+// With a umdd answering, the commands go to it (files as descriptors this process
+// opened), and the daemon's database is the one used — unless --db names another
+// one, which this process then opens itself. Output and exit codes are the same
+// either way. Standalone, `trust add` writes the whole batch in one transaction;
+// through umdd, each request's packages (up to daemon::max_trust_add) are one.
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <ctime>
+#include <filesystem>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +23,7 @@
 
 #include <umd/text.h>
 #include "drivers/rpm/trusted/claim_check.h"
+#include "drivers/rpm/trusted/describe.h"
 #include "drivers/rpm/trusted/rpm_session.h"
 #include "drivers/rpm/trusted/trust_db.h"
 
@@ -24,6 +31,9 @@ namespace umd::cli {
 namespace {
 
 constexpr std::size_t progress_threshold = 20;   // packages before a progress bar is worth drawing
+const char* const weak_help = "Let MD5 and SHA-1 file digests vouch for files (old packages; weak: collisions are practical)";
+const char* const weak_warning = "umd: WARNING: --allow-weak-digests: MD5 and SHA-1 file digests are trusted; "
+                                 "a file colliding with one of them would be trusted too\n";
 
 void draw_progress(std::size_t done, std::size_t total)
 {
@@ -33,123 +43,307 @@ void draw_progress(std::size_t done, std::size_t total)
     if (done == total) std::fputc('\n', stderr);
 }
 
+/// The database a command names: --db (before or after the subcommand), or the default.
+struct DbChoice {
+    std::string path = rpm::default_trust_db;
+    bool given = false;
+};
+
+/// The umdd to send a trust command to, or null to open the database here: when no
+/// umdd answers, or when --db names another database than the one umdd serves.
+Result<DaemonClient*> daemon_for(Context& ctx, const DbChoice& db)
+{
+    auto daemon = UMD_TRY(ctx.daemon());
+    if (!daemon || !db.given) return daemon;
+    auto fields = UMD_TRY(daemon->call(daemon::Operation::status, {}, {}));
+    ByteReader in(fields, "umdd status reply");
+    auto status = UMD_TRY(daemon::decode_status(in));
+    std::error_code ec;
+    const auto named = std::filesystem::weakly_canonical(db.path, ec);
+    return named == std::filesystem::path(status.trust_db) ? daemon : nullptr;
+}
+
+/// One package's verdict, as both paths report it.
+struct Tally {
+    std::size_t added = 0, refused = 0;
+    int worst = 0;
+};
+
+int print_summary(const Tally& tally)
+{
+    std::printf("trust: added %zu package%s, refused %zu\n", tally.added, tally.added == 1 ? "" : "s", tally.refused);
+    return tally.worst;
+}
+
+struct AddArgs {
+    std::vector<std::string> keyrings;
+    std::vector<std::string> packages;
+    bool allow_weak = false;
+};
+
+int add_here(Context& ctx, const AddArgs& args, const std::string& db_path, bool bar)
+{
+    auto manager = ctx.manager();
+    if (!manager) return ctx.report(manager.error());
+    auto session = rpm::RpmSession::open(**manager, args.keyrings);
+    if (!session) return ctx.report(session.error());
+    auto db = rpm::TrustDb::open(db_path, {.allow_weak_digests = args.allow_weak});
+    if (!db) return ctx.report(db.error());
+    std::vector<rpm::VerifiedPackage> verified;
+    Tally tally;
+    for (std::size_t i = 0; i < args.packages.size(); ++i) {
+        auto v = (*session)->verify(args.packages[i]);
+        if (v) {
+            if (auto ok = rpm::check_admissible(*v, args.packages[i], args.allow_weak); !ok) v = std::unexpected(ok.error());
+        }
+        if (v) {
+            verified.push_back(std::move(*v));
+        } else {
+            if (bar) std::fputc('\n', stderr);
+            tally.worst = std::max(tally.worst, ctx.report(with_context(v.error(), "refused")));
+            ++tally.refused;
+        }
+        if (bar) draw_progress(i + 1, args.packages.size());
+    }
+    std::vector<const rpm::VerifiedPackage*> batch;
+    for (const auto& v : verified) batch.push_back(&v);
+    if (auto s = db->add_batch(batch); !s) return ctx.report(s.error());
+    tally.added = batch.size();
+    return print_summary(tally);
+}
+
+/// `trust add` through umdd: the keyrings and up to max_trust_add packages a request.
+/// Nothing when the keyrings leave no room for a package (the caller adds standalone).
+std::optional<int> add_through(Context& ctx, DaemonClient& daemon, const AddArgs& args, bool bar)
+{
+    std::vector<std::string> keyrings = args.keyrings;
+    if (keyrings.empty()) {
+        auto listed = rpm::keyring_files(rpm::default_keyring_dir);
+        if (!listed) return ctx.report(listed.error());
+        keyrings = std::move(*listed);
+        if (keyrings.empty()) return ctx.report(Error{Errc::not_found, fmt::format("no keys in {}", rpm::default_keyring_dir)});
+    }
+    if (keyrings.size() >= daemon::max_fds) return std::nullopt;
+    std::vector<UniqueFd> keyring_fds;
+    for (const auto& path : keyrings) {
+        auto fd = open_for_daemon(path);
+        if (!fd) return ctx.report(fd.error());
+        keyring_fds.push_back(std::move(*fd));
+    }
+    const std::size_t per_request = std::min(daemon::max_trust_add, daemon::max_fds - keyrings.size());
+    Tally tally;
+    std::size_t done = 0;
+    const auto refuse = [&](const Error& e) {
+        if (bar) std::fputc('\n', stderr);
+        tally.worst = std::max(tally.worst, ctx.report(with_context(e, "refused")));
+        ++tally.refused;
+    };
+    for (std::size_t next = 0; next < args.packages.size();) {
+        daemon::TrustAddRequest request;
+        request.keyrings = static_cast<std::uint32_t>(keyrings.size());
+        request.allow_weak_digests = args.allow_weak;
+        request.names = keyrings;
+        std::vector<int> fds;
+        for (const auto& fd : keyring_fds) fds.push_back(fd.get());
+        std::vector<UniqueFd> package_fds;
+        for (; next < args.packages.size() && package_fds.size() < per_request; ++next) {
+            auto fd = open_for_daemon(args.packages[next], Errc::io);   // as PackageSource::open reports it
+            if (!fd) {
+                if (!package_fds.empty()) break;   // reported after the packages before it, in order
+                refuse(fd.error());
+                continue;
+            }
+            request.names.push_back(args.packages[next]);
+            fds.push_back(fd->get());
+            package_fds.push_back(std::move(*fd));
+        }
+        if (package_fds.empty()) continue;
+        auto fields = daemon.call(daemon::Operation::trust_add, daemon::encode_fields(request), fds);
+        // The keyring, a refusal of who asks, a failed commit or umdd gone: the batch stops here.
+        if (!fields) return std::max(tally.worst, ctx.report(fields.error()));
+        ByteReader in(*fields, "umdd trust add reply");
+        auto reply = daemon::decode_trust_add_reply(in);
+        if (!reply) return std::max(tally.worst, ctx.report(reply.error()));
+        if (reply->packages.size() != package_fds.size())
+            return std::max(tally.worst, ctx.report(Error{Errc::protocol, fmt::format("umdd answered for {} of {} packages",
+                                                                                     reply->packages.size(), package_fds.size())}));
+        for (const auto& verdict : reply->packages) {
+            if (verdict) ++tally.added;
+            else refuse(verdict.error());
+        }
+        done = next;
+        if (bar) draw_progress(done, args.packages.size());
+    }
+    return print_summary(tally);
+}
+
+int remove_package(Context& ctx, const DbChoice& db, const std::string& nevra)
+{
+    auto daemon = daemon_for(ctx, db);
+    if (!daemon) return ctx.report(daemon.error());
+    if (*daemon) {
+        auto done = (*daemon)->call(daemon::Operation::trust_remove, daemon::encode_fields(daemon::TrustRemoveRequest{nevra}), {});
+        if (!done) return ctx.report(done.error());
+    } else {
+        auto opened = rpm::TrustDb::open(db.path, {.create = false});
+        if (!opened) return ctx.report(opened.error());
+        if (auto s = opened->remove(nevra); !s) return ctx.report(s.error());
+    }
+    std::printf("trust: removed %s\n", nevra.c_str());
+    return 0;
+}
+
+/// `trust list`'s document (rpm::describe_trusted), from umdd or made here.
+Result<nlohmann::json> list_packages(Context& ctx, const DbChoice& db)
+{
+    auto daemon = UMD_TRY(daemon_for(ctx, db));
+    if (daemon) return daemon->call_for_document(daemon::Operation::trust_list, {}, {});
+    auto opened = UMD_TRY(rpm::TrustDb::open(db.path, {.read_only = true}));
+    auto packages = UMD_TRY(opened.list());
+    return rpm::describe_trusted(packages);
+}
+
+/// Prints one file's answer; returns its exit code (0 trusted, 1 not).
+int print_check(const std::string& file, const daemon::TrustCheckAnswer& answer)
+{
+    if (answer.vouchers == 0) {
+        std::printf("%s: NOT TRUSTED (%s)\n", file.c_str(), answer.digest.c_str());
+        return 1;
+    }
+    std::printf("%s: trusted, %s as %s\n", file.c_str(), printable_text(answer.nevra).c_str(), printable_text(answer.path).c_str());
+    return 0;
+}
+
+int check_here(Context& ctx, const std::string& db_path, const std::vector<std::string>& files, bool allow_weak)
+{
+    auto db = rpm::TrustDb::open(db_path, {.read_only = true, .allow_weak_digests = allow_weak});
+    if (!db) return ctx.report(db.error());
+    int worst = 0;
+    for (const auto& f : files) {
+        auto r = db->check_file(f);
+        if (!r) {
+            worst = std::max(worst, ctx.report(r.error()));
+            continue;
+        }
+        daemon::TrustCheckAnswer answer{r->digest, static_cast<std::uint32_t>(r->vouchers.size()), {}, {}};
+        if (!r->vouchers.empty()) {
+            answer.nevra = r->vouchers[0].nevra;
+            answer.path = r->vouchers[0].path;
+        }
+        worst = std::max(worst, print_check(f, answer));
+    }
+    return worst;
+}
+
+/// `trust check` through umdd: up to max_trust_check files a request, answered in order.
+int check_through(Context& ctx, DaemonClient& daemon, const std::vector<std::string>& files, bool allow_weak)
+{
+    int worst = 0;
+    for (std::size_t next = 0; next < files.size();) {
+        daemon::TrustCheckRequest request;
+        request.allow_weak_digests = allow_weak;
+        std::vector<UniqueFd> opened;
+        std::vector<std::string> names;
+        std::vector<int> fds;
+        // Files that cannot be opened are reported in their place in the order.
+        for (; next < files.size() && opened.size() < daemon::max_trust_check; ++next) {
+            auto fd = open_for_daemon(files[next], Errc::io);
+            if (!fd) {
+                if (!opened.empty()) break;   // report it after the files before it
+                worst = std::max(worst, ctx.report(fd.error()));
+                continue;
+            }
+            request.names.push_back(files[next]);
+            fds.push_back(fd->get());
+            opened.push_back(std::move(*fd));
+        }
+        if (opened.empty()) continue;
+        auto fields = daemon.call(daemon::Operation::trust_check, daemon::encode_fields(request), fds);
+        if (!fields) return std::max(worst, ctx.report(fields.error()));
+        ByteReader in(*fields, "umdd trust check reply");
+        auto reply = daemon::decode_trust_check_reply(in);
+        if (!reply) return std::max(worst, ctx.report(reply.error()));
+        if (reply->files.size() != opened.size())
+            return std::max(worst, ctx.report(Error{Errc::protocol, fmt::format("umdd answered for {} of {} files",
+                                                                               reply->files.size(), opened.size())}));
+        for (std::size_t i = 0; i < opened.size(); ++i) {
+            if (!reply->files[i]) worst = std::max(worst, ctx.report(reply->files[i].error()));
+            else worst = std::max(worst, print_check(request.names[i], *reply->files[i]));
+        }
+    }
+    return worst;
+}
+
 }  // namespace
 
 void register_trust(CLI::App& app, Context& ctx)
 {
     auto* trust = app.add_subcommand("trust", "The trust database: file digests vouched for by verified packages");
     trust->require_subcommand(1);
-    auto db_path = std::make_shared<std::string>(rpm::default_trust_db);
+    auto db = std::make_shared<DbChoice>();
     // --db is accepted before the subcommand (`umd trust --db D add`) and, as
     // users write it, after it (`umd trust add --db D`): both set the same path.
-    const auto add_db_option = [db_path](CLI::App* cmd) {
-        cmd->add_option("--db", *db_path, "Trust database directory (default /var/lib/umd/trust.mdb)");
+    const auto add_db_option = [db](CLI::App* cmd) {
+        cmd->add_option_function<std::string>("--db", [db](const std::string& path) {
+            db->path = path;
+            db->given = true;
+        }, "Trust database directory (default: the one umdd serves, else /var/lib/umd/trust.mdb)");
     };
     add_db_option(trust);
 
-    auto keyrings = std::make_shared<std::vector<std::string>>();
-    auto packages = std::make_shared<std::vector<std::string>>();
-    auto allow_weak = std::make_shared<bool>(false);
-    const char* weak_help = "Let MD5 and SHA-1 file digests vouch for files (old packages; weak: collisions are practical)";
-    const char* weak_warning = "umd: WARNING: --allow-weak-digests: MD5 and SHA-1 file digests are trusted; "
-                               "a file colliding with one of them would be trusted too\n";
+    auto add_args = std::make_shared<AddArgs>();
     auto* add = trust->add_subcommand("add", "Verify packages and add the digests of their files");
     add_db_option(add);
-    add->add_option("--keyring", *keyrings, "OpenPGP certificate file (repeatable; default: /etc/umd/keys.d)")
+    add->add_option("--keyring", add_args->keyrings, "OpenPGP certificate file (repeatable; default: /etc/umd/keys.d)")
         ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    add->add_flag("--allow-weak-digests", *allow_weak, weak_help);
-    add->add_option("PKG", *packages, "Package files")->required();
+    add->add_flag("--allow-weak-digests", add_args->allow_weak, weak_help);
+    add->add_option("PKG", add_args->packages, "Package files")->required();
     add->footer("A package whose file digests are MD5 or SHA-1 is refused unless --allow-weak-digests.\n"
-                "Exit status: 0 all added, 1 any refused (not valid, or weak digests), 2 any malformed or unreadable, 3 or more a failure.");
-    add->callback([&ctx, db_path, keyrings, packages, allow_weak, weak_warning] {
-        if (*allow_weak) std::fputs(weak_warning, stderr);
-        auto manager = ctx.manager();
-        if (!manager) {
-            ctx.exit_code = ctx.report(manager.error());
+                "Through umdd, only root or umdd's admin group may add.\n"
+                "Exit status: 0 all added, 1 any refused (not valid, or weak digests), 2 any malformed or unreadable,\n"
+                "3 or more a failure (also: umdd stopped mid-request: what it committed stays, the rest was not added),\n"
+                "4 not permitted.");
+    add->callback([&ctx, db, add_args] {
+        if (add_args->allow_weak) std::fputs(weak_warning, stderr);
+        const bool bar = !ctx.quiet && add_args->packages.size() >= progress_threshold && isatty(STDERR_FILENO);
+        auto daemon = daemon_for(ctx, *db);
+        if (!daemon) {
+            ctx.exit_code = ctx.report(daemon.error());
             return;
         }
-        auto session = rpm::RpmSession::open(**manager, *keyrings);
-        if (!session) {
-            ctx.exit_code = ctx.report(session.error());
-            return;
-        }
-        auto db = rpm::TrustDb::open(*db_path, {.allow_weak_digests = *allow_weak});
-        if (!db) {
-            ctx.exit_code = ctx.report(db.error());
-            return;
-        }
-        const bool bar = !ctx.quiet && packages->size() >= progress_threshold && isatty(STDERR_FILENO);
-        std::vector<rpm::VerifiedPackage> verified;
-        int worst = 0;
-        std::size_t refused = 0;
-        for (std::size_t i = 0; i < packages->size(); ++i) {
-            auto v = (*session)->verify((*packages)[i]);
-            if (v && !*allow_weak && rpm::weak_digest_algo(v->info().digest_algo) &&
-                std::any_of(v->info().files.begin(), v->info().files.end(), [](const rpm::PackageFile& f) { return (f.mode & 0170000) == 0100000 && !f.digest.empty(); }))
-                v = std::unexpected(Error{Errc::rejected, fmt::format("{}: {} file digests are too weak to vouch for files "
-                                                                      "(--allow-weak-digests allows them, for old packages)",
-                                                                      (*packages)[i], rpm::digest_algo_name(v->info().digest_algo))});
-            if (v) {
-                verified.push_back(std::move(*v));
-            } else {
-                if (bar) std::fputc('\n', stderr);
-                worst = std::max(worst, ctx.report(with_context(v.error(), "refused")));
-                ++refused;
+        if (*daemon) {
+            if (auto code = add_through(ctx, **daemon, *add_args, bar)) {
+                ctx.exit_code = *code;
+                return;
             }
-            if (bar) draw_progress(i + 1, packages->size());
         }
-        std::vector<const rpm::VerifiedPackage*> batch;
-        for (const auto& v : verified) batch.push_back(&v);
-        if (auto s = db->add_batch(batch); !s) {
-            ctx.exit_code = ctx.report(s.error());
-            return;
-        }
-        std::printf("trust: added %zu package%s, refused %zu\n", verified.size(), verified.size() == 1 ? "" : "s", refused);
-        ctx.exit_code = worst;
+        ctx.exit_code = add_here(ctx, *add_args, db->path, bar);
     });
 
     auto nevra = std::make_shared<std::string>();
     auto* remove = trust->add_subcommand("remove", "Remove a package and every digest it added");
     add_db_option(remove);
     remove->add_option("NEVRA", *nevra, "name-[epoch:]version-release.arch, as `umd trust list` shows it")->required();
-    remove->callback([&ctx, db_path, nevra] {
-        auto db = rpm::TrustDb::open(*db_path, {.create = false});
-        if (!db) {
-            ctx.exit_code = ctx.report(db.error());
-            return;
-        }
-        if (auto s = db->remove(*nevra); !s) {
-            ctx.exit_code = ctx.report(s.error());
-            return;
-        }
-        std::printf("trust: removed %s\n", nevra->c_str());
-        ctx.exit_code = 0;
-    });
+    remove->footer("Through umdd, only root or umdd's admin group may remove.\n"
+                   "Exit status: 0 removed, 2 no such package or no database, 3 or more a failure, 4 not permitted.");
+    remove->callback([&ctx, db, nevra] { ctx.exit_code = remove_package(ctx, *db, *nevra); });
 
     auto json = std::make_shared<bool>(false);
     auto* list = trust->add_subcommand("list", "List the packages in the database");
     add_db_option(list);
     list->add_flag("--json", *json, "JSON output");
-    list->callback([&ctx, db_path, json] {
-        auto db = rpm::TrustDb::open(*db_path, {.read_only = true});
-        if (!db) {
-            ctx.exit_code = ctx.report(db.error());
-            return;
-        }
-        auto packages = db->list();
+    list->callback([&ctx, db, json] {
+        auto packages = list_packages(ctx, *db);
         if (!packages) {
             ctx.exit_code = ctx.report(packages.error());
             return;
         }
         if (*json) {
-            nlohmann::json out = nlohmann::json::array();
-            for (const auto& p : *packages)
-                out.push_back({{"nevra", p.nevra}, {"signer", p.signer}, {"header_sha256", p.header_sha256},
-                               {"added", p.added}, {"digest_algorithm", p.digest_algo}, {"files", p.files}});
-            std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+            std::printf("%s\n", packages->dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         } else {
             for (const auto& p : *packages)
-                std::printf("%s  files=%u  signer=%s\n", printable_text(p.nevra).c_str(), p.files, p.signer.c_str());
+                std::printf("%s  files=%u  signer=%s\n", printable_text(p["nevra"].get<std::string>()).c_str(),
+                            p["files"].get<unsigned>(), printable_text(p["signer"].get<std::string>()).c_str());
         }
         ctx.exit_code = 0;
     });
@@ -162,29 +356,14 @@ void register_trust(CLI::App& app, Context& ctx)
     check->add_option("FILE", *files, "Files to check")->required();
     check->footer("MD5 and SHA-1 digests in the database do not make a file trusted unless --allow-weak-digests.\n"
                   "Exit status: 0 all trusted, 1 any not trusted, 2 any unreadable.");
-    check->callback([&ctx, db_path, files, check_weak, weak_warning] {
+    check->callback([&ctx, db, files, check_weak] {
         if (*check_weak) std::fputs(weak_warning, stderr);
-        auto db = rpm::TrustDb::open(*db_path, {.read_only = true, .allow_weak_digests = *check_weak});
-        if (!db) {
-            ctx.exit_code = ctx.report(db.error());
+        auto daemon = daemon_for(ctx, *db);
+        if (!daemon) {
+            ctx.exit_code = ctx.report(daemon.error());
             return;
         }
-        int worst = 0;
-        for (const auto& f : *files) {
-            auto r = db->check_file(f);
-            if (!r) {
-                worst = std::max(worst, ctx.report(r.error()));
-                continue;
-            }
-            if (r->vouchers.empty()) {
-                std::printf("%s: NOT TRUSTED (%s)\n", f.c_str(), r->digest.c_str());
-                worst = std::max(worst, 1);
-            } else {
-                std::printf("%s: trusted, %s as %s\n", f.c_str(), printable_text(r->vouchers[0].nevra).c_str(),
-                            printable_text(r->vouchers[0].path).c_str());
-            }
-        }
-        ctx.exit_code = worst;
+        ctx.exit_code = *daemon ? check_through(ctx, **daemon, *files, *check_weak) : check_here(ctx, db->path, *files, *check_weak);
     });
 }
 

@@ -84,6 +84,8 @@ void start_log(LogLevel max)
 
 void set_log_level(LogLevel max) { logger().max_level = static_cast<int>(max); }
 
+bool logging(LogLevel level) noexcept { return static_cast<int>(level) <= logger().max_level; }
+
 void stop_log()
 {
     Logger& l = logger();

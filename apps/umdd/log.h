@@ -29,11 +29,13 @@ void set_log_level(LogLevel max);
 void stop_log();
 /// Queues one line (control characters are made visible). Never blocks on output.
 void log_line(LogLevel level, std::string text);
+/// Whether lines of `level` are logged now (to skip building one that would not be).
+bool logging(LogLevel level) noexcept;
 
 template <class... Args>
 void log(LogLevel level, fmt::format_string<Args...> format, Args&&... args)
 {
-    log_line(level, fmt::format(format, std::forward<Args>(args)...));
+    if (logging(level)) log_line(level, fmt::format(format, std::forward<Args>(args)...));
 }
 
 }  // namespace umd::daemon

@@ -138,6 +138,7 @@ int main(int argc, char** argv)
         return 3;
     }
     (*services)->warm_keyrings(config->keyrings);
+    (*services)->open_trust_db(config->db);
     log(LogLevel::info, "listening on {}{}", listener->activated ? "the socket systemd passed" : listener->path,
         listener->activated ? "" : " (made by umdd)");
 
@@ -150,6 +151,7 @@ int main(int argc, char** argv)
         }
         if (fresh->socket != current.socket) log(LogLevel::notice, "reload: a new socket path takes effect at the next start");
         (*services)->warm_keyrings(fresh->keyrings);
+        (*services)->open_trust_db(fresh->db);
         log(LogLevel::info, "reloaded {}", flags.config);
         current = *fresh;
         return current;

@@ -161,7 +161,7 @@ struct Server::Impl {
                 control(EPOLL_CTL_ADD, key, EPOLLIN | EPOLLRDHUP | EPOLLONESHOT);
             }
             ++counters.connections;
-            log(LogLevel::debug, "client pid {} uid {} connected", peer->pid, peer->uid);
+            if (logging(LogLevel::debug)) log(LogLevel::debug, "client {} connected", describe(*peer));
         }
     }
 
@@ -196,7 +196,7 @@ struct Server::Impl {
         auto& [header, fields] = *decoded;
         if (auto allowed = authorize(c->peer, header.operation, current()->admin_group); !allowed) {
             ++counters.refused;
-            log(LogLevel::notice, "refused: {}", allowed.error().message);
+            log(LogLevel::notice, "refused: {} ({})", allowed.error().message, describe(c->peer));
             send_reply(*c, encode_reply_error(header.id, allowed.error()));
             return rearm(c->fd.get());
         }

@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include <umd/loader.h>
@@ -20,6 +22,7 @@
 #include "apps/umdd/peer.h"
 #include "apps/umdd/protocol/protocol.h"
 #include "drivers/pgp/trusted/keyring_cache.h"
+#include "drivers/rpm/trusted/trust_db.h"
 
 namespace umd::daemon {
 
@@ -42,11 +45,26 @@ public:
     /// Warms the keyring cache with the configured keyrings (logged when one fails).
     void warm_keyrings(const std::vector<std::string>& keyrings);
 
+    /// Opens the trust database at `path` (created when missing) unless it is the one
+    /// open already, in which case its memory index is brought up to date (another
+    /// process may have written). A failure is logged and kept: the trust operations
+    /// answer it until a reload opens the database.
+    void open_trust_db(const std::string& path);
+
 private:
-    Result<Bytes> status();
+    Result<Bytes> status() const;
     Result<Bytes> sample_write(ByteReader& fields);
     Result<Bytes> pgp_verify(ByteReader& fields, std::vector<UniqueFd>& fds, const Peer& peer);
     Result<Bytes> rpm_verify(ByteReader& fields, std::vector<UniqueFd>& fds, const Peer& peer);
+    Result<Bytes> pgp_show(ByteReader& fields, std::vector<UniqueFd>& fds, const Peer& peer);
+    Result<Bytes> rpm_show(ByteReader& fields, std::vector<UniqueFd>& fds, const Peer& peer);
+    Result<Bytes> trust_add(ByteReader& fields, std::vector<UniqueFd>& fds, const Peer& peer);
+    Result<Bytes> trust_remove(ByteReader& fields, const Peer& peer);
+    Result<Bytes> trust_list(ByteReader& fields, std::vector<UniqueFd>& fds);
+    Result<Bytes> trust_check(ByteReader& fields, std::vector<UniqueFd>& fds);
+
+    /// The open trust database, or why there is none.
+    Result<std::shared_ptr<rpm::TrustDb>> trust_db() const;
 
     std::unique_ptr<DriverSet> pgp_;
     std::unique_ptr<DriverSet> rpm_;
@@ -54,6 +72,11 @@ private:
     pgp::KeyringCache keyrings_;
     std::chrono::milliseconds lease_wait_{10000};
     std::atomic<unsigned> verifying_{0};   ///< pgp verifications running now
+
+    mutable std::mutex db_lock_;            ///< guards the three below (not the database: it has its own)
+    std::shared_ptr<rpm::TrustDb> db_;      ///< requests hold a reference while they use it
+    std::string db_path_;
+    std::string db_error_;
 };
 
 }  // namespace umd::daemon

@@ -31,7 +31,7 @@ units)
 activation)
   : > "$tmp/umdd.toml"
   systemd-socket-activate --seqpacket -l "$tmp/umdd.sock" \
-    "$umdd" --foreground --config "$tmp/umdd.toml" --socket "$tmp/not-used.sock" 2>"$tmp/umdd.log" &
+    "$umdd" --foreground --config "$tmp/umdd.toml" --socket "$tmp/not-used.sock" --db "$tmp/trust.mdb" 2>"$tmp/umdd.log" &
   activator=$!
   for _ in $(seq 100); do [ -S "$tmp/umdd.sock" ] && break; sleep 0.1; done
   [ -S "$tmp/umdd.sock" ] || { echo "systemd-socket-activate made no socket"; exit 1; }

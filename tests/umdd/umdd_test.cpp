@@ -88,7 +88,8 @@ public:
         if (pid_ == 0) {
             int log = ::open((dir_ + "/umdd.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
             ::dup2(log, 2);
-            ::execl(UMDD, UMDD, "--foreground", "--config", (dir_ + "/umdd.toml").c_str(), "--socket", socket_.c_str(),
+            ::execl(UMDD, UMDD, "--foreground", "--config", (dir_ + "/umdd.toml").c_str(), "--db", (dir_ + "/trust.mdb").c_str(),
+                    "--socket", socket_.c_str(),
                     "--log-level", "debug", static_cast<char*>(nullptr));
             ::_exit(127);
         }

@@ -2,7 +2,8 @@
 # Runs a command while a umdd serves on a private socket, with $UMD_SOCKET naming it,
 # so that every `umd` the command runs goes through the daemon (a named socket that
 # does not answer is an error, never a silent standalone run). Afterwards umdd must
-# stop cleanly on SIGTERM and have logged no error.
+# stop cleanly on SIGTERM and have logged no error. The daemon's trust database is
+# $UMD_TEST_TRUST_DB, in the private directory (the RPM CLI suite uses it).
 # Usage: with_umdd.sh UMDD COMMAND [ARG...]     Exit: the command's status, or 1.
 set -u
 umdd=$1
@@ -13,7 +14,7 @@ pid=""
 trap '[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 trap 'exit 1' TERM INT
 : > "$dir/umdd.toml"
-"$umdd" --foreground --config "$dir/umdd.toml" --socket "$dir/umdd.sock" 2>"$dir/umdd.log" &
+"$umdd" --foreground --config "$dir/umdd.toml" --socket "$dir/umdd.sock" --db "$dir/trust.mdb" 2>"$dir/umdd.log" &
 pid=$!
 for _ in $(seq 100); do
   [ -S "$dir/umdd.sock" ] && break
@@ -25,7 +26,7 @@ if [ ! -S "$dir/umdd.sock" ]; then
   cat "$dir/umdd.log" >&2
   exit 1
 fi
-UMD_SOCKET="$dir/umdd.sock" "$@"
+UMD_SOCKET="$dir/umdd.sock" UMD_TEST_TRUST_DB="$dir/trust.mdb" "$@"
 rc=$?
 kill -TERM "$pid"
 wait "$pid"

@@ -2,37 +2,12 @@
 // Both sides; the daemon decodes what a client sends, the client what the daemon replies.
 #include "apps/umdd/protocol/protocol.h"
 
-#include <umd/text.h>
+#include "apps/umdd/protocol/fields.h"
 
 namespace umd::daemon {
 namespace {
 
-void put_string(ByteWriter& out, std::string_view s)
-{
-    s = s.substr(0, max_string);
-    out.blob(ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
-}
-
-Result<std::string> get_string(ByteReader& in)
-{
-    auto v = UMD_TRY(in.blob(max_string));
-    // Whatever crosses the socket is shown to people: valid UTF-8, no control characters.
-    return printable_text(std::string_view(reinterpret_cast<const char*>(v.data()), v.size()));
-}
-
-Result<std::uint32_t> get_count(ByteReader& in, std::size_t max, const char* what)
-{
-    auto n = UMD_TRY(in.u32());
-    if (n > max) return fail(Errc::bad_input, "{}: {} entries, at most {}", what, n, max);
-    return n;
-}
-
-Result<bool> get_flag(ByteReader& in)
-{
-    auto v = UMD_TRY(in.u8());
-    if (v > 1) return fail(Errc::bad_input, "a flag is 0 or 1, not {}", v);
-    return v == 1;
-}
+using namespace fields;
 
 void put_optional(ByteWriter& out, const std::optional<std::int64_t>& v)
 {
@@ -48,8 +23,6 @@ Result<std::optional<std::int64_t>> get_optional(ByteReader& in)
     return std::optional<std::int64_t>(static_cast<std::int64_t>(value));
 }
 
-constexpr std::uint8_t highest_errc = static_cast<std::uint8_t>(Errc::not_permitted);
-
 }  // namespace
 
 Access access_of(Operation op) noexcept
@@ -58,8 +31,14 @@ Access access_of(Operation op) noexcept
     case Operation::status:
     case Operation::sample_write:
     case Operation::pgp_verify:
-    case Operation::rpm_verify: return Access::anyone;
-    case Operation::reload: return Access::administrator;
+    case Operation::rpm_verify:
+    case Operation::pgp_show:
+    case Operation::rpm_show:
+    case Operation::trust_list:
+    case Operation::trust_check: return Access::anyone;
+    case Operation::reload:
+    case Operation::trust_add:
+    case Operation::trust_remove: return Access::administrator;
     }
     return Access::administrator;
 }
@@ -72,6 +51,12 @@ std::string_view operation_name(Operation op) noexcept
     case Operation::pgp_verify: return "pgp verify";
     case Operation::reload: return "reload";
     case Operation::rpm_verify: return "rpm verify";
+    case Operation::pgp_show: return "pgp show";
+    case Operation::rpm_show: return "rpm show";
+    case Operation::trust_add: return "trust add";
+    case Operation::trust_remove: return "trust remove";
+    case Operation::trust_list: return "trust list";
+    case Operation::trust_check: return "trust check";
     }
     return "unknown";
 }
@@ -166,8 +151,7 @@ Bytes encode_fields(const RpmVerifyReply& r)
         out.u32(r.verified->digest_algo);
         out.u64(r.verified->list_size);
     } else {
-        out.u8(static_cast<std::uint8_t>(r.verified.error().code));
-        put_string(out, r.verified.error().message);
+        put_error(out, r.verified.error());
     }
     return std::move(out).take();
 }
@@ -184,10 +168,7 @@ Result<RpmVerifyReply> decode_rpm_verify_reply(ByteReader& in)
         v.list_size = UMD_TRY(in.u64());
         r.verified = std::move(v);
     } else {
-        auto code = UMD_TRY(in.u8());
-        if (code > highest_errc) return fail(Errc::protocol, "umdd reply: unknown error kind {}", code);
-        auto text = UMD_TRY(get_string(in));
-        r.verified = std::unexpected(Error{static_cast<Errc>(code), std::move(text)});
+        r.verified = std::unexpected(UMD_TRY(get_error(in)));
     }
     UMD_TRY(in.expect_end());
     return r;
@@ -249,8 +230,7 @@ Bytes encode_reply_error(std::uint32_t id, const Error& error)
     out.u16(protocol_version);
     out.u32(id);
     out.u8(1);
-    out.u8(static_cast<std::uint8_t>(error.code));
-    put_string(out, error.message);
+    put_error(out, error);
     return std::move(out).take();
 }
 
@@ -265,11 +245,9 @@ Result<DecodedReply> decode_reply(ByteView message)
     if (magic != reply_magic || version != protocol_version)
         return fail(Errc::protocol, "not a umdd reply of protocol version {}", protocol_version);
     if (!failed) return DecodedReply{id, message.subspan(in.position())};
-    auto code = UMD_TRY(in.u8());
-    if (code > highest_errc) return fail(Errc::protocol, "umdd reply: unknown error kind {}", code);
-    auto text = UMD_TRY(get_string(in));
+    auto error = UMD_TRY(get_error(in));
     UMD_TRY(in.expect_end());
-    return DecodedReply{id, std::unexpected(Error{static_cast<Errc>(code), std::move(text)})};
+    return DecodedReply{id, std::unexpected(std::move(error))};
 }
 
 Bytes encode_fields(const StatusReply& r)
@@ -289,6 +267,8 @@ Bytes encode_fields(const StatusReply& r)
         put_string(out, d.sandbox);
         put_string(out, d.error);
     }
+    put_string(out, r.trust_db);
+    put_string(out, r.trust_db_error);
     return std::move(out).take();
 }
 
@@ -309,6 +289,8 @@ Result<StatusReply> decode_status(ByteReader& in)
         d.error = UMD_TRY(get_string(in));
         r.drivers.push_back(std::move(d));
     }
+    r.trust_db = UMD_TRY(get_string(in));
+    r.trust_db_error = UMD_TRY(get_string(in));
     UMD_TRY(in.expect_end());
     return r;
 }

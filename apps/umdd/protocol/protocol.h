@@ -40,6 +40,12 @@ enum class Operation : std::uint16_t {
     pgp_verify = 3,    ///< `umd pgp verify`
     reload = 4,        ///< re-read the configuration, as SIGHUP does (administrators)
     rpm_verify = 5,    ///< `umd rpm verify`, one package a request
+    pgp_show = 6,      ///< `umd pgp show`: the description as a document
+    rpm_show = 7,      ///< `umd rpm show`: the description as a document
+    trust_add = 8,     ///< `umd trust add`, up to max_trust_add packages a request (administrators)
+    trust_remove = 9,  ///< `umd trust remove` (administrators)
+    trust_list = 10,   ///< `umd trust list`: the list as a document
+    trust_check = 11,  ///< `umd trust check`, up to max_trust_check files a request
 };
 
 /// Who may ask for an operation (decided from the peer's credentials).
@@ -112,6 +118,63 @@ struct DriverReport {
 
 struct StatusReply {
     std::vector<DriverReport> drivers;
+    std::string trust_db;         ///< the trust database the daemon serves (its directory)
+    std::string trust_db_error;   ///< why it is not open; empty when it is
+};
+
+/// pgp_show and rpm_show. Descriptors: the file, then a writable memfd that receives
+/// the description: the JSON document `umd pgp show --json` / `umd rpm show --json` print.
+struct ShowRequest {
+    std::string name;   ///< what the client calls the file, for messages only
+};
+
+/// The answer of pgp_show, rpm_show and trust_list: the bytes of the JSON document
+/// written to the client's memfd (always valid UTF-8).
+struct DocumentReply {
+    std::uint64_t size = 0;
+};
+
+/// Most packages in one trust_add request, and files in one trust_check request: a
+/// reply stays within max_message whatever the messages say.
+inline constexpr std::size_t max_trust_add = 8;
+inline constexpr std::size_t max_trust_check = 4;
+
+/// trust_add. Descriptors: the keyrings, then the packages; `names` names each.
+/// Every package is verified as `umd rpm verify` does and checked for weak digests;
+/// those that pass are written in one transaction.
+struct TrustAddRequest {
+    std::uint32_t keyrings = 0;
+    bool allow_weak_digests = false;
+    std::vector<std::string> names;
+};
+
+/// Per package, in order: the NEVRA added, or why it was refused. Every success is
+/// committed when the reply is sent; a failed commit is the request's error instead.
+struct TrustAddReply {
+    std::vector<Result<std::string>> packages;
+};
+
+struct TrustRemoveRequest {
+    std::string nevra;
+};
+
+/// trust_list. Descriptors: a writable memfd for the document `umd trust list --json` prints.
+/// trust_check. Descriptors: the files; `names` names each.
+struct TrustCheckRequest {
+    bool allow_weak_digests = false;
+    std::vector<std::string> names;
+};
+
+/// One file's answer: its digest ("<algo>:<hex>") and the first package vouching for
+/// it (none: not trusted).
+struct TrustCheckAnswer {
+    std::string digest;
+    std::uint32_t vouchers = 0;
+    std::string nevra, path;
+};
+
+struct TrustCheckReply {
+    std::vector<Result<TrustCheckAnswer>> files;
 };
 
 struct PgpVerifyReply {
@@ -136,6 +199,14 @@ Bytes encode_fields(const RpmVerifyRequest& r);
 Result<RpmVerifyRequest> decode_rpm_verify(ByteReader& in);
 Bytes encode_fields(const SampleWriteRequest& r);
 Result<SampleWriteRequest> decode_sample_write(ByteReader& in);
+Bytes encode_fields(const ShowRequest& r);
+Result<ShowRequest> decode_show(ByteReader& in);
+Bytes encode_fields(const TrustAddRequest& r);
+Result<TrustAddRequest> decode_trust_add(ByteReader& in);
+Bytes encode_fields(const TrustRemoveRequest& r);
+Result<TrustRemoveRequest> decode_trust_remove(ByteReader& in);
+Bytes encode_fields(const TrustCheckRequest& r);
+Result<TrustCheckRequest> decode_trust_check(ByteReader& in);
 
 // Replies: encode (daemon) and decode (client; believed only from a daemon whose
 // credentials the client checked).
@@ -154,5 +225,11 @@ Bytes encode_fields(const RpmVerifyReply& r);
 Result<RpmVerifyReply> decode_rpm_verify_reply(ByteReader& in);
 Bytes encode_fields(const PgpVerifyReply& r);
 Result<PgpVerifyReply> decode_pgp_verify_reply(ByteReader& in);
+Bytes encode_fields(const DocumentReply& r);
+Result<DocumentReply> decode_document_reply(ByteReader& in);
+Bytes encode_fields(const TrustAddReply& r);
+Result<TrustAddReply> decode_trust_add_reply(ByteReader& in);
+Bytes encode_fields(const TrustCheckReply& r);
+Result<TrustCheckReply> decode_trust_check_reply(ByteReader& in);
 
 }  // namespace umd::daemon

@@ -367,7 +367,7 @@ struct TrustDb::Env {
         return true;
     }
 
-    Status put(MDB_txn* txn, const VerifiedPackage& p) const
+    Status put(MDB_txn* txn, const VerifiedPackage& p, bool allow_weak_here) const
     {
         const PackageInfo& info = p.info();
         const std::string nevra = info.nevra();
@@ -375,7 +375,7 @@ struct TrustDb::Env {
         if (digest_size(info.digest_algo) == 0) return fail(Errc::bad_input, "trust db: unsupported digest algorithm {}", info.digest_algo);
         // (A package without file digests vouches for nothing, whatever its algorithm tag says.)
         const bool vouches = std::any_of(info.files.begin(), info.files.end(), [](const PackageFile& f) { return is_regular(f.mode) && !f.digest.empty(); });
-        if (vouches && weak_digest_algo(info.digest_algo) && !allow_weak)
+        if (vouches && weak_digest_algo(info.digest_algo) && !allow_weak_here)
             return fail(Errc::rejected, "trust db: {} has {} file digests, too weak to vouch for files (allow them explicitly for old packages)",
                         nevra, digest_algo_name(info.digest_algo));
         UMD_TRY(erase(txn, nevra));
@@ -419,6 +419,15 @@ struct TrustDb::Env {
         return {};
     }
 };
+
+Status check_admissible(const VerifiedPackage& package, const std::string& name, bool allow_weak_digests)
+{
+    const PackageInfo& info = package.info();
+    const bool vouches = std::any_of(info.files.begin(), info.files.end(), [](const PackageFile& f) { return is_regular(f.mode) && !f.digest.empty(); });
+    if (allow_weak_digests || !vouches || !weak_digest_algo(info.digest_algo)) return {};
+    return fail(Errc::rejected, "{}: {} file digests are too weak to vouch for files (--allow-weak-digests allows them, for old packages)",
+                name, digest_algo_name(info.digest_algo));
+}
 
 TrustDb::TrustDb(std::unique_ptr<Env> env) : env_(std::move(env)) {}
 TrustDb::TrustDb(TrustDb&&) noexcept = default;
@@ -516,11 +525,13 @@ Status TrustDb::add(const VerifiedPackage& package)
     return add_batch(one);
 }
 
-Status TrustDb::add_batch(std::span<const VerifiedPackage* const> packages, const std::function<void(std::size_t)>& progress)
+Status TrustDb::add_batch(std::span<const VerifiedPackage* const> packages, const std::function<void(std::size_t)>& progress,
+                          std::optional<bool> allow_weak_digests)
 {
+    const bool weak = allow_weak_digests.value_or(env_->allow_weak);
     auto txn = UMD_TRY(env_->begin(true));
     for (std::size_t i = 0; i < packages.size(); ++i) {
-        if (auto s = env_->put(txn.get(), *packages[i]); !s) return s;   // the transaction aborts: nothing of the batch stays
+        if (auto s = env_->put(txn.get(), *packages[i], weak); !s) return s;   // the transaction aborts: nothing of the batch stays
         if (progress) progress(i);
     }
     if (int rc = mdb_txn_commit(txn.release())) return lmdb_fail(rc, "commit");
@@ -658,10 +669,10 @@ Result<bool> TrustDb::contains(std::uint32_t algo, ByteView digest) const
     return prefix.starts(k);
 }
 
-Result<std::vector<Vouch>> TrustDb::lookup(std::uint32_t algo, ByteView digest) const
+Result<std::vector<Vouch>> TrustDb::lookup(std::uint32_t algo, ByteView digest, std::optional<bool> allow_weak_digests) const
 {
     auto prefix = UMD_TRY(digest_prefix(algo, digest));
-    if (weak_digest_algo(algo) && !env_->allow_weak) return std::vector<Vouch>{};   // never trusted by default
+    if (weak_digest_algo(algo) && !allow_weak_digests.value_or(env_->allow_weak)) return std::vector<Vouch>{};   // never trusted by default
     auto reader = UMD_TRY(env_->borrow());
     auto files_cursor = UMD_TRY(reader.files_cursor());
     MDB_cursor* cursor = files_cursor;
@@ -684,6 +695,15 @@ Result<std::vector<Vouch>> TrustDb::lookup(std::uint32_t algo, ByteView digest) 
 
 Result<CheckResult> TrustDb::check_file(const std::string& path) const
 {
+    // One reader of files on this side: a regular file only (a FIFO or a device such as
+    // /dev/zero is refused), its size fixed at open, constant memory.
+    auto file = UMD_TRY(PackageSource::open(path));
+    return check(file);
+}
+
+Result<CheckResult> TrustDb::check(const PackageSource& file, std::optional<bool> allow_weak_digests) const
+{
+    const bool weak = allow_weak_digests.value_or(env_->allow_weak);
     // Which algorithms are in use: the first key byte.
     std::vector<std::uint32_t> algos;
     {
@@ -693,7 +713,7 @@ Result<CheckResult> TrustDb::check_file(const std::string& path) const
         Cursor cursor(raw);
         for (std::uint32_t a : {digest_algo::sha256, digest_algo::sha512, digest_algo::sha384, digest_algo::sha224,
                                 digest_algo::sha1, digest_algo::md5}) {
-            if (weak_digest_algo(a) && !env_->allow_weak) continue;
+            if (weak_digest_algo(a) && !weak) continue;
             std::uint8_t first = static_cast<std::uint8_t>(a);
             MDB_val k = {1, &first}, v;
             if (mdb_cursor_get(raw, &k, &v, MDB_SET_RANGE) == 0 && v.mv_size > 0 && static_cast<const std::uint8_t*>(k.mv_data)[0] == first)
@@ -703,9 +723,10 @@ Result<CheckResult> TrustDb::check_file(const std::string& path) const
     CheckResult out;
     if (algos.empty()) algos.push_back(digest_algo::sha256);   // still hash it: unreadable files are errors
     for (std::uint32_t a : algos) {
-        auto hex = UMD_TRY(hash_file(path, a));
+        auto hex = UMD_TRY(hash_file_range(file, 0, a));
+        UMD_TRY(file.check_unchanged_end());
         out.digest = fmt::format("{}:{}", digest_algo_name(a), hex);
-        auto found = UMD_TRY(lookup(a, unhex(hex)));
+        auto found = UMD_TRY(lookup(a, unhex(hex), weak));
         if (!found.empty()) {
             out.vouchers = std::move(found);
             break;

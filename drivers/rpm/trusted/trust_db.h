@@ -36,6 +36,7 @@
 #include <umd/error.h>
 #include <umd/wire.h>
 
+#include "drivers/rpm/trusted/package_source.h"
 #include "drivers/rpm/trusted/package_verifier.h"
 
 namespace umd::rpm {
@@ -89,6 +90,12 @@ struct MemoryIndexInfo {
     std::uint64_t built_at_txn = 0;   ///< the LMDB transaction id it reflects
 };
 
+/// Ok when `package` may enter the database: Errc::rejected, naming `name`, when its
+/// regular files' digests are MD5 or SHA-1 and `allow_weak_digests` is false. The
+/// check `umd trust add` makes per package (standalone and in umdd) before a batch
+/// is written, so one weak package is refused alone instead of failing the batch.
+Status check_admissible(const VerifiedPackage& package, const std::string& name, bool allow_weak_digests);
+
 class TrustDb {
 public:
     /// Opens (creating when allowed) the environment in directory `path`.
@@ -102,7 +109,10 @@ public:
     /// for MD5 or SHA-1 file digests without TrustDbOptions::allow_weak_digests.
     Status add(const VerifiedPackage& package);
     /// Adds packages in one transaction; `progress(i)` is called after package i is staged.
-    Status add_batch(std::span<const VerifiedPackage* const> packages, const std::function<void(std::size_t)>& progress = {});
+    /// `allow_weak_digests` overrides the handle's option for this batch (umdd holds one
+    /// handle and asks per request).
+    Status add_batch(std::span<const VerifiedPackage* const> packages, const std::function<void(std::size_t)>& progress = {},
+                     std::optional<bool> allow_weak_digests = {});
     /// Removes a package and every entry it added. not_found when absent.
     Status remove(const std::string& nevra);
     Result<std::vector<TrustedPackage>> list() const;
@@ -115,7 +125,8 @@ public:
     Result<bool> contains(std::uint32_t algo, ByteView digest) const;
     /// Packages vouching for the raw `digest` of algorithm `algo` (allocates the
     /// answer: for the CLI). Same errors as contains.
-    Result<std::vector<Vouch>> lookup(std::uint32_t algo, ByteView digest) const;
+    /// `allow_weak_digests` overrides the handle's option for this query.
+    Result<std::vector<Vouch>> lookup(std::uint32_t algo, ByteView digest, std::optional<bool> allow_weak_digests = {}) const;
     /// Rebuilds the in-memory digest set when the database changed since it was
     /// built; true when it did. invalid_argument without TrustDbOptions::memory_index.
     /// Safe while other threads query: they use the old set (or LMDB) until the
@@ -126,6 +137,10 @@ public:
     /// Hashes the file with each algorithm present in the database (MD5 and SHA-1
     /// only with allow_weak_digests); the first match wins.
     Result<CheckResult> check_file(const std::string& path) const;
+    /// check_file() of a file already open (umdd: a descriptor a client passed), read
+    /// from offset 0; Errc::io when it changed size while hashed. `allow_weak_digests`
+    /// overrides the handle's option for this query.
+    Result<CheckResult> check(const PackageSource& file, std::optional<bool> allow_weak_digests = {}) const;
 
 private:
     struct Env;
