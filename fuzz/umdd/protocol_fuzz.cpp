@@ -26,6 +26,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             break;
         case Operation::sample_write: (void)decode_sample_write(fields); break;
         case Operation::rpm_verify: (void)decode_rpm_verify(fields); break;
+        case Operation::pgp_show:
+        case Operation::rpm_show: (void)decode_show(fields); break;
+        case Operation::trust_add:
+            if (auto r = decode_trust_add(fields)) {
+                Bytes again = encode_fields(*r);
+                ByteReader reread(again, "re-encoded");
+                if (!decode_trust_add(reread)) std::abort();
+            }
+            break;
+        case Operation::trust_remove: (void)decode_trust_remove(fields); break;
+        case Operation::trust_check: (void)decode_trust_check(fields); break;
+        case Operation::trust_list:
         case Operation::status:
         case Operation::reload: (void)fields.expect_end(); break;
         }
@@ -38,6 +50,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)decode_pgp_verify_reply(b);
         ByteReader c(*reply->fields, "rpm");
         (void)decode_rpm_verify_reply(c);
+        ByteReader d(*reply->fields, "trust add");
+        (void)decode_trust_add_reply(d);
+        ByteReader e(*reply->fields, "trust check");
+        (void)decode_trust_check_reply(e);
+        ByteReader f(*reply->fields, "document");
+        (void)decode_document_reply(f);
     }
     return 0;
 }

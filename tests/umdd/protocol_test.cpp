@@ -143,5 +143,111 @@ TEST(UmddProtocol, RpmRequestsRepliesAndDigestListsRoundTripAndRefuseTruncation)
     }
 }
 
+/// Decodes `fields` with `decode`, and every truncation of them must be refused.
+template <class Decode>
+auto round_trip(const Bytes& fields, Decode decode)
+{
+    for (std::size_t n = 0; n < fields.size(); ++n) {
+        ByteReader cut(ByteView(fields).first(n), "test");
+        EXPECT_FALSE(decode(cut)) << "truncated at " << n;
+    }
+    ByteReader in(fields, "test");
+    return decode(in);
+}
+
+TEST(UmddProtocol, TrustRequestsRoundTripAndKeepTheirBounds)
+{
+    TrustAddRequest add{2, true, {"k1", "k2", "a.rpm", "b.rpm"}};
+    auto a = round_trip(encode_fields(add), [](ByteReader& in) { return decode_trust_add(in); });
+    ASSERT_TRUE(a) << a.error().message;
+    EXPECT_EQ(a->keyrings, 2u);
+    EXPECT_TRUE(a->allow_weak_digests);
+    EXPECT_EQ(a->names, add.names);
+
+    // No package, or more than a reply can answer for: refused before anything is read.
+    for (std::size_t packages : {std::size_t{0}, max_trust_add + 1}) {
+        TrustAddRequest bad{1, false, {"k"}};
+        for (std::size_t i = 0; i < packages; ++i) bad.names.push_back("p.rpm");
+        Bytes fields = encode_fields(bad);
+        ByteReader in(fields, "test");
+        auto refused = decode_trust_add(in);
+        ASSERT_FALSE(refused) << packages << " packages";
+        EXPECT_EQ(refused.error().code, Errc::bad_input);
+    }
+
+    // A NEVRA is a key: its bytes cross as they are (not made printable).
+    TrustRemoveRequest remove{"odd\nname-1-1.noarch"};
+    auto r = round_trip(encode_fields(remove), [](ByteReader& in) { return decode_trust_remove(in); });
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->nevra, remove.nevra);
+
+    TrustCheckRequest check{false, {"a", "b"}};
+    auto c = round_trip(encode_fields(check), [](ByteReader& in) { return decode_trust_check(in); });
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->names, check.names);
+    TrustCheckRequest too_many{false, std::vector<std::string>(max_trust_check + 1, "f")};
+    Bytes fields = encode_fields(too_many);
+    ByteReader in(fields, "test");
+    EXPECT_FALSE(decode_trust_check(in));
+
+    auto show = round_trip(encode_fields(ShowRequest{"InRelease"}), [](ByteReader& in) { return decode_show(in); });
+    ASSERT_TRUE(show);
+    EXPECT_EQ(show->name, "InRelease");
+}
+
+TEST(UmddProtocol, TrustRepliesRoundTripAndALyingAnswerIsAProtocolError)
+{
+    TrustAddReply add;
+    add.packages.push_back(std::string("a-1-1.noarch"));
+    add.packages.push_back(std::unexpected(Error{Errc::rejected, "b.rpm: not signed"}));
+    auto a = round_trip(encode_fields(add), [](ByteReader& in) { return decode_trust_add_reply(in); });
+    ASSERT_TRUE(a);
+    ASSERT_EQ(a->packages.size(), 2u);
+    EXPECT_EQ(*a->packages[0], "a-1-1.noarch");
+    EXPECT_EQ(a->packages[1].error().code, Errc::rejected);
+    EXPECT_EQ(a->packages[1].error().message, "b.rpm: not signed");
+
+    TrustCheckReply check;
+    check.files.push_back(TrustCheckAnswer{"sha256:00", 2, "a-1-1.noarch", "/usr/bin/a"});
+    check.files.push_back(TrustCheckAnswer{"sha256:11", 0, "", ""});
+    check.files.push_back(std::unexpected(Error{Errc::io, "f: not a regular file"}));
+    auto c = round_trip(encode_fields(check), [](ByteReader& in) { return decode_trust_check_reply(in); });
+    ASSERT_TRUE(c);
+    ASSERT_EQ(c->files.size(), 3u);
+    EXPECT_EQ(c->files[0]->nevra, "a-1-1.noarch");
+    EXPECT_EQ(c->files[1]->vouchers, 0u);
+    EXPECT_EQ(c->files[2].error().code, Errc::io);
+
+    // "Not trusted" naming a voucher, or "trusted" naming none: the daemon contradicts itself.
+    for (const auto& lie : {TrustCheckAnswer{"sha256:00", 0, "a-1-1.noarch", "/a"}, TrustCheckAnswer{"sha256:00", 1, "", ""}}) {
+        TrustCheckReply lying;
+        lying.files.push_back(lie);
+        Bytes fields = encode_fields(lying);
+        ByteReader in(fields, "test");
+        auto refused = decode_trust_check_reply(in);
+        ASSERT_FALSE(refused);
+        EXPECT_EQ(refused.error().code, Errc::protocol);
+    }
+
+    // An error kind this client does not know is the daemon breaking the protocol.
+    Bytes unknown = encode_fields(add);
+    unknown[4 + 1 + 4 + std::string("a-1-1.noarch").size() + 1] = 0xEE;   // the second verdict's error kind
+    ByteReader uin(unknown, "test");
+    auto u = decode_trust_add_reply(uin);
+    ASSERT_FALSE(u);
+    EXPECT_EQ(u.error().code, Errc::protocol);
+
+    auto doc = round_trip(encode_fields(DocumentReply{12345}), [](ByteReader& in) { return decode_document_reply(in); });
+    ASSERT_TRUE(doc);
+    EXPECT_EQ(doc->size, 12345u);
+
+    StatusReply status;
+    status.trust_db = "/var/lib/umd/trust.mdb";
+    status.trust_db_error = "";
+    auto st = round_trip(encode_fields(status), [](ByteReader& in) { return decode_status(in); });
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->trust_db, status.trust_db);
+}
+
 }  // namespace
 }  // namespace umd::daemon
