@@ -63,5 +63,6 @@ void register_run(CLI::App& app, Context& ctx);
 void register_pgp(CLI::App& app, Context& ctx);
 void register_rpm(CLI::App& app, Context& ctx);
 void register_trust(CLI::App& app, Context& ctx);
+void register_reload(CLI::App& app, Context& ctx);
 
 }  // namespace umd::cli

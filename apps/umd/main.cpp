@@ -73,6 +73,7 @@ int main(int argc, char** argv)
     umd::cli::register_pgp(app, ctx);
     umd::cli::register_rpm(app, ctx);
     umd::cli::register_trust(app, ctx);
+    umd::cli::register_reload(app, ctx);
 
     try {
         app.parse(argc, argv);

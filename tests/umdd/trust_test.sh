@@ -85,6 +85,8 @@ case_privileges() {
     contains "$err" "trust add needs root or a member of group staff; uid 65534 may not" "add refused"
     run 4 as_nobody "$umd" trust remove "$nevra"
     contains "$err" "trust remove needs root or a member of group staff" "remove refused"
+    run 4 as_nobody "$umd" reload
+    contains "$err" "reload needs root or a member of group staff" "reload refused"
     run 0 as_nobody "$umd" trust check "$hello"   # still there
     grep -q "refused: trust add needs root.*(pid [0-9]* uid 65534 ($umd))" "$work/umdd.log" ||
         fail "the refusal is not logged with who asked: $(cat "$work/umdd.log")"
@@ -93,6 +95,7 @@ case_privileges() {
     run 0 as_staff "$umd" trust add --keyring rsa4096.asc rsa4096.rpm
     contains "$out" "trust: added 1 package, refused 0" "staff adds"
     run 0 as_staff "$umd" trust remove "$nevra"
+    run 0 as_staff "$umd" reload
     run 1 as_nobody "$umd" trust check "$hello"
     contains "$out" "NOT TRUSTED" "removed by staff"
     stop_umdd
