@@ -9,6 +9,7 @@
 // (apps/umd/daemon_client), as `umd pgp verify` does. Per request = the batch's wall
 // time / its requests; the bar: ≤ 1.3 × the in-process per-request time.
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -96,6 +97,38 @@ Result<double> through_umdd_ns(const std::string& socket, const Fixture& f, unsi
     return ns / (clients * each);
 }
 
+/// Wall time per empty request (status) through umdd, one client.
+Result<double> status_round_trip_ns(const std::string& socket, unsigned n)
+{
+    auto client = UMD_TRY(cli::DaemonClient::connect(socket));
+    auto start = std::chrono::steady_clock::now();
+    for (unsigned i = 0; i < n; ++i) UMD_TRY(client.call(daemon::Operation::status, {}, {}));
+    return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count() / n;
+}
+
+/// Wall time per round trip of a 12-byte datagram between two threads over a
+/// SOCK_SEQPACKET socketpair: the floor of any request to another process here.
+Result<double> socketpair_round_trip_ns(unsigned n)
+{
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return fail_errno(errno, "socketpair");
+    UniqueFd near(pair[0]), far(pair[1]);
+    std::thread echo([&] {
+        char buffer[64];
+        for (ssize_t got; (got = ::recv(far.get(), buffer, sizeof buffer, 0)) > 0;) (void)!::send(far.get(), buffer, static_cast<std::size_t>(got), 0);
+    });
+    char message[12] = {}, reply[64];
+    auto start = std::chrono::steady_clock::now();
+    for (unsigned i = 0; i < n; ++i) {
+        (void)!::send(near.get(), message, sizeof message, 0);
+        (void)!::recv(near.get(), reply, sizeof reply, 0);
+    }
+    const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count() / n;
+    ::shutdown(near.get(), SHUT_RDWR);
+    echo.join();
+    return ns;
+}
+
 }  // namespace
 
 Result<std::vector<Row>> run_umdd(const Settings& settings)
@@ -146,6 +179,27 @@ Result<std::vector<Row>> run_umdd(const Settings& settings)
         row.extra["requests_per_s"] = 1e9 / row.measured_ns;
         row.notes = "per request = wall time / requests; clients share the machine's CPUs with umdd";
         rows.push_back(std::move(row));
+    }
+
+    // What one hop to umdd costs by itself, against the floor of any hop to another
+    // thread here: the 1-client gap above is this hop plus the descriptors' passing.
+    {
+        std::vector<double> measured, baseline;
+        for (int round = 0; round < 3; ++round) {
+            baseline.push_back(UMD_TRY(socketpair_round_trip_ns(per_batch * 5)));
+            measured.push_back(UMD_TRY(status_round_trip_ns(daemon->socket, per_batch * 5)));
+            served += per_batch * 5;
+        }
+        Row hop;
+        hop.case_name = "umdd";
+        hop.name = "empty request (status) through umdd, 1 client";
+        hop.baseline = "SOCK_SEQPACKET socketpair echo between two threads";
+        hop.measured_ns = median(measured);
+        hop.baseline_ns = median(baseline);
+        hop.bar_kind = "none";
+        hop.unit = "ns/request";
+        hop.notes = "the hop's own cost: what a request through umdd adds to the work it asks for";
+        rows.push_back(std::move(hop));
     }
 
     // Memory: 10 000 requests more, then the daemon's resident set again.
