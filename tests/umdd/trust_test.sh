@@ -44,6 +44,12 @@ run() {  # run EXPECTED_RC CMD...: stdout in $out, stderr in $err
     [ "$rc" -eq "$want" ] || fail "exit $rc, wanted $want: $*"$'\n'"  stdout: $out"$'\n'"  stderr: $err"
 }
 contains() { grep -qF -- "$2" <<<"$1" || fail "$3: '$2' not in: $1"; }
+# logged REGEX: umdd's log comes to match (its lines are written by a thread of their own,
+# so one may follow the reply it belongs to; up to 10 s).
+logged() {
+    for _ in $(seq 500); do grep -q -- "$1" "$work/umdd.log" && return 0; sleep 0.02; done
+    return 1
+}
 
 start_umdd() {  # start_umdd CONFIG_TEXT
     printf '%s\n' "$1" > "$work/umdd.toml"
@@ -88,7 +94,7 @@ case_privileges() {
     run 4 as_nobody "$umd" reload
     contains "$err" "reload needs root or a member of group staff" "reload refused"
     run 0 as_nobody "$umd" trust check "$hello"   # still there
-    grep -q "refused: trust add needs root.*(pid [0-9]* uid 65534 ($umd))" "$work/umdd.log" ||
+    logged "refused: trust add needs root.*(pid [0-9]* uid 65534 ($umd))" ||
         fail "the refusal is not logged with who asked: $(cat "$work/umdd.log")"
 
     # A process in the admin group may (the kernel's groups of the process decide).
@@ -112,8 +118,7 @@ case_sigkill() {
     for _ in $(seq 8); do batch+=(rsa2048.rpm); done
     "$umd" trust add --keyring rsa2048.asc "${batch[@]}" "$work/big.rpm" >"$work/add.out" 2>"$work/add.err" &
     local client=$!
-    for _ in $(seq 300); do grep -q "trust add by uid 0: 8 added" "$work/umdd.log" && break; sleep 0.02; done
-    grep -q "trust add by uid 0: 8 added" "$work/umdd.log" || fail "the first request was not committed: $(cat "$work/umdd.log")"
+    logged "trust add by uid 0: 8 added" || fail "the first request was not committed: $(cat "$work/umdd.log")"
     sleep 0.2
     kill -KILL "$pid"
     wait "$pid" 2>/dev/null || true
