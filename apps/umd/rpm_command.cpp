@@ -73,13 +73,9 @@ Result<std::vector<daemon::RpmFileDigest>> read_digest_list(int fd, std::uint64_
 template <class Each>
 std::optional<int> verify_through(Context& ctx, DaemonClient& daemon, const RpmArgs& args, bool digests, Each each)
 {
-    std::vector<std::string> keyrings = args.keyrings;
-    if (keyrings.empty()) {
-        auto listed = rpm::keyring_files(rpm::default_keyring_dir);
-        if (!listed) return ctx.report(listed.error());
-        keyrings = std::move(*listed);
-        if (keyrings.empty()) return ctx.report(Error{Errc::not_found, fmt::format("no keys in {}", rpm::default_keyring_dir)});
-    }
+    auto chosen = rpm::keyrings_to_use(args.keyrings, rpm::default_keyring_dir);
+    if (!chosen) return ctx.report(chosen.error());
+    const std::vector<std::string>& keyrings = *chosen;
     if (keyrings.size() + 2 > daemon::max_fds) return std::nullopt;
     std::vector<UniqueFd> keyring_fds;
     for (const auto& path : keyrings) {

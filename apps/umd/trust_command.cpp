@@ -24,6 +24,7 @@
 #include <umd/text.h>
 #include "drivers/rpm/trusted/claim_check.h"
 #include "drivers/rpm/trusted/describe.h"
+#include "drivers/rpm/trusted/pgp_signature_check.h"
 #include "drivers/rpm/trusted/rpm_session.h"
 #include "drivers/rpm/trusted/trust_db.h"
 
@@ -116,13 +117,9 @@ int add_here(Context& ctx, const AddArgs& args, const std::string& db_path, bool
 /// Nothing when the keyrings leave no room for a package (the caller adds standalone).
 std::optional<int> add_through(Context& ctx, DaemonClient& daemon, const AddArgs& args, bool bar)
 {
-    std::vector<std::string> keyrings = args.keyrings;
-    if (keyrings.empty()) {
-        auto listed = rpm::keyring_files(rpm::default_keyring_dir);
-        if (!listed) return ctx.report(listed.error());
-        keyrings = std::move(*listed);
-        if (keyrings.empty()) return ctx.report(Error{Errc::not_found, fmt::format("no keys in {}", rpm::default_keyring_dir)});
-    }
+    auto chosen = rpm::keyrings_to_use(args.keyrings, rpm::default_keyring_dir);
+    if (!chosen) return ctx.report(chosen.error());
+    const std::vector<std::string>& keyrings = *chosen;
     if (keyrings.size() >= daemon::max_fds) return std::nullopt;
     std::vector<UniqueFd> keyring_fds;
     for (const auto& path : keyrings) {

@@ -20,6 +20,14 @@ Result<pgp::Parsed> pgp_parse(Driver& driver, ByteView input)
 
 }  // namespace
 
+Result<std::vector<std::string>> keyrings_to_use(const std::vector<std::string>& given, const std::string& dir)
+{
+    if (!given.empty()) return given;
+    auto listed = UMD_TRY(keyring_files(dir));
+    if (listed.empty()) return fail(Errc::not_found, "no keys in {}", dir);
+    return listed;
+}
+
 Result<std::vector<std::string>> keyring_files(const std::string& dir)
 {
     std::error_code ec;

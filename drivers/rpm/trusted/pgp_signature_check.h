@@ -24,6 +24,10 @@ namespace umd::rpm {
 /// editor's backup) is ignored. not_found when the directory does not exist.
 Result<std::vector<std::string>> keyring_files(const std::string& dir);
 
+/// The keyrings a command uses: `given` (its --keyring files), or when there are none
+/// the keyring files of `dir`; not_found when that leaves none.
+Result<std::vector<std::string>> keyrings_to_use(const std::vector<std::string>& given, const std::string& dir);
+
 
 /// A SignatureCheck that verifies through `pgp_driver` with `keyring` (both must outlive it).
 SignatureCheck pgp_signature_check(Driver& pgp_driver, const pgp::Keyring& keyring, pgp::Policy policy = {});

@@ -15,12 +15,7 @@ Result<std::unique_ptr<RpmSession>> RpmSession::open(Manager& manager, const std
 {
     auto rpm = UMD_TRY(manager.driver("rpm"));
     auto pgp = UMD_TRY(manager.driver("pgp"));
-    std::vector<std::string> files = keyring_files;
-    if (files.empty()) {
-        auto listed = UMD_TRY(rpm::keyring_files(keyring_dir));
-        files = std::move(listed);
-        if (files.empty()) return fail(Errc::not_found, "no keys in {}", keyring_dir);
-    }
+    auto files = UMD_TRY(keyrings_to_use(keyring_files, keyring_dir));
     // The OpenPGP library's keyring load: a handler that has seen no package parses
     // the keys, and every key it reports is found in the file's own bytes.
     auto ring = UMD_TRY(pgp::load_keyring(*pgp, pgp::FileRef::paths(files), {}));
