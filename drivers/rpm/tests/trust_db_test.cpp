@@ -171,6 +171,39 @@ TEST_F(TrustDbTest, ReaderSeesASnapshotWhileAWriterCommits)
     EXPECT_EQ(reader->list()->size(), 2u);
 }
 
+TEST_F(TrustDbTest, LastCommitChangesWithEveryCommitByAnyProcessAndAlgorithmsAreThoseInUse)
+{
+    auto db = TrustDb::open(this->db());
+    ASSERT_TRUE(db);
+    EXPECT_TRUE(db->algorithms()->empty());
+    const std::uint64_t before = db->last_commit();
+    ASSERT_TRUE(db->add(make_package("one", "1\n")));
+    const std::uint64_t after_own = db->last_commit();
+    EXPECT_GT(after_own, before);
+    EXPECT_EQ(*db->algorithms(), std::vector<std::uint32_t>{digest_algo::sha256});
+    // Another process commits: this handle sees the new id without doing anything.
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        auto other = TrustDb::open(this->db());
+        ::_exit(other && other->add(make_package("two", "2\n")) ? 0 : 1);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    EXPECT_GT(db->last_commit(), after_own);
+    // A read changes nothing.
+    const std::uint64_t now = db->last_commit();
+    (void)db->list();
+    EXPECT_EQ(db->last_commit(), now);
+    // MD5 appears only for a caller that allows weak digests.
+    ASSERT_TRUE(db->add_batch(std::vector<const VerifiedPackage*>{}, {}, true));
+    auto old = make_package("old", "o\n", "1", digest_algo::md5);
+    const VerifiedPackage* batch[] = {&old};
+    ASSERT_TRUE(db->add_batch(batch, {}, true));
+    EXPECT_EQ(*db->algorithms(), std::vector<std::uint32_t>{digest_algo::sha256});
+    EXPECT_EQ(*db->algorithms(true), (std::vector<std::uint32_t>{digest_algo::sha256, digest_algo::md5}));
+}
+
 TEST_F(TrustDbTest, WriterKilledMidBatchLeavesCommittedDataIntact)
 {
     {

@@ -701,25 +701,37 @@ Result<CheckResult> TrustDb::check_file(const std::string& path) const
     return check(file);
 }
 
+Result<std::vector<std::uint32_t>> TrustDb::algorithms(std::optional<bool> allow_weak_digests) const
+{
+    const bool weak = allow_weak_digests.value_or(env_->allow_weak);
+    // Which algorithms are in use: the first key byte, strongest first.
+    std::vector<std::uint32_t> algos;
+    auto txn = UMD_TRY(env_->begin(false));
+    MDB_cursor* raw = nullptr;
+    if (int rc = mdb_cursor_open(txn.get(), env_->files, &raw)) return lmdb_fail(rc, "cursor");
+    Cursor cursor(raw);
+    for (std::uint32_t a : {digest_algo::sha256, digest_algo::sha512, digest_algo::sha384, digest_algo::sha224,
+                            digest_algo::sha1, digest_algo::md5}) {
+        if (weak_digest_algo(a) && !weak) continue;
+        std::uint8_t first = static_cast<std::uint8_t>(a);
+        MDB_val k = {1, &first}, v;
+        if (mdb_cursor_get(raw, &k, &v, MDB_SET_RANGE) == 0 && v.mv_size > 0 && static_cast<const std::uint8_t*>(k.mv_data)[0] == first)
+            algos.push_back(a);
+    }
+    return algos;
+}
+
+std::uint64_t TrustDb::last_commit() const noexcept
+{
+    MDB_envinfo info{};
+    if (mdb_env_info(env_->env.get(), &info) != 0) return 0;
+    return info.me_last_txnid;
+}
+
 Result<CheckResult> TrustDb::check(const PackageSource& file, std::optional<bool> allow_weak_digests) const
 {
     const bool weak = allow_weak_digests.value_or(env_->allow_weak);
-    // Which algorithms are in use: the first key byte.
-    std::vector<std::uint32_t> algos;
-    {
-        auto txn = UMD_TRY(env_->begin(false));
-        MDB_cursor* raw = nullptr;
-        if (int rc = mdb_cursor_open(txn.get(), env_->files, &raw)) return lmdb_fail(rc, "cursor");
-        Cursor cursor(raw);
-        for (std::uint32_t a : {digest_algo::sha256, digest_algo::sha512, digest_algo::sha384, digest_algo::sha224,
-                                digest_algo::sha1, digest_algo::md5}) {
-            if (weak_digest_algo(a) && !weak) continue;
-            std::uint8_t first = static_cast<std::uint8_t>(a);
-            MDB_val k = {1, &first}, v;
-            if (mdb_cursor_get(raw, &k, &v, MDB_SET_RANGE) == 0 && v.mv_size > 0 && static_cast<const std::uint8_t*>(k.mv_data)[0] == first)
-                algos.push_back(a);
-        }
-    }
+    auto algos = UMD_TRY(algorithms(weak));
     CheckResult out;
     if (algos.empty()) algos.push_back(digest_algo::sha256);   // still hash it: unreadable files are errors
     for (std::uint32_t a : algos) {

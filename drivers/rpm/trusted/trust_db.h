@@ -134,6 +134,14 @@ public:
     Result<bool> refresh_memory_index();
     /// nullopt without TrustDbOptions::memory_index.
     std::optional<MemoryIndexInfo> memory_index_info() const;
+    /// The file digest algorithms the database holds entries of (digest_algo::*,
+    /// strongest first; MD5 and SHA-1 only when allowed).
+    Result<std::vector<std::uint32_t>> algorithms(std::optional<bool> allow_weak_digests = {}) const;
+    /// The id of the latest committed write transaction, by any process: it changes
+    /// with every commit, so a verdict remembered with it is known to be current
+    /// while it stays the same (the exec guard's cache). A read of LMDB's meta page:
+    /// no lock, no system call.
+    std::uint64_t last_commit() const noexcept;
     /// Hashes the file with each algorithm present in the database (MD5 and SHA-1
     /// only with allow_weak_digests); the first match wins.
     Result<CheckResult> check_file(const std::string& path) const;
