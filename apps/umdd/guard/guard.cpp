@@ -89,8 +89,8 @@ struct Guard::Impl {
 
     std::thread reader;
     std::vector<std::thread> workers;
-    std::mutex stop_lock;
-    bool stopped = false;
+    std::mutex stop_lock;                 ///< one stop() at a time
+    std::atomic<bool> stopped{false};     ///< read by status() while a stop() runs
 
     Impl(GuardOptions opts, std::shared_ptr<const Decider> d, AuditSink sink)
         : options(std::move(opts)), decider(std::move(d)), cache(options.cache_capacity), queue(options.queue_capacity),
@@ -393,8 +393,7 @@ struct Guard::Impl {
     void stop()
     {
         std::lock_guard guard(stop_lock);
-        if (stopped) return;
-        stopped = true;
+        if (stopped.exchange(true)) return;
         if (group) (void)group->remove_filesystem_marks();   // no new events from here on
         if (reader.joinable()) {
             const std::uint64_t one = 1;
@@ -443,10 +442,7 @@ GuardStatus Guard::status() const
     const Impl& i = *impl_;
     GuardStatus s;
     s.mode = i.mode.load(std::memory_order_relaxed);
-    {
-        std::lock_guard guard(const_cast<std::mutex&>(i.stop_lock));
-        s.running = !i.stopped;
-    }
+    s.running = !i.stopped.load();
     s.marks = i.marks;
     s.kernel_audit = i.group && i.group->kernel_audit();
     s.events = get(i.events);
