@@ -63,6 +63,10 @@ public:
     /// answered again without, and FAN_AUDIT is not tried again.
     Status respond(int event_fd, bool allow, bool audit);
 
+    /// Closes the descriptor: the kernel allows whatever is still pending. The
+    /// object stays (kernel_audit() may still be asked); every other call fails.
+    void close() noexcept { fd_.reset(); }
+
     int fd() const noexcept { return fd_.get(); }
     /// Whether responses may carry FAN_AUDIT.
     bool kernel_audit() const noexcept { return audit_.load(std::memory_order_relaxed); }

@@ -84,7 +84,7 @@ struct Guard::Impl {
 
     Counter events, exec_events, open_events, modifications, overflows, own_process, allows, denies, permissive_allows,
         cache_hits, cache_joins, cache_misses, hashes, bytes_hashed, failures, response_errors, saturation_waits,
-        ignore_marks_added;
+        ignore_marks_added, malformed;
     std::atomic<std::size_t> workers_busy{0};
 
     std::thread reader;
@@ -109,17 +109,18 @@ struct Guard::Impl {
         const Verdict verdict = verdict_for(knowledge, event.exec);
         const bool permissive = mode.load(std::memory_order_relaxed) == Mode::permissive;
         const bool allow = verdict.allow || permissive;
-        if (!group->respond(event.fd.get(), allow, !verdict.allow && options.kernel_audit)) bump(response_errors);
-        latency.record(now_ns() - event.start_ns);
+        // Counted before the answer, so a status read after the process went on includes it.
         if (verdict.allow) {
             bump(allows);
-            if (options.ignore_marks) add_ignore_mark(event.fd.get(), knowledge);
         } else {
             bump(denies);
             if (knowledge.failed) bump(failures);
             if (permissive) bump(permissive_allows);
-            record_deny(event, knowledge, verdict, !permissive);
         }
+        if (!group->respond(event.fd.get(), allow, !verdict.allow && options.kernel_audit)) bump(response_errors);
+        latency.record(now_ns() - event.start_ns);
+        if (verdict.allow && options.ignore_marks) add_ignore_mark(event.fd.get(), knowledge);
+        if (!verdict.allow) record_deny(event, knowledge, verdict, !permissive);
         event.fd.reset();
     }
 
@@ -177,7 +178,7 @@ struct Guard::Impl {
             batch.clear();
             // A malformed header (never from a sane kernel) ends the batch; the
             // events before it are handled, its descriptor is closed by the parser.
-            (void)parse_events(std::span(buffer).first(*n), batch);
+            if (!parse_events(std::span(buffer).first(*n), batch)) bump(malformed);
             for (auto& event : batch) handle(event);
             batch.clear();
         }
@@ -404,7 +405,7 @@ struct Guard::Impl {
         for (auto& w : workers)
             if (w.joinable()) w.join();
         audit.stop();
-        group.reset();       // closing the descriptor: nothing of ours is pending now
+        if (group) group->close();   // nothing of ours is pending now
     }
 };
 
@@ -463,6 +464,7 @@ GuardStatus Guard::status() const
     s.response_errors = get(i.response_errors);
     s.saturation_waits = get(i.saturation_waits);
     s.ignore_marks_added = get(i.ignore_marks_added);
+    s.malformed = get(i.malformed);
     s.latency = i.latency.summary();
     s.queue_depth = i.queue.size();
     s.queue_capacity = i.queue.capacity();

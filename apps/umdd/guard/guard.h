@@ -81,6 +81,7 @@ struct GuardStatus {
     std::uint64_t response_errors = 0;    ///< answers the kernel refused
     std::uint64_t saturation_waits = 0;   ///< times the reader waited for room in the queue
     std::uint64_t ignore_marks_added = 0;
+    std::uint64_t malformed = 0;          ///< reads whose event headers failed the checks (never from a sane kernel)
     LatencySummary latency;               ///< from reading an event to writing its answer
     std::size_t queue_depth = 0;
     std::size_t queue_capacity = 0;
