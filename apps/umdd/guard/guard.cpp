@@ -276,6 +276,7 @@ struct Guard::Impl {
     void work_loop()
     {
         WorkerState state;
+        (void)hasher_for(state);   // digest contexts ready before the first event, not during it
         while (auto pending = queue.pop()) {
             workers_busy.fetch_add(1, std::memory_order_relaxed);
             decide(**pending, &state);
