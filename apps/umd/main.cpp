@@ -74,6 +74,7 @@ int main(int argc, char** argv)
     umd::cli::register_rpm(app, ctx);
     umd::cli::register_trust(app, ctx);
     umd::cli::register_reload(app, ctx);
+    umd::cli::register_guard(app, ctx);
 
     try {
         app.parse(argc, argv);

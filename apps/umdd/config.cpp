@@ -40,6 +40,31 @@ Status read_count(const toml::table& t, std::string_view key, unsigned& out, uns
     return {};
 }
 
+Result<std::vector<std::string>> read_paths(const toml::table& t, std::string_view key, std::string_view where)
+{
+    std::vector<std::string> out;
+    const toml::node* node = t.get(key);
+    if (!node) return out;
+    const toml::array* list = node->as_array();
+    if (!list) return fail(Errc::bad_input, "{}: '{}' must be a list of paths", where, key);
+    for (const toml::node& item : *list) {
+        auto value = item.value<std::string>();
+        if (!item.is_string() || !value) return fail(Errc::bad_input, "{}: '{}' must be a list of paths", where, key);
+        out.push_back(*value);
+    }
+    return out;
+}
+
+Status read_flag(const toml::table& t, std::string_view key, bool& out, std::string_view where)
+{
+    const toml::node* node = t.get(key);
+    if (!node) return {};
+    auto value = node->value<bool>();
+    if (!node->is_boolean() || !value) return fail(Errc::bad_input, "{}: '{}' must be true or false", where, key);
+    out = *value;
+    return {};
+}
+
 }  // namespace
 
 Result<Config> load_config(const std::string& path, bool required)
@@ -56,7 +81,7 @@ Result<Config> load_config(const std::string& path, bool required)
     } catch (const toml::parse_error& e) {
         return fail(Errc::bad_input, "{}:{}:{}: {}", path, e.source().begin.line, e.source().begin.column, e.description());
     }
-    UMD_TRY(check_keys(file, {"socket", "db", "keyrings", "admin_group", "log_level", "profile", "limits", "drivers"}, path));
+    UMD_TRY(check_keys(file, {"socket", "db", "keyrings", "admin_group", "log_level", "profile", "limits", "drivers", "guard"}, path));
     UMD_TRY(read_string(file, "socket", config.socket, path));
     UMD_TRY(read_string(file, "db", config.db, path));
     UMD_TRY(read_string(file, "admin_group", config.admin_group, path));
@@ -64,14 +89,19 @@ Result<Config> load_config(const std::string& path, bool required)
     std::string level;
     UMD_TRY(read_string(file, "log_level", level, path));
     if (!level.empty()) config.log_level = UMD_TRY(parse_log_level(level));
-    if (const toml::node* node = file.get("keyrings")) {
-        const toml::array* list = node->as_array();
-        if (!list) return fail(Errc::bad_input, "{}: 'keyrings' must be a list of paths", path);
-        for (const toml::node& item : *list) {
-            auto value = item.value<std::string>();
-            if (!item.is_string() || !value) return fail(Errc::bad_input, "{}: 'keyrings' must be a list of paths", path);
-            config.keyrings.push_back(*value);
-        }
+    config.keyrings = UMD_TRY(read_paths(file, "keyrings", path));
+    if (const toml::node* node = file.get("guard")) {
+        const toml::table* guard = node->as_table();
+        const std::string where = path + " [guard]";
+        if (!guard) return fail(Errc::bad_input, "{}: 'guard' must be a table", path);
+        UMD_TRY(check_keys(*guard, {"paths", "mode", "workers", "kernel_audit"}, where));
+        config.guard_paths = UMD_TRY(read_paths(*guard, "paths", where));
+        UMD_TRY(read_string(*guard, "mode", config.guard_mode, where));
+        if (config.guard_mode != "enforcing" && config.guard_mode != "permissive")
+            return fail(Errc::bad_input, "{}: 'mode' must be \"enforcing\" or \"permissive\", not \"{}\"", where, config.guard_mode);
+        UMD_TRY(read_count(*guard, "workers", config.guard_workers, 64, where));
+        if (config.guard_workers == 0) return fail(Errc::bad_input, "{}: 'workers' must be at least 1", where);
+        UMD_TRY(read_flag(*guard, "kernel_audit", config.guard_kernel_audit, where));
     }
     if (const toml::node* node = file.get("limits")) {
         const toml::table* limits = node->as_table();

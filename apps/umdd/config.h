@@ -28,6 +28,13 @@ struct Config {
     unsigned pgp_instances = 2;                  ///< OpenPGP handlers kept running
     unsigned max_in_flight = 8;                  ///< requests one connection may have outstanding
     unsigned max_clients = 1024;                 ///< connections at once
+
+    /// The exec guard ([guard]): the filesystems holding these paths are guarded;
+    /// none: no guard.
+    std::vector<std::string> guard_paths;
+    std::string guard_mode = "enforcing";        ///< "enforcing" or "permissive", at start
+    unsigned guard_workers = 2;                  ///< threads hashing files for decisions
+    bool guard_kernel_audit = false;             ///< FAN_AUDIT on denies (the kernel's audit log)
 };
 
 /// Reads the configuration file at `path` over the defaults. A missing file is an

@@ -30,6 +30,8 @@ struct Flags {
     bool config_given = false;
     std::string socket, db, log_level;
     std::vector<std::string> keyrings;
+    std::vector<std::string> guard_paths;
+    std::string guard_mode;
     bool foreground = false;
 };
 
@@ -41,6 +43,8 @@ umd::Result<Config> configure(const Flags& flags)
     if (!flags.db.empty()) config.db = flags.db;
     if (!flags.keyrings.empty()) config.keyrings = flags.keyrings;
     if (!flags.log_level.empty()) config.log_level = UMD_TRY(parse_log_level(flags.log_level));
+    if (!flags.guard_paths.empty()) config.guard_paths = flags.guard_paths;
+    if (!flags.guard_mode.empty()) config.guard_mode = flags.guard_mode;
     return config;
 }
 
@@ -84,6 +88,10 @@ int main(int argc, char** argv)
     app.add_option("--socket", flags.socket, "Listen here when not socket-activated (default /run/umd/umdd.sock)");
     app.add_option("--db", flags.db, "Trust database directory (default /var/lib/umd/trust.mdb)");
     app.add_option("--keyring", flags.keyrings, "OpenPGP keyring to keep parsed (repeatable; replaces the configured list)");
+    app.add_option("--guard", flags.guard_paths, "Guard execution on the filesystem holding PATH (repeatable; replaces [guard] paths)")
+        ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("--guard-mode", flags.guard_mode, "The exec guard's mode at start: enforcing or permissive")
+        ->check(CLI::IsMember({"enforcing", "permissive"}));
     app.add_flag("--foreground", flags.foreground, "Do not detach (the default under systemd)");
     app.add_option("--log-level", flags.log_level, "error, warning, notice, info (default) or debug");
     app.footer("Exit status: 0 stopped by SIGTERM or SIGINT, 2 bad configuration or usage, 3 or more a failure to start.\n"
@@ -123,13 +131,6 @@ int main(int argc, char** argv)
                                      OPENSSL_INIT_NO_ADD_ALL_DIGESTS);
     start_log(config->log_level);
 
-    auto listener = open_listener(config->socket);
-    if (!listener) {
-        log(LogLevel::error, "umdd: {}", listener.error().message);
-        stop_log();
-        tell_parent(ready_fd, static_cast<char>(umd::exit_code(listener.error().code)));
-        return umd::exit_code(listener.error().code);
-    }
     auto services = Services::start(*config);
     if (!services) {
         log(LogLevel::error, "umdd: starting the drivers: {}", services.error().message);
@@ -139,6 +140,21 @@ int main(int argc, char** argv)
     }
     (*services)->warm_keyrings(config->keyrings);
     (*services)->open_trust_db(config->db);
+    // Enforcement is in place before umdd says it is ready, and before a socket of its
+    // own appears (which is how anyone without systemd sees that umdd is up).
+    if (auto guarded = (*services)->start_guard(*config); !guarded) {
+        log(LogLevel::error, "umdd: the exec guard: {}", guarded.error().message);
+        stop_log();
+        tell_parent(ready_fd, 3);
+        return 3;
+    }
+    auto listener = open_listener(config->socket);
+    if (!listener) {
+        log(LogLevel::error, "umdd: {}", listener.error().message);
+        stop_log();
+        tell_parent(ready_fd, static_cast<char>(umd::exit_code(listener.error().code)));
+        return umd::exit_code(listener.error().code);
+    }
     log(LogLevel::info, "listening on {}{}", listener->activated ? "the socket systemd passed" : listener->path,
         listener->activated ? "" : " (made by umdd)");
 
@@ -150,6 +166,9 @@ int main(int argc, char** argv)
             return std::unexpected(umd::with_context(fresh.error(), "reload refused, the configuration in force stays"));
         }
         if (fresh->socket != current.socket) log(LogLevel::notice, "reload: a new socket path takes effect at the next start");
+        if (fresh->guard_paths != current.guard_paths || fresh->guard_mode != current.guard_mode ||
+            fresh->guard_workers != current.guard_workers || fresh->guard_kernel_audit != current.guard_kernel_audit)
+            log(LogLevel::notice, "reload: the [guard] settings take effect at the next start (`umd guard mode` switches now)");
         (*services)->warm_keyrings(fresh->keyrings);
         (*services)->open_trust_db(fresh->db);
         log(LogLevel::info, "reloaded {}", flags.config);

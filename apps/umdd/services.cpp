@@ -120,6 +120,9 @@ Result<Bytes> Services::handle(Request& request)
     case Operation::trust_remove: return trust_remove(fields, request.peer);
     case Operation::trust_list: return trust_list(fields, request.fds);
     case Operation::trust_check: return trust_check(fields, request.fds);
+    case Operation::guard_status: return guard_status(fields, request.fds);
+    case Operation::guard_mode: return guard_mode(fields);
+    case Operation::guard_check: return guard_check(fields, request.fds);
     case Operation::reload: break;   // the server's own (it holds the configuration)
     }
     return fail(Errc::bad_input, "unknown operation");
@@ -353,6 +356,35 @@ Result<Bytes> Services::trust_check(ByteReader& fields, std::vector<UniqueFd>& f
         };
         reply.files.push_back(answer());
     }
+    return encode_fields(reply);
+}
+
+Status Services::start_guard(const Config& config)
+{
+    guard_ = UMD_TRY(GuardService::start(config, [this] { return trust_db(); }));
+    return {};
+}
+
+Result<Bytes> Services::guard_status(ByteReader& fields, std::vector<UniqueFd>& fds)
+{
+    UMD_TRY(fields.expect_end());
+    UMD_TRY(expect_fds(fds, 1, "guard status"));
+    auto document = UMD_TRY(guard_->status());
+    return write_document(fds[0].get(), document);
+}
+
+Result<Bytes> Services::guard_mode(ByteReader& fields)
+{
+    auto request = UMD_TRY(decode_guard_mode(fields));
+    UMD_TRY(guard_->set_mode(request.permissive ? guard::Mode::permissive : guard::Mode::enforcing));
+    return Bytes{};
+}
+
+Result<Bytes> Services::guard_check(ByteReader& fields, std::vector<UniqueFd>& fds)
+{
+    auto request = UMD_TRY(decode_guard_check(fields));
+    UMD_TRY(expect_fds(fds, 1, "guard check"));
+    auto reply = UMD_TRY(guard_->check(fds[0].get(), request.name));
     return encode_fields(reply);
 }
 

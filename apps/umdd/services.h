@@ -19,6 +19,7 @@
 
 #include "apps/umdd/config.h"
 #include "apps/umdd/driver_set.h"
+#include "apps/umdd/guard_service.h"
 #include "apps/umdd/peer.h"
 #include "apps/umdd/protocol/protocol.h"
 #include "drivers/pgp/trusted/keyring_cache.h"
@@ -51,6 +52,11 @@ public:
     /// answer it until a reload opens the database.
     void open_trust_db(const std::string& path);
 
+    /// Starts the exec guard on the configured filesystems, deciding by the trust
+    /// database this object holds (call open_trust_db() first). Errc::system when
+    /// fanotify refuses: umdd must not pretend to guard what it does not.
+    Status start_guard(const Config& config);
+
 private:
     Result<Bytes> status() const;
     Result<Bytes> sample_write(ByteReader& fields);
@@ -62,6 +68,9 @@ private:
     Result<Bytes> trust_remove(ByteReader& fields, const Peer& peer);
     Result<Bytes> trust_list(ByteReader& fields, std::vector<UniqueFd>& fds);
     Result<Bytes> trust_check(ByteReader& fields, std::vector<UniqueFd>& fds);
+    Result<Bytes> guard_status(ByteReader& fields, std::vector<UniqueFd>& fds);
+    Result<Bytes> guard_mode(ByteReader& fields);
+    Result<Bytes> guard_check(ByteReader& fields, std::vector<UniqueFd>& fds);
 
     /// The open trust database, or why there is none.
     Result<std::shared_ptr<rpm::TrustDb>> trust_db() const;
@@ -77,6 +86,8 @@ private:
     std::shared_ptr<rpm::TrustDb> db_;      ///< requests hold a reference while they use it
     std::string db_path_;
     std::string db_error_;
+
+    std::unique_ptr<GuardService> guard_;   ///< set by start_guard(), before any request
 };
 
 }  // namespace umd::daemon

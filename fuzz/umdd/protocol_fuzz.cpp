@@ -37,6 +37,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             break;
         case Operation::trust_remove: (void)decode_trust_remove(fields); break;
         case Operation::trust_check: (void)decode_trust_check(fields); break;
+        case Operation::guard_mode: (void)decode_guard_mode(fields); break;
+        case Operation::guard_check: (void)decode_guard_check(fields); break;
+        case Operation::guard_status:
         case Operation::trust_list:
         case Operation::status:
         case Operation::reload: (void)fields.expect_end(); break;
@@ -56,6 +59,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)decode_trust_check_reply(e);
         ByteReader f(*reply->fields, "document");
         (void)decode_document_reply(f);
+        ByteReader g(*reply->fields, "guard check");
+        (void)decode_guard_check_reply(g);
     }
     return 0;
 }

@@ -152,6 +152,14 @@ public:
         std::lock_guard guard(lock_);
         trusted_.insert(hex);
     }
+    void distrust(const std::string& hex)
+    {
+        std::lock_guard guard(lock_);
+        trusted_.erase(hex);
+    }
+    /// What umdd's decider does on every commit to the trust database.
+    void next_generation() { ++generation_; }
+    std::uint64_t generation() const override { return generation_; }
     /// Holds every decision about `hex` until release().
     void gate(const std::string& hex)
     {
@@ -185,6 +193,7 @@ private:
     std::string gate_;
     mutable int gate_entered_ = 0;
     mutable int calls_ = 0;
+    std::atomic<std::uint64_t> generation_{1};
 };
 
 // ---- the fixture: a private tmpfs per test ----
@@ -288,6 +297,24 @@ TEST_F(GuardTest, TrustedBinaryRuns)
     EXPECT_EQ(run(trusted).exit_code, 0);
     EXPECT_EQ(guard_->status().hashes, 1u);
     EXPECT_GE(guard_->status().cache_hits, 1u);
+}
+
+TEST_F(GuardTest, NoVerdictOutlivesTheDecidersGeneration)
+{
+    const auto trusted = copy("/bin/true", "true", true);
+    start_guard();
+    EXPECT_EQ(run(trusted).exit_code, 0);
+    // Distrusted without a new generation: the cached verdict still answers (this is
+    // what the generation is for)...
+    decider_->distrust(sha256_file(trusted));
+    EXPECT_EQ(run(trusted).exit_code, 0);
+    EXPECT_EQ(guard_->status().hashes, 1u);
+    // ...and once the generation moves, as every commit to the trust database moves
+    // it, the verdict is made again: denied.
+    decider_->next_generation();
+    const Outcome r = run(trusted);
+    EXPECT_EQ(r.spawn_error, EPERM);
+    EXPECT_EQ(guard_->status().hashes, 2u);
 }
 
 TEST_F(GuardTest, UnknownBinaryIsDeniedAndAudited)

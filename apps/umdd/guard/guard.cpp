@@ -81,6 +81,7 @@ struct Guard::Impl {
     mutable std::mutex algorithms_lock;
     std::vector<std::uint32_t> algorithms;
     std::atomic<std::uint64_t> algorithms_version{0};
+    std::uint64_t decider_generation = 0;   ///< the reader's last look at decider->generation()
 
     Counter events, exec_events, open_events, modifications, overflows, own_process, allows, denies, permissive_allows,
         cache_hits, cache_joins, cache_misses, hashes, bytes_hashed, failures, response_errors, saturation_waits,
@@ -229,6 +230,13 @@ struct Guard::Impl {
             answer(pending, k);
             return;
         }
+        // The decider's state moved (a commit to the trust database, by anyone): no
+        // verdict made before may answer for after.
+        if (const std::uint64_t now = decider->generation(); now != decider_generation) {
+            decider_generation = now;
+            if (auto loaded = load_algorithms(); !loaded) bump(failures);   // the old algorithms stay
+            cache.invalidate_all();
+        }
         auto admission = cache.admit(*id, pending);
         switch (admission.kind) {
         case DecisionCache::Admit::hit:
@@ -374,6 +382,7 @@ struct Guard::Impl {
     {
         if (options.paths.empty()) return fail(Errc::invalid_argument, "the exec guard needs at least one path to guard");
         if (options.workers == 0) return fail(Errc::invalid_argument, "the exec guard needs at least one worker");
+        decider_generation = decider->generation();   // before the algorithms: a commit between is seen later
         UMD_TRY(load_algorithms());
         group = UMD_TRY(FanotifyGroup::open(options.kernel_audit));
         const int efd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

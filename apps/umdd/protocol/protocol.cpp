@@ -35,7 +35,10 @@ Access access_of(Operation op) noexcept
     case Operation::pgp_show:
     case Operation::rpm_show:
     case Operation::trust_list:
-    case Operation::trust_check: return Access::anyone;
+    case Operation::trust_check:
+    case Operation::guard_status:
+    case Operation::guard_check: return Access::anyone;
+    case Operation::guard_mode:
     case Operation::reload:
     case Operation::trust_add:
     case Operation::trust_remove: return Access::administrator;
@@ -57,6 +60,9 @@ std::string_view operation_name(Operation op) noexcept
     case Operation::trust_remove: return "trust remove";
     case Operation::trust_list: return "trust list";
     case Operation::trust_check: return "trust check";
+    case Operation::guard_status: return "guard status";
+    case Operation::guard_mode: return "guard mode";
+    case Operation::guard_check: return "guard check";
     }
     return "unknown";
 }

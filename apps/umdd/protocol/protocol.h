@@ -46,6 +46,9 @@ enum class Operation : std::uint16_t {
     trust_remove = 9,  ///< `umd trust remove` (administrators)
     trust_list = 10,   ///< `umd trust list`: the list as a document
     trust_check = 11,  ///< `umd trust check`, up to max_trust_check files a request
+    guard_status = 12, ///< `umd guard status`: the exec guard's counters as a document
+    guard_mode = 13,   ///< `umd guard mode`: enforcing or permissive until the next start (administrators)
+    guard_check = 14,  ///< `umd guard check`: what the guard would decide for a file, and why
 };
 
 /// Who may ask for an operation (decided from the peer's credentials).
@@ -177,6 +180,28 @@ struct TrustCheckReply {
     std::vector<Result<TrustCheckAnswer>> files;
 };
 
+/// guard_mode: the mode to switch to. The reply has no fields.
+struct GuardModeRequest {
+    bool permissive = false;
+};
+
+/// guard_check. Descriptor: the file. The answer: what the guard decides for an exec
+/// of it and for an open of it (ld.so's open of a library), and why.
+struct GuardCheckRequest {
+    std::string name;
+};
+
+struct GuardCheckReply {
+    bool guarded = false;        ///< the file is on a guarded filesystem
+    bool permissive = false;     ///< the guard's mode now
+    bool elf = false;
+    bool exec_allowed = false;   ///< the verdict on executing it (before the mode)
+    bool open_allowed = false;   ///< the verdict on opening it (before the mode)
+    std::string reason;          ///< "trusted", "untrusted", ... (guard::reason_name)
+    std::string digest;          ///< "<algorithm>:<hex>" hashed, empty when none was
+    std::string nevra, path;     ///< the package vouching for it, when trusted
+};
+
 struct PgpVerifyReply {
     bool valid = false;
     std::uint32_t required = 1;
@@ -207,6 +232,10 @@ Bytes encode_fields(const TrustRemoveRequest& r);
 Result<TrustRemoveRequest> decode_trust_remove(ByteReader& in);
 Bytes encode_fields(const TrustCheckRequest& r);
 Result<TrustCheckRequest> decode_trust_check(ByteReader& in);
+Bytes encode_fields(const GuardModeRequest& r);
+Result<GuardModeRequest> decode_guard_mode(ByteReader& in);
+Bytes encode_fields(const GuardCheckRequest& r);
+Result<GuardCheckRequest> decode_guard_check(ByteReader& in);
 
 // Replies: encode (daemon) and decode (client; believed only from a daemon whose
 // credentials the client checked).
@@ -231,5 +260,7 @@ Bytes encode_fields(const TrustAddReply& r);
 Result<TrustAddReply> decode_trust_add_reply(ByteReader& in);
 Bytes encode_fields(const TrustCheckReply& r);
 Result<TrustCheckReply> decode_trust_check_reply(ByteReader& in);
+Bytes encode_fields(const GuardCheckReply& r);
+Result<GuardCheckReply> decode_guard_check_reply(ByteReader& in);
 
 }  // namespace umd::daemon
