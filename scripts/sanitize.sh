@@ -4,14 +4,14 @@
 #
 # Usage: scripts/sanitize.sh [asan|tsan|all] [full|core]
 #   full (default): every test, through ctest
-#   core: only libumd's, umdd's, the sample driver's, the sandbox's and the libcrypto table's test
+#   core: only libumd's, umdd's, the exec guard's, the sample driver's, the sandbox's and the libcrypto table's test
 #         programs (what CI runs: a few minutes instead of two full instrumented builds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
 scope=${2:-full}
-core_tests=(tests/umd_core_tests tests/umd_umdd_tests tests/sandbox/umd_sandbox_policy_test tests/sandbox/umd_sandbox_escape_test
-            src/libcrypto/umd_libcrypto_tests)
+core_tests=(tests/umd_core_tests tests/umd_umdd_tests tests/umd_guard_tests tests/sandbox/umd_sandbox_policy_test
+            tests/sandbox/umd_sandbox_escape_test src/libcrypto/umd_libcrypto_tests)
 scripts/setup-deps.sh
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

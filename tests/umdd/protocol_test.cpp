@@ -249,5 +249,31 @@ TEST(UmddProtocol, TrustRepliesRoundTripAndALyingAnswerIsAProtocolError)
     EXPECT_EQ(st->trust_db, status.trust_db);
 }
 
+TEST(UmddProtocol, GuardMessagesRoundTripAndAnAnswerThatContradictsItselfIsRefused)
+{
+    auto mode = round_trip(encode_fields(GuardModeRequest{true}), [](ByteReader& in) { return decode_guard_mode(in); });
+    ASSERT_TRUE(mode);
+    EXPECT_TRUE(mode->permissive);
+    auto check = round_trip(encode_fields(GuardCheckRequest{"/usr/bin/x"}), [](ByteReader& in) { return decode_guard_check(in); });
+    ASSERT_TRUE(check);
+    EXPECT_EQ(check->name, "/usr/bin/x");
+
+    GuardCheckReply reply{true, false, true, true, true, "trusted", "sha256:00", "x-1-1.x86_64", "/usr/bin/x"};
+    auto back = round_trip(encode_fields(reply), [](ByteReader& in) { return decode_guard_check_reply(in); });
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_TRUE(back->exec_allowed);
+    EXPECT_EQ(back->nevra, "x-1-1.x86_64");
+
+    // A run allowed whose open is denied, or allowed for any reason but trust: lies.
+    for (auto lie : {GuardCheckReply{true, false, true, true, false, "trusted", "", "", ""},
+                     GuardCheckReply{true, false, false, true, true, "not_elf", "", "", ""}}) {
+        Bytes fields = encode_fields(lie);
+        ByteReader in(fields, "test");
+        auto refused = decode_guard_check_reply(in);
+        ASSERT_FALSE(refused);
+        EXPECT_EQ(refused.error().code, Errc::protocol);
+    }
+}
+
 }  // namespace
 }  // namespace umd::daemon
