@@ -7,7 +7,10 @@
 #      verify it, print its signed file digests, add it to a temporary trust
 #      database and check an extracted file and a modified copy against it;
 #   4. umdd: start the resident Manager on a private socket, verify through it
-#      (the same verdict, the handlers already warm), and stop it again.
+#      (the same verdict, the handlers already warm), and stop it again;
+#   5. the exec guard (as root; skipped otherwise, saying why): a umdd guarding a
+#      tmpfs mounted in a private mount namespace trusts the package of step 3, runs
+#      its program and refuses an unknown one (scripts/demo_guard.sh).
 # Every parser runs in a sandboxed handler; this script only drives the CLI.
 # Usage: scripts/demo.sh [UMD]   (default build/apps/umd/umd)
 # Exit status: 0 when every step that should succeed did, 1 otherwise.
@@ -183,6 +186,18 @@ else
         kill -TERM "$umdd_pid"
         if wait "$umdd_pid"; then ok "umdd stopped cleanly (SIGTERM)"; else bad "umdd exit status $?"; fi
     fi
+fi
+
+# ---------------------------------------------------------------------------
+step "5. the exec guard: code runs only when a signed package vouches for it"
+if [ "$(id -u)" -ne 0 ]; then
+    echo "   skipped: the guard needs root (fanotify) and a filesystem of its own to guard"
+    echo "   (a tmpfs mounted in a private mount namespace); run the demo as root to see it"
+elif [ -z "$umdd" ] || [ ! -f "$pkg" ]; then
+    bad "no umdd, or no signed package from step 3"
+else
+    unshare --mount --propagation private bash "$(dirname "$0")/demo_guard.sh" "$umd" "$umdd" "$pkg" "$work/demo.asc" "$work"
+    failed=$((failed + $?))
 fi
 
 echo
