@@ -20,9 +20,9 @@ int main(int argc, char** argv)
     Settings settings;
     std::string which;
     const std::map<std::string, umd::Result<std::vector<Row>> (*)(const Settings&)> cases = {
-        {"ipc", run_ipc}, {"spawn", run_spawn}, {"pgp", run_pgp}, {"rpm", run_rpm}, {"trustdb", run_trustdb}, {"pool", run_pool}, {"umdd", run_umdd}};
-    app.add_option("case", which, "ipc, spawn, pool, pgp, rpm, trustdb or umdd")->required()
-        ->check(CLI::IsMember({"ipc", "spawn", "pool", "pgp", "rpm", "trustdb", "umdd"}));
+        {"ipc", run_ipc}, {"spawn", run_spawn}, {"pgp", run_pgp}, {"rpm", run_rpm}, {"trustdb", run_trustdb}, {"pool", run_pool}, {"umdd", run_umdd}, {"guard", run_guard}};
+    app.add_option("case", which, "ipc, spawn, pool, pgp, rpm, trustdb, umdd or guard (root)")->required()
+        ->check(CLI::IsMember({"ipc", "spawn", "pool", "pgp", "rpm", "trustdb", "umdd", "guard"}));
     app.add_flag("--json", settings.json, "Print rows as a JSON array");
     app.add_option("--iterations", settings.iterations, "Rounds per row (default: per case)")->check(CLI::PositiveNumber);
     app.add_option("--umd", settings.umd_path, "The umd program (default: ../apps/umd/umd from umd-bench, or umd beside it)");

@@ -39,9 +39,8 @@
 #include <unordered_map>
 
 #include "cases.h"
-#include "drivers/rpm/handler/package_parser.h"
-#include "drivers/rpm/tests/rpm_builder.h"
 #include "drivers/rpm/trusted/trust_db.h"
+#include "synthetic_package.h"
 #include "temp_dir.h"
 
 namespace umd::bench {
@@ -78,27 +77,13 @@ std::string hex(ByteView b)
 /// A package `index` vouching for digests [first, first + count).
 Result<rpm::VerifiedPackage> make_package(std::size_t index, std::uint64_t first, std::size_t count)
 {
-    using namespace rpm::test;
-    std::vector<std::string> digests, names;
-    std::vector<std::uint16_t> modes(count, 0100644);
+    const std::string name = fmt::format("bench{:06}", index);
+    std::vector<std::string> digests, paths;
     for (std::size_t i = 0; i < count; ++i) {
         digests.push_back(hex(synthetic_digest(first + i)));
-        names.push_back(fmt::format("f{:04}", i));
+        paths.push_back(fmt::format("/opt/{}/f{:04}", name, i));
     }
-    const std::string name = fmt::format("bench{:06}", index);
-    std::vector<TestEntry> e = {
-        str(1000, name), str(1001, "1"), str(1002, "1"), str(1022, "noarch"),
-        i16(1030, modes), str_array(1035, digests), i32(1037, std::vector<std::uint32_t>(count, 0)),
-        i32(1116, std::vector<std::uint32_t>(count, 0)), str_array(1117, names), str_array(1118, {"/opt/" + name + "/"}),
-        i32(5011, {sha256_algo}),
-    };
-    for (auto& x : payload_digest_entries()) e.push_back(std::move(x));
-    Bytes file = build_package(build_header({bin(268, Bytes(8, 1))}, 62), build_header(e, 63));
-    auto parsed = UMD_TRY(rpm::parse_package(file, file.size()));
-    // No keys here: the signature step accepts everything; every other check runs.
-    return rpm::verify_parsed(parsed, rpm::PackageSource::memory(file), [](ByteView, std::span<const rpm::SignaturePacket>) -> Result<std::string> {
-        return std::string("BENCH");
-    });
+    return synthetic_package(name, paths, digests);
 }
 
 long current_rss_kib()

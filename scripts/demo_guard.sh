@@ -13,8 +13,9 @@ indent() { sed 's/^/   /'; }
 
 g="$work/guarded"
 mkdir -p "$g"
-if ! mount -t tmpfs -o size=64m umd-demo-guard "$g"; then
-    bad "could not mount a tmpfs"
+# Proven before umdd marks it: a mark on the filesystem below would guard the machine.
+if ! mount -t tmpfs -o size=64m umd-demo-guard "$g" || ! mountpoint -q "$g" || [ "$(stat -f -c %T "$g")" != tmpfs ]; then
+    bad "could not mount a tmpfs of our own"
     exit "$failed"
 fi
 sock="$work/guard.sock"

@@ -86,6 +86,8 @@ rpmsign --define "__gpg $(command -v gpg)" --define "_gpg_name $(cat "$fx/rsa204
 mkdir -p "$work/mnt"
 mount -t tmpfs -o size=256m umd-guard-e2e "$work/mnt"
 g="$work/mnt"
+# Proven before umdd marks it: a mark on the filesystem below would guard the machine.
+if ! mountpoint -q "$g" || [ "$(stat -f -c %T "$g")" != tmpfs ]; then echo "guard_e2e: $g is not our tmpfs"; exit 1; fi
 
 start_umdd() {
     "$umdd" --foreground --config /dev/null --socket "$sock" --db "$work/trust.mdb" --guard "$g" "$@" 2>>"$work/umdd.log" &
