@@ -1,7 +1,8 @@
 // bench/guard.cpp — case `guard`: what the exec guard in umdd costs (trusted side; root only).
 //
-// In a mount namespace of the bench's own, two tmpfs mounts get the same files: one
-// guarded by a umdd (`--guard`), one not. The trust database vouches for every file
+// In a mount namespace of the bench's own, two loop-mounted ext2 images get the same
+// files: one (mounted as type ext2, which nothing else here uses) guarded by a umdd
+// (`--guard`), the other (mounted as type ext4) not. The trust database vouches for every file
 // (a synthetic package: bench/synthetic_package.h). Rows, each measured against the
 // same work on the unguarded tmpfs in the same run, interleaved:
 //   1. warm exec storm: posix_spawn (vfork) + wait of a small trusted program whose
@@ -13,7 +14,9 @@
 //   4. the restart window: umdd SIGKILLed and started again at once (as systemd's
 //      Restart=always with RestartSec=0 does), the time until an untrusted program is
 //      refused again (none of it is a bar: the figure the docs report).
-// fapolicyd's figures beside these are not measured by this case yet (docs/benchmarks.md).
+// With --fapolicyd DIR (its Debian package unpacked with dpkg -x), fapolicyd then guards
+// the same image (bench/fapolicyd_side.h) and rows 1-3 are measured again for it; the
+// cold row's bar compares what each adds (umdd's ≤ 0.6 × fapolicyd's).
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -35,6 +38,7 @@
 
 #include "apps/umd/daemon_client.h"
 #include "cases.h"
+#include "fapolicyd_side.h"
 #include "drivers/rpm/trusted/trust_db.h"
 #include "synthetic_package.h"
 #include "temp_dir.h"
@@ -118,32 +122,37 @@ Result<std::string> sha256_of(const std::string& path)
     return hex;
 }
 
-/// A tmpfs mounted at `path` (in this process's own mount namespace), unmounted on
-/// destruction. Not copyable: one object, one mount.
-class Tmpfs {
+/// A loop-mounted ext2 image at `path` (in this process's own mount namespace),
+/// unmounted on destruction (the loop device goes with it). Not copyable.
+class Image {
 public:
-    explicit Tmpfs(std::string path) : path_(std::move(path)) {}
-    Tmpfs(const Tmpfs&) = delete;
-    Tmpfs& operator=(const Tmpfs&) = delete;
-    ~Tmpfs() { ::umount2(path_.c_str(), MNT_DETACH); }
+    explicit Image(std::string path) : path_(std::move(path)) {}
+    Image(const Image&) = delete;
+    Image& operator=(const Image&) = delete;
+    ~Image() { ::umount2(path_.c_str(), MNT_DETACH); }
     const std::string& path() const noexcept { return path_; }
 
 private:
     std::string path_;
 };
 
-/// Mounts a tmpfs at `path` and proves it is one before anyone marks it: a mark on the
+/// Makes an ext2 image file and mounts it at `path` as `type` (ext2 for the guarded
+/// one; ext4, which serves ext2 too, for the other, so that fapolicyd's watch_fs=ext2
+/// sees one), then proves it is mounted there before anyone marks it: a mark on the
 /// filesystem below (the machine's own) would guard every process on the machine.
-Result<std::unique_ptr<Tmpfs>> mount_tmpfs(const std::string& path)
+Result<std::unique_ptr<Image>> mount_image(const std::string& path, const char* type)
 {
     std::filesystem::create_directories(path);
-    if (::mount("umd-bench-guard", path.c_str(), "tmpfs", 0, "size=512m") != 0) return fail_errno(errno, "mount tmpfs on {}", path);
-    auto mounted = std::make_unique<Tmpfs>(path);
+    const std::string image = path + ".img";
+    const std::string make = fmt::format("truncate -s 400M '{}' && mkfs.ext2 -q -F '{}' >/dev/null 2>&1 && mount -o loop -t {} '{}' '{}'",
+                                         image, image, type, image, path);
+    if (std::system(make.c_str()) != 0) return fail(Errc::system, "could not make and mount an ext2 image at {}", path);
+    auto mounted = std::make_unique<Image>(path);
     struct statfs fs {};
     struct stat here {}, parent {};
-    if (::statfs(path.c_str(), &fs) != 0 || fs.f_type != TMPFS_MAGIC || ::stat(path.c_str(), &here) != 0 ||
+    if (::statfs(path.c_str(), &fs) != 0 || fs.f_type != EXT2_SUPER_MAGIC || ::stat(path.c_str(), &here) != 0 ||
         ::stat((path + "/..").c_str(), &parent) != 0 || here.st_dev == parent.st_dev)
-        return fail(Errc::internal, "{} is not the tmpfs just mounted: refusing to guard it", path);
+        return fail(Errc::internal, "{} is not the image just mounted: refusing to guard it", path);
     return mounted;
 }
 
@@ -161,6 +170,51 @@ Row make_row(std::string name, std::string baseline, const Pair& p, double bar)
     return row;
 }
 
+/// Rows 1 and 2 for the guard `who` on `g`, against the same on `p`.
+Result<std::vector<Row>> warm_rows(const std::string& who, const std::string& g, const std::string& p, unsigned rounds)
+{
+    std::vector<Row> rows;
+    rows.push_back(make_row(who + ": exec (vfork+exec+wait) of a trusted program, warm verdict", "the same unguarded",
+                            UMD_TRY(interleave(rounds, exec_op(g + "true"), exec_op(p + "true"))), 1.02));
+    rows.push_back(make_row(who + ": open+close of a trusted ELF file, warm verdict", "the same unguarded",
+                            UMD_TRY(interleave(rounds * 20, open_op(g + "true"), open_op(p + "true"))), 1.1));
+    rows.push_back(make_row(who + ": open+close of a data file", "the same unguarded",
+                            UMD_TRY(interleave(rounds * 20, open_op(g + "data.txt"), open_op(p + "data.txt"))), 1.1));
+    return rows;
+}
+
+/// Row 3 for the guard `who`: each big program once on each side, alternating; the floor
+/// is SHA-256 of the same bytes read and hashed here.
+Result<Row> cold_row(const std::string& who, const std::string& g, const std::string& p)
+{
+    double guarded_ns = 0, plain_ns = 0, floor_ns = 0;
+    for (unsigned i = 0; i < cold_files; ++i) {
+        const std::string name = fmt::format("cold{:03}", i);
+        const bool guarded_first = i % 2 == 0;
+        for (int side = 0; side < 2; ++side) {
+            const bool is_guarded = (side == 0) == guarded_first;
+            const double ns = UMD_TRY(time_once(exec_op((is_guarded ? g : p) + name)));
+            (is_guarded ? guarded_ns : plain_ns) += ns;
+        }
+        floor_ns += UMD_TRY(time_once([&]() -> Status {
+            UMD_TRY(sha256_of(p + name));
+            return {};
+        }));
+    }
+    Row cold;
+    cold.case_name = "guard";
+    cold.name = who + ": cold decision, what it adds to the first exec of a 2 MB program";
+    cold.baseline = "SHA-256 of the same 2 MB (pread + hash, this process)";
+    cold.measured_ns = (guarded_ns - plain_ns) / cold_files;
+    cold.baseline_ns = floor_ns / cold_files;
+    cold.bar = 1.3;
+    cold.unit = "ns/exec";
+    cold.extra["guarded_exec_ns"] = guarded_ns / cold_files;
+    cold.extra["unguarded_exec_ns"] = plain_ns / cold_files;
+    return cold;
+}
+
+
 }  // namespace
 
 Result<std::vector<Row>> run_guard(const Settings& settings)
@@ -172,8 +226,8 @@ Result<std::vector<Row>> run_guard(const Settings& settings)
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return fail_errno(errno, "make / private");
 
     auto dir = UMD_TRY(TempDir::make("umd-bench-guard."));
-    auto guarded = UMD_TRY(mount_tmpfs(dir.path() + "/guarded"));
-    auto plain = UMD_TRY(mount_tmpfs(dir.path() + "/plain"));
+    auto guarded = UMD_TRY(mount_image(dir.path() + "/guarded", "ext2"));
+    auto plain = UMD_TRY(mount_image(dir.path() + "/plain", "ext4"));
 
     // The same files on both: a small program, a data file, 100 distinct 2 MB programs.
     const Bytes program = UMD_TRY(read_file("/bin/true"));
@@ -191,14 +245,17 @@ Result<std::vector<Row>> run_guard(const Settings& settings)
         contents.push_back(std::move(big));
     }
     std::vector<std::string> paths, digests;
+    std::vector<std::vector<std::string>> listed;   // path, size, SHA-256: fapolicyd's trust file
     for (std::size_t i = 0; i < names.size(); ++i) {
         for (const auto* root : {guarded.get(), plain.get()}) write_file(root->path() + "/" + names[i], contents[i]);
         paths.push_back("/opt/umd-bench/" + names[i]);
         digests.push_back(UMD_TRY(sha256_of(guarded->path() + "/" + names[i])));
+        listed.push_back({guarded->path() + "/" + names[i], std::to_string(contents[i].size()), digests.back()});
     }
     Bytes unknown = program;
     unknown.push_back(0);   // another digest: no package vouches for it
     write_file(guarded->path() + "/unknown", unknown);
+    ::sync();
     {
         auto db = UMD_TRY(rpm::TrustDb::open(dir.path() + "/trust.mdb"));
         auto package = UMD_TRY(synthetic_package("umd-bench-guard", paths, digests));
@@ -214,52 +271,20 @@ Result<std::vector<Row>> run_guard(const Settings& settings)
         e.message += "; umdd's log ends:\n" + log;
         return std::unexpected(std::move(e));
     };
-    if (spawn_wait(guarded->path() + "/unknown") != EPERM) return fail(Errc::internal, "the guard did not refuse an unknown program");
+    if (spawn_wait(guarded->path() + "/unknown") != EPERM) return logged(Error{Errc::internal, "the guard did not refuse an unknown program"});
 
     const std::string g = guarded->path() + "/", p = plain->path() + "/";
     const unsigned rounds = settings.iterations ? settings.iterations : 1000;
-    std::vector<Row> rows;
     // Warm: the first exec and open decide; every one after is answered from the cache.
     if (auto ran = exec_op(g + "true")(); !ran) return logged(ran.error());
     if (auto opened = open_op(g + "data.txt")(); !opened) return logged(opened.error());
-    rows.push_back(make_row("exec (vfork+exec+wait) of a trusted program, warm verdict", "the same on an unguarded tmpfs",
-                            UMD_TRY(interleave(rounds, exec_op(g + "true"), exec_op(p + "true"))), 1.02));
-    rows.push_back(make_row("open+close of a trusted ELF file, warm verdict", "the same on an unguarded tmpfs",
-                            UMD_TRY(interleave(rounds * 20, open_op(g + "true"), open_op(p + "true"))), 1.1));
-    rows.push_back(make_row("open+close of a data file", "the same on an unguarded tmpfs",
-                            UMD_TRY(interleave(rounds * 20, open_op(g + "data.txt"), open_op(p + "data.txt"))), 1.1));
-
-    // Cold: each big program once on each side, alternating; then the floor.
-    double guarded_ns = 0, plain_ns = 0, floor_ns = 0;
-    for (unsigned i = 0; i < cold_files; ++i) {
-        const std::string name = fmt::format("cold{:03}", i);
-        const bool guarded_first = i % 2 == 0;
-        for (int side = 0; side < 2; ++side) {
-            const bool is_guarded = (side == 0) == guarded_first;
-            const double ns = UMD_TRY(time_once(exec_op((is_guarded ? g : p) + name)));
-            (is_guarded ? guarded_ns : plain_ns) += ns;
-        }
-        floor_ns += UMD_TRY(time_once([&]() -> Status {
-            UMD_TRY(sha256_of(p + name));
-            return {};
-        }));
-    }
-    Row cold;
-    cold.case_name = "guard";
-    cold.name = "cold decision: what the guard adds to the first exec of a 2 MB program";
-    cold.baseline = "SHA-256 of the same 2 MB (pread + hash, this process)";
-    cold.measured_ns = (guarded_ns - plain_ns) / cold_files;
-    cold.baseline_ns = floor_ns / cold_files;
-    cold.bar = 1.3;
-    cold.unit = "ns/exec";
-    cold.extra["guarded_exec_ns"] = guarded_ns / cold_files;
-    cold.extra["unguarded_exec_ns"] = plain_ns / cold_files;
-    rows.push_back(std::move(cold));
+    std::vector<Row> rows = UMD_TRY(warm_rows("umdd", g, p, rounds));
+    rows.push_back(UMD_TRY(cold_row("umdd", g, p)));
 
     // The guard's own account of its decisions.
     auto client = UMD_TRY(cli::DaemonClient::connect(daemon->socket));
     auto status = UMD_TRY(client.call_for_document(daemon::Operation::guard_status, {}, {}));
-    for (auto& row : rows) row.extra["decision_latency_p50_ns"] = status["latency"]["p50_ns"], row.extra["decision_latency_p99_ns"] = status["latency"]["p99_ns"];
+    for (auto& row : rows) row.extra["umdd_decision_latency_p50_ns"] = status["latency"]["p50_ns"], row.extra["umdd_decision_latency_p99_ns"] = status["latency"]["p99_ns"];
 
     // The restart window: SIGKILL, then a new umdd at once; until an untrusted exec is refused again.
     std::vector<double> windows;
@@ -287,6 +312,28 @@ Result<std::vector<Row>> run_guard(const Settings& settings)
     window.extra["rounds_ms"] = nlohmann::json::array();
     for (double w : windows) window.extra["rounds_ms"].push_back(w / 1e6);
     rows.push_back(std::move(window));
+    daemon.reset();   // one guard at a time
+
+    if (settings.fapolicyd_root.empty()) return rows;
+    auto fapolicyd = UMD_TRY(FapolicydSide::start(settings.fapolicyd_root, dir.path() + "/fapolicyd", listed, g + "unknown"));
+    auto theirs = UMD_TRY(warm_rows("fapolicyd", g, p, rounds));
+    const Row their_cold = UMD_TRY(cold_row("fapolicyd", g, p));
+    for (auto& row : theirs) {
+        row.bar_kind = "none";   // the bars are umdd's; fapolicyd's figures stand beside them
+        rows.push_back(std::move(row));
+    }
+    Row compared = their_cold;
+    compared.bar_kind = "none";
+    rows.push_back(std::move(compared));
+    Row versus;
+    versus.case_name = "guard";
+    versus.name = "cold decision: what umdd adds to a first exec, against what fapolicyd adds";
+    versus.baseline = "fapolicyd 1.1.7 (trust=file, integrity=sha256), same files, same run";
+    versus.measured_ns = rows[3].measured_ns;
+    versus.baseline_ns = their_cold.measured_ns;
+    versus.bar = 0.6;
+    versus.unit = "ns/exec";
+    rows.push_back(std::move(versus));
     return rows;
 }
 

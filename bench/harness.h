@@ -44,6 +44,7 @@ struct Settings {
     unsigned iterations = 0;        ///< 0: each case's default
     std::string umd_path;           ///< the umd CLI (default: next to umd-bench)
     std::string umdd_path;          ///< the resident Manager (default: next to umd-bench or in the build tree)
+    std::string fapolicyd_root;     ///< guard: fapolicyd unpacked with dpkg -x (usr/sbin/fapolicyd in it), measured beside
     std::string self_dir;           ///< directory of umd-bench
     unsigned packages = 1000;       ///< rpm case
     std::size_t digests = 1000000;  ///< trustdb case

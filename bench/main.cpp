@@ -27,6 +27,8 @@ int main(int argc, char** argv)
     app.add_option("--iterations", settings.iterations, "Rounds per row (default: per case)")->check(CLI::PositiveNumber);
     app.add_option("--umd", settings.umd_path, "The umd program (default: ../apps/umd/umd from umd-bench, or umd beside it)");
     app.add_option("--umdd", settings.umdd_path, "The umdd program (default: ../apps/umdd/umdd from umd-bench, or umdd beside it)");
+    app.add_option("--fapolicyd", settings.fapolicyd_root,
+                   "guard: a directory fapolicyd's Debian package was unpacked into (dpkg -x), to measure it beside umdd");
     app.add_option("--packages", settings.packages, "rpm: number of signed packages (default 1000)")->check(CLI::PositiveNumber);
     app.add_option("--digests", settings.digests, "trustdb: number of digests inserted and looked up (default 1000000)")
         ->check(CLI::PositiveNumber);
