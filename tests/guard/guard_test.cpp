@@ -555,10 +555,10 @@ TEST_F(GuardTest, ALargeFileBeingDecidedDoesNotBlockOtherDecisions)
 {
     const auto small = copy("/bin/true", "true", true);
     const auto unknown = copy("/bin/false", "unknown", false);
-    // 512 MiB: /bin/true followed by a hole (tmpfs reads zeros): an ELF file by its
+    // 1 GiB: /bin/true followed by a hole (tmpfs reads zeros): an ELF file by its
     // first bytes, so an open of it is hashed in full.
     const auto big = copy("/bin/true", "big", false);
-    ASSERT_EQ(::truncate(big.c_str(), off_t{512} << 20), 0);
+    ASSERT_EQ(::truncate(big.c_str(), off_t{1} << 30), 0);   // 1 GiB: /bin/true, then a hole
     const std::string big_digest = sha256_file(big);
     decider_->trust(big_digest);
     GuardOptions options;
@@ -570,7 +570,7 @@ TEST_F(GuardTest, ALargeFileBeingDecidedDoesNotBlockOtherDecisions)
     const pid_t opener = start(UMD_GUARD_TEST_OPEN, {big});
     ASSERT_GT(opener, 0);
     decider_->wait_gate_entered();        // hashed, and a worker is held on it
-    EXPECT_GE(guard_->status().bytes_hashed, std::uint64_t{512} << 20);
+    EXPECT_GE(guard_->status().bytes_hashed, std::uint64_t{1} << 30);
 
     for (int i = 0; i < 20; ++i) EXPECT_EQ(run(small).exit_code, 0);   // cached: the reader answers
     EXPECT_EQ(run(unknown).spawn_error, EPERM);                       // a miss: the other worker
