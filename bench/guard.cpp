@@ -187,7 +187,7 @@ Result<std::vector<Row>> warm_rows(const std::string& who, const std::string& g,
 /// is SHA-256 of the same bytes read and hashed here.
 Result<Row> cold_row(const std::string& who, const std::string& g, const std::string& p)
 {
-    double guarded_ns = 0, plain_ns = 0, floor_ns = 0;
+    double guarded_ns = 0, plain_ns = 0, floor_ns = 0, floor_guarded_ns = 0;
     for (unsigned i = 0; i < cold_files; ++i) {
         const std::string name = fmt::format("cold{:03}", i);
         const bool guarded_first = i % 2 == 0;
@@ -198,6 +198,10 @@ Result<Row> cold_row(const std::string& who, const std::string& g, const std::st
         }
         floor_ns += UMD_TRY(time_once([&]() -> Status {
             UMD_TRY(sha256_of(p + name));
+            return {};
+        }));
+        floor_guarded_ns += UMD_TRY(time_once([&]() -> Status {
+            UMD_TRY(sha256_of(g + name));
             return {};
         }));
     }
@@ -211,6 +215,7 @@ Result<Row> cold_row(const std::string& who, const std::string& g, const std::st
     cold.unit = "ns/exec";
     cold.extra["guarded_exec_ns"] = guarded_ns / cold_files;
     cold.extra["unguarded_exec_ns"] = plain_ns / cold_files;
+    cold.extra["floor_on_guarded_ns"] = floor_guarded_ns / cold_files;
     return cold;
 }
 
@@ -284,6 +289,9 @@ Result<std::vector<Row>> run_guard(const Settings& settings)
     // The guard's own account of its decisions.
     auto client = UMD_TRY(cli::DaemonClient::connect(daemon->socket));
     auto status = UMD_TRY(client.call_for_document(daemon::Operation::guard_status, {}, {}));
+    rows[3].extra["umdd_files_hashed"] = status["hashing"]["files"];
+    rows[3].extra["umdd_bytes_hashed"] = status["hashing"]["bytes"];
+    rows[3].extra["umdd_events"] = status["events"];
     for (auto& row : rows) row.extra["umdd_decision_latency_p50_ns"] = status["latency"]["p50_ns"], row.extra["umdd_decision_latency_p99_ns"] = status["latency"]["p99_ns"];
 
     // The restart window: SIGKILL, then a new umdd at once; until an untrusted exec is refused again.
