@@ -34,22 +34,7 @@ db="$work/trust.mdb"
 sock="$work/umdd.sock"
 export UMD_SOCKET="$sock"
 
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-run() {  # run EXPECTED_RC CMD...: stdout in $out, stderr in $err
-    local want=$1 rc=0
-    shift
-    out=$("$@" 2>"$work/stderr") || rc=$?
-    err=$(cat "$work/stderr")
-    [ "$rc" -eq "$want" ] || fail "exit $rc, wanted $want: $*"$'\n'"  stdout: $out"$'\n'"  stderr: $err"
-}
-contains() { grep -qF -- "$2" <<<"$1" || fail "$3: '$2' not in: $1"; }
-# logged REGEX: umdd's log comes to match (its lines are written by a thread of their own,
-# so one may follow the reply it belongs to; up to 10 s).
-logged() {
-    for _ in $(seq 500); do grep -q -- "$1" "$work/umdd.log" && return 0; sleep 0.02; done
-    return 1
-}
+source "$here/../lib/umdd_script.sh"
 
 start_umdd() {  # start_umdd CONFIG_TEXT
     printf '%s\n' "$1" > "$work/umdd.toml"
