@@ -62,7 +62,7 @@ int print_check(const std::string& file, const daemon::GuardCheckReply& r)
     std::string why = r.reason;
     if (!r.digest.empty()) why += ", " + r.digest;
     if (!r.nevra.empty()) why += fmt::format(", {} as {}", printable_text(r.nevra), printable_text(r.path));
-    std::printf("%s: exec %s, open %s (%s)%s%s\n", file.c_str(), r.exec_allowed ? "allowed" : "DENIED",
+    std::printf("%s: exec %s, open %s (%s)%s%s\n", printable_text(file).c_str(), r.exec_allowed ? "allowed" : "DENIED",
                 r.open_allowed ? "allowed" : "DENIED", why.c_str(), r.elf ? "" : " [not ELF]",
                 !r.guarded ? " [not on a guarded filesystem: the guard does not decide]"
                            : (r.permissive ? " [permissive mode: denies are logged, not enforced]" : ""));
@@ -130,7 +130,8 @@ void register_guard(CLI::App& app, Context& ctx)
                 // On a guarded filesystem the guard refuses any open of an untrusted ELF
                 // file (ld.so maps libraries after a plain open), this command's too:
                 // that refusal is the guard's verdict.
-                std::printf("%s: exec DENIED, open DENIED (the guard refused this command's own open: an untrusted ELF file)\n", f.c_str());
+                std::printf("%s: exec DENIED, open DENIED (the guard refused this command's own open: an untrusted ELF file)\n",
+                            printable_text(f).c_str());
                 worst = std::max(worst, 1);
                 continue;
             }

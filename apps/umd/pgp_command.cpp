@@ -39,36 +39,68 @@ struct VerifyArgs {
 };
 
 /// A time as sqv takes it: Unix seconds ("@N" or digits only), or ISO 8601
-/// YYYY-MM-DD[THH:MM[:SS]][Z] in UTC. A bare date means its first second, or
-/// with end_of_day its last one.
+/// YYYY-MM-DD[THH:MM[:SS]][Z|±HH[:MM]] (UTC when no zone is given). A bare date means
+/// its first second, or with end_of_day its last one. A date that does not exist
+/// (2026-02-31, 2025-02-29) is refused, not rolled over.
 Result<std::int64_t> parse_time(const std::string& text, bool end_of_day)
 {
-    std::string t = text.starts_with('@') ? text.substr(1) : text;
-    if (!t.empty() && t.size() <= 12 && t.find_first_not_of("0123456789") == std::string::npos)
-        return static_cast<std::int64_t>(std::stoll(t));
-    std::tm tm{};
+    const auto bad = [&] { return fail(Errc::invalid_argument, "'{}' is not a time (Unix seconds, or ISO 8601 such as 2026-02-28T12:00:00+02:00)", text); };
+    std::string_view t = text;
+    if (t.starts_with('@')) t.remove_prefix(1);
+    if (!t.empty() && t.size() <= 12 && t.find_first_not_of("0123456789") == std::string_view::npos)
+        return static_cast<std::int64_t>(std::stoll(std::string(t)));
+    t = text;
+    // Fixed-width digits at the front of `t`, consumed.
+    const auto digits = [&t](std::size_t width, int& out) {
+        if (t.size() < width) return false;
+        out = 0;
+        for (std::size_t i = 0; i < width; ++i) {
+            if (t[i] < '0' || t[i] > '9') return false;
+            out = out * 10 + (t[i] - '0');
+        }
+        t.remove_prefix(width);
+        return true;
+    };
+    const auto take = [&t](char c) {
+        if (t.empty() || t[0] != c) return false;
+        t.remove_prefix(1);
+        return true;
+    };
     int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-    char tail[8] = {};
-    int n = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%7s", &y, &mo, &d, &h, &mi, &s, tail);
-    bool date_only = n == 3 && text.size() == 10;
-    if (n < 3 || (n == 3 && !date_only)) {
-        // Minutes without seconds: "YYYY-MM-DDTHH:MM[Z]".
-        n = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d%7s", &y, &mo, &d, &h, &mi, tail);
-        if (n < 5) return fail(Errc::invalid_argument, "'{}' is not a time (Unix seconds or ISO 8601, UTC)", text);
-        s = 0;
+    if (!digits(4, y) || !take('-') || !digits(2, mo) || !take('-') || !digits(2, d)) return bad();
+    const bool date_only = t.empty();
+    if (!date_only) {
+        if (!take('T') && !take(' ')) return bad();
+        if (!digits(2, h) || !take(':') || !digits(2, mi)) return bad();
+        if (take(':') && !digits(2, s)) return bad();
     }
-    if (tail[0] != 0 && std::string_view(tail) != "Z")
-        return fail(Errc::invalid_argument, "'{}': only UTC times (ending in Z or nothing) are accepted", text);
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
-        return fail(Errc::invalid_argument, "'{}' is not a valid date", text);
+    int offset = 0;   // seconds east of UTC
+    if (!t.empty() && !take('Z')) {
+        const int sign = take('+') ? 1 : (take('-') ? -1 : 0);
+        int oh = 0, om = 0;
+        if (sign == 0 || !digits(2, oh)) return bad();
+        if (take(':')) {
+            if (!digits(2, om)) return bad();
+        } else if (!t.empty() && !digits(2, om)) {
+            return bad();
+        }
+        if (oh > 23 || om > 59) return bad();
+        offset = sign * (oh * 3600 + om * 60);
+    }
+    if (!t.empty()) return bad();
+    static constexpr int days_in[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in[mo - 1] + (mo == 2 && leap ? 1 : 0) || h > 23 || mi > 59 || s > 59)
+        return fail(Errc::invalid_argument, "'{}' is not a date and time that exists", text);
     if (date_only && end_of_day) h = 23, mi = 59, s = 59;
+    std::tm tm{};
     tm.tm_year = y - 1900;
     tm.tm_mon = mo - 1;
     tm.tm_mday = d;
     tm.tm_hour = h;
     tm.tm_min = mi;
     tm.tm_sec = s;
-    return static_cast<std::int64_t>(timegm(&tm));
+    return static_cast<std::int64_t>(timegm(&tm)) - offset;
 }
 
 
@@ -178,7 +210,7 @@ void register_verify(CLI::App& pgp, Context& ctx)
         ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     verify->add_option("--signature", args->signature, "Detached signature over FILE");
     verify->add_option("--output", args->output, "Write the verified message content here ('-': stdout), only when valid");
-    verify->add_option("--not-before", args->not_before, "Ignore signatures made before this time (Unix seconds or ISO 8601)");
+    verify->add_option("--not-before", args->not_before, "Ignore signatures made before this time (Unix seconds, or ISO 8601 with an optional zone: 2026-02-28T12:00+02:00)");
     verify->add_option("--not-after", args->not_after, "Ignore signatures made after this time (default: now)");
     verify->add_option("--signatures", args->signatures, "Good signatures from distinct certificates required (default 1)");
     verify->add_flag("--json", args->json, "Print the verdict as JSON");

@@ -203,11 +203,13 @@ Result<nlohmann::json> list_packages(Context& ctx, const DbChoice& db)
 /// Prints one file's answer; returns its exit code (0 trusted, 1 not).
 int print_check(const std::string& file, const daemon::TrustCheckAnswer& answer)
 {
+    // One line per file, whatever its name holds (a line feed would forge another file's verdict).
+    const std::string name = printable_text(file);
     if (answer.vouchers == 0) {
-        std::printf("%s: NOT TRUSTED (%s)\n", file.c_str(), answer.digest.c_str());
+        std::printf("%s: NOT TRUSTED (%s)\n", name.c_str(), answer.digest.c_str());
         return 1;
     }
-    std::printf("%s: trusted, %s as %s\n", file.c_str(), printable_text(answer.nevra).c_str(), printable_text(answer.path).c_str());
+    std::printf("%s: trusted, %s as %s\n", name.c_str(), printable_text(answer.nevra).c_str(), printable_text(answer.path).c_str());
     return 0;
 }
 

@@ -254,6 +254,11 @@ EOF
     contains "$out" "NOT TRUSTED (sha256:$(sha256sum "$work/modified" | cut -c1-64))" "modified copy"
     run 1 "$umd" trust check --db "$db" "$x/usr/bin/umdtest" "$work/modified"
     run 2 "$umd" trust check --db "$db" "$x/usr/bin/umdtest" "$work/modified" "$work/does-not-exist"
+    # A file name with a line feed in it is one line of output, not a forged second verdict.
+    cp "$x/usr/share/umdtest/hello.txt" "$work/evil"$'\n'"umdtest: trusted"
+    run 0 "$umd" trust check --db "$db" "$work/evil"$'\n'"umdtest: trusted"
+    [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] || fail "a name with a line feed printed $(printf '%s\n' "$out" | wc -l) lines: $out"
+    contains "$out" 'evil\x0a' "the line feed is shown escaped"
     # Remove the package: its files are no longer trusted.
     run 0 "$umd" trust remove --db "$db" "$nevra"
     contains "$out" "trust: removed $nevra" "remove"

@@ -4,6 +4,8 @@
 // code, so exit 2 is checked on its own).
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -190,6 +192,40 @@ TEST_F(Cli, TimeWindowAndSignatureCount)
     EXPECT_EQ(umd("pgp verify --keyring " + key_ + " --not-before 2001-01-01T00:00:00Z " + f("data.asc")).status, 0);
     EXPECT_EQ(umd("pgp verify --keyring " + key_ + " --signatures 2 --signature " + f("data.sig") + " " + data_).status, 1);
     EXPECT_EQ(run("sqv --signatures 2 --keyring " + key_ + " " + f("data.sig") + " " + data_ + " >/dev/null 2>&1").status, 1);
+}
+
+/// `when` (Unix seconds) as ISO 8601 wall-clock time in the zone `offset_minutes` east of UTC.
+std::string iso_in_zone(std::time_t when, int offset_minutes)
+{
+    std::time_t wall = when + offset_minutes * 60;
+    std::tm tm{};
+    ::gmtime_r(&wall, &tm);
+    char text[64];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
+    const int a = offset_minutes < 0 ? -offset_minutes : offset_minutes;
+    return fmt::format("{}{}{:02}:{:02}", text, offset_minutes < 0 ? '-' : '+', a / 60, a % 60);
+}
+
+TEST_F(Cli, TimesWithZonesAreHonouredAndDatesThatDoNotExistRefusedAsSqvDoes)
+{
+    // The signature was made minutes ago. One hour from now, written as wall-clock time
+    // two hours west of UTC, reads as an hour ago if the zone were dropped: honoured, the
+    // signature is before it (not valid); dropped, it would be valid.
+    const std::time_t later = std::time(nullptr) + 3600;
+    const std::string west = iso_in_zone(later, -120);
+    EXPECT_EQ(umd("pgp verify --keyring " + key_ + " --not-before " + west + " " + f("data.asc")).status, 1) << west;
+    EXPECT_EQ(run("sqv --not-before " + west + " --keyring " + key_ + " " + f("data.sig") + " " + data_ + " >/dev/null 2>&1").status, 1) << west;
+    // The same instant written in UTC and at +05:30 gives the same verdict.
+    for (int zone : {0, 330})
+        EXPECT_EQ(umd("pgp verify --keyring " + key_ + " --not-before " + iso_in_zone(later, zone) + " " + f("data.asc")).status, 1);
+    // An hour ago, written east of UTC: valid.
+    EXPECT_EQ(umd("pgp verify --keyring " + key_ + " --not-before " + iso_in_zone(later - 7200, 120) + " " + f("data.asc")).status, 0);
+    // Dates that do not exist are usage errors, never rolled over into March.
+    for (const char* date : {"2026-02-31", "2025-02-29", "2026-04-31", "2026-13-01", "2026-01-01T24:00", "2026-01-01T10:00+25:00"}) {
+        EXPECT_EQ(umd("pgp verify --keyring " + key_ + " --not-after " + date + " " + f("data.asc")).status, 2) << date;
+        EXPECT_NE(run("sqv --not-after " + std::string(date) + " --keyring " + key_ + " " + f("data.sig") + " " + data_ + " >/dev/null 2>&1").status, 0) << date;
+    }
+    EXPECT_EQ(umd("pgp verify --keyring " + key_ + " --not-before 2024-02-29 " + f("data.asc")).status, 0);   // a leap day
 }
 
 TEST_F(Cli, ShowPrintsComputedFingerprint)
