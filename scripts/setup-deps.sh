@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages listed in scripts/deps/*.txt that are missing.
-# Usage: scripts/setup-deps.sh [--fuzz]   (--fuzz adds clang-19 and libFuzzer)
+# Usage: scripts/setup-deps.sh [--fuzz]   (--fuzz adds clang-19, libFuzzer and llvm-19,
+#                                          whose llvm-symbolizer names the frames of a crash)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 lists=("$here"/deps/*.txt)
 wanted=$(grep -hv '^\s*#' "${lists[@]}" | awk 'NF {print $1}' | sort -u)
 if [ "${1:-}" = "--fuzz" ]; then
-  wanted+=$'\nclang-19\nlibclang-rt-19-dev'
+  wanted+=$'\nclang-19\nlibclang-rt-19-dev\nllvm-19'
 fi
 missing=()
 count=0
