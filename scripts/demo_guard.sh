@@ -19,6 +19,9 @@ if ! mount -t tmpfs -o size=64m umd-demo-guard "$g" || ! mountpoint -q "$g" || [
     exit "$failed"
 fi
 sock="$work/guard.sock"
+pid=""
+# Whatever ends this script, the umdd it started ends too (and its namespace's mounts with it).
+trap '[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null' EXIT
 "$umdd" --foreground --config /dev/null --socket "$sock" --db "$work/guard-trust.mdb" --guard "$g" 2>"$work/guard-umdd.log" &
 pid=$!
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
@@ -42,6 +45,7 @@ else
     grep '^<4>guard: denied exec' "$work/guard-umdd.log" | head -1 | sed "s|$g|<guarded>|" | indent
     kill -TERM "$pid"
     if wait "$pid"; then ok "umdd stopped; the guard with it"; else bad "umdd exit status $?"; fi
+    pid=""
 fi
 umount "$g" || bad "could not unmount the tmpfs"
 exit "$failed"

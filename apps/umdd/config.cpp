@@ -95,13 +95,13 @@ Result<Config> load_config(const std::string& path, bool required)
         const std::string where = path + " [guard]";
         if (!guard) return fail(Errc::bad_input, "{}: 'guard' must be a table", path);
         UMD_TRY(check_keys(*guard, {"paths", "mode", "workers", "kernel_audit"}, where));
-        config.guard_paths = UMD_TRY(read_paths(*guard, "paths", where));
-        UMD_TRY(read_string(*guard, "mode", config.guard_mode, where));
-        if (config.guard_mode != "enforcing" && config.guard_mode != "permissive")
-            return fail(Errc::bad_input, "{}: 'mode' must be \"enforcing\" or \"permissive\", not \"{}\"", where, config.guard_mode);
-        UMD_TRY(read_count(*guard, "workers", config.guard_workers, 64, where));
-        if (config.guard_workers == 0) return fail(Errc::bad_input, "{}: 'workers' must be at least 1", where);
-        UMD_TRY(read_flag(*guard, "kernel_audit", config.guard_kernel_audit, where));
+        config.guard.paths = UMD_TRY(read_paths(*guard, "paths", where));
+        UMD_TRY(read_string(*guard, "mode", config.guard.mode, where));
+        if (config.guard.mode != "enforcing" && config.guard.mode != "permissive")
+            return fail(Errc::bad_input, "{}: 'mode' must be \"enforcing\" or \"permissive\", not \"{}\"", where, config.guard.mode);
+        UMD_TRY(read_count(*guard, "workers", config.guard.workers, 64, where));
+        if (config.guard.workers == 0) return fail(Errc::bad_input, "{}: 'workers' must be at least 1", where);
+        UMD_TRY(read_flag(*guard, "kernel_audit", config.guard.kernel_audit, where));
     }
     if (const toml::node* node = file.get("limits")) {
         const toml::table* limits = node->as_table();

@@ -17,6 +17,16 @@ namespace umd::daemon {
 
 inline constexpr const char* default_config_path = "/etc/umd/umdd.toml";
 
+/// The exec guard ([guard]), read at start only (a reload says when it changed).
+struct GuardConfig {
+    std::vector<std::string> paths;              ///< the filesystems holding these are guarded; none: no guard
+    std::string mode = "enforcing";              ///< "enforcing" or "permissive", at start
+    unsigned workers = 2;                        ///< threads hashing files for decisions
+    bool kernel_audit = false;                   ///< FAN_AUDIT on denies (the kernel's audit log)
+
+    bool operator==(const GuardConfig&) const = default;
+};
+
 struct Config {
     std::string socket = default_socket_path;   ///< where to listen when not socket-activated
     std::string db = "/var/lib/umd/trust.mdb";  ///< the trust database
@@ -29,12 +39,7 @@ struct Config {
     unsigned max_in_flight = 8;                  ///< requests one connection may have outstanding
     unsigned max_clients = 1024;                 ///< connections at once
 
-    /// The exec guard ([guard]): the filesystems holding these paths are guarded;
-    /// none: no guard.
-    std::vector<std::string> guard_paths;
-    std::string guard_mode = "enforcing";        ///< "enforcing" or "permissive", at start
-    unsigned guard_workers = 2;                  ///< threads hashing files for decisions
-    bool guard_kernel_audit = false;             ///< FAN_AUDIT on denies (the kernel's audit log)
+    GuardConfig guard;                           ///< [guard]
 };
 
 /// Reads the configuration file at `path` over the defaults. A missing file is an

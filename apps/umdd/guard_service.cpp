@@ -68,27 +68,34 @@ Result<std::unique_ptr<GuardService>> GuardService::start(const Config& config, 
 {
     std::unique_ptr<GuardService> service(new GuardService(db));
     service->decider_ = std::make_shared<TrustDbDecider>(std::move(db));
-    service->paths_ = config.guard_paths;
-    if (config.guard_paths.empty()) return service;
-    for (const auto& path : config.guard_paths) {
+    const GuardConfig& wanted = config.guard;
+    service->paths_ = wanted.paths;
+    if (wanted.paths.empty()) return service;
+    for (const auto& path : wanted.paths) {
         struct stat st {};
         if (::stat(path.c_str(), &st) != 0) return fail_errno(errno, "exec guard path {}", path);
         service->guarded_.insert(st.st_dev);
     }
     guard::GuardOptions options;
-    options.paths = config.guard_paths;
-    options.mode = UMD_TRY(guard::parse_mode(config.guard_mode));
-    options.workers = config.guard_workers;
-    options.kernel_audit = config.guard_kernel_audit;
+    options.paths = wanted.paths;
+    options.mode = UMD_TRY(guard::parse_mode(wanted.mode));
+    options.workers = wanted.workers;
+    options.kernel_audit = wanted.kernel_audit;
     service->guard_.emplace(UMD_TRY(guard::Guard::start(std::move(options), service->decider_, log_deny)));
-    log(LogLevel::info, "exec guard {} on {} filesystem{}", config.guard_mode, service->guarded_.size(),
+    log(LogLevel::info, "exec guard {} on {} filesystem{}", wanted.mode, service->guarded_.size(),
         service->guarded_.size() == 1 ? "" : "s");
     return service;
 }
 
-Status GuardService::set_mode(guard::Mode mode)
+Status GuardService::require_guard() const
 {
     if (!guard_) return fail(Errc::not_found, "umdd guards no filesystem (no [guard] paths, no --guard)");
+    return {};
+}
+
+Status GuardService::set_mode(guard::Mode mode)
+{
+    UMD_TRY(require_guard());
     guard_->set_mode(mode);
     log(LogLevel::notice, "exec guard now {}", guard::mode_name(mode));
     return {};
@@ -96,7 +103,7 @@ Status GuardService::set_mode(guard::Mode mode)
 
 Result<nlohmann::json> GuardService::status() const
 {
-    if (!guard_) return fail(Errc::not_found, "umdd guards no filesystem (no [guard] paths, no --guard)");
+    UMD_TRY(require_guard());
     const guard::GuardStatus s = guard_->status();
     nlohmann::json paths = nlohmann::json::array();
     for (const auto& p : paths_) paths.push_back(utf8_text(p));

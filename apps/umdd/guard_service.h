@@ -30,7 +30,7 @@ using TrustDbSource = std::function<Result<std::shared_ptr<rpm::TrustDb>>()>;
 
 class GuardService {
 public:
-    /// Starts the guard when `config.guard_paths` names any (else an idle service:
+    /// Starts the guard when `config.guard.paths` names any (else an idle service:
     /// status and mode answer that nothing is guarded, check still says what the
     /// verdict would be). Errc::system when fanotify refuses.
     static Result<std::unique_ptr<GuardService>> start(const Config& config, TrustDbSource db);
@@ -44,6 +44,8 @@ public:
     Result<GuardCheckReply> check(int fd, const std::string& name) const;
 
 private:
+    /// not_found when no filesystem is guarded.
+    Status require_guard() const;
     GuardService(TrustDbSource db) : db_(std::move(db)) {}
     TrustDbSource db_;
     std::shared_ptr<const guard::Decider> decider_;

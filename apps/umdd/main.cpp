@@ -43,8 +43,8 @@ umd::Result<Config> configure(const Flags& flags)
     if (!flags.db.empty()) config.db = flags.db;
     if (!flags.keyrings.empty()) config.keyrings = flags.keyrings;
     if (!flags.log_level.empty()) config.log_level = UMD_TRY(parse_log_level(flags.log_level));
-    if (!flags.guard_paths.empty()) config.guard_paths = flags.guard_paths;
-    if (!flags.guard_mode.empty()) config.guard_mode = flags.guard_mode;
+    if (!flags.guard_paths.empty()) config.guard.paths = flags.guard_paths;
+    if (!flags.guard_mode.empty()) config.guard.mode = flags.guard_mode;
     return config;
 }
 
@@ -166,8 +166,7 @@ int main(int argc, char** argv)
             return std::unexpected(umd::with_context(fresh.error(), "reload refused, the configuration in force stays"));
         }
         if (fresh->socket != current.socket) log(LogLevel::notice, "reload: a new socket path takes effect at the next start");
-        if (fresh->guard_paths != current.guard_paths || fresh->guard_mode != current.guard_mode ||
-            fresh->guard_workers != current.guard_workers || fresh->guard_kernel_audit != current.guard_kernel_audit)
+        if (fresh->guard != current.guard)
             log(LogLevel::notice, "reload: the [guard] settings take effect at the next start (`umd guard mode` switches now)");
         (*services)->warm_keyrings(fresh->keyrings);
         (*services)->open_trust_db(fresh->db);
