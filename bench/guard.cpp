@@ -292,6 +292,9 @@ Result<std::vector<Row>> run_guard(const Settings& settings)
     rows[3].extra["umdd_files_hashed"] = status["hashing"]["files"];
     rows[3].extra["umdd_bytes_hashed"] = status["hashing"]["bytes"];
     rows[3].extra["umdd_events"] = status["events"];
+    // The cold row's added cost split: the workers' reading and hashing, and the rest.
+    if (const double files = status["hashing"]["files"].get<double>(); files > 0)
+        rows[3].extra["umdd_hash_ns_per_file"] = status["hashing"]["ns"].get<double>() / files;
     for (auto& row : rows) row.extra["umdd_decision_latency_p50_ns"] = status["latency"]["p50_ns"], row.extra["umdd_decision_latency_p99_ns"] = status["latency"]["p99_ns"];
 
     // The restart window: SIGKILL, then a new umdd at once; until an untrusted exec is refused again.

@@ -46,7 +46,8 @@ void print_status(const nlohmann::json& j)
     std::printf("cache:       hits %lu, joined %lu, misses %lu, %lu of %lu entries, %lu evicted\n", number(j, "cache", "hits"),
                 number(j, "cache", "joins"), number(j, "cache", "misses"), number(j, "cache", "entries"),
                 number(j, "cache", "capacity"), number(j, "cache", "evictions"));
-    std::printf("hashing:     %lu files, %lu bytes\n", number(j, "hashing", "files"), number(j, "hashing", "bytes"));
+    std::printf("hashing:     %lu files, %lu bytes, %.1f ms\n", number(j, "hashing", "files"), number(j, "hashing", "bytes"),
+                static_cast<double>(number(j, "hashing", "ns")) / 1e6);
     std::printf("latency:     p50 %.1f us, p99 %.1f us, max %.1f us (%lu decisions)\n", us("p50_ns"), us("p99_ns"), us("max_ns"),
                 number(j, "latency", "count"));
     std::printf("queue:       %lu of %lu, workers busy %lu of %lu, reader waited %lu times\n", number(j, "queue", "depth"),

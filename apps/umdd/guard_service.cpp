@@ -119,7 +119,7 @@ Result<nlohmann::json> GuardService::status() const
                       {"failures", s.failures}, {"response_errors", s.response_errors}}},
         {"cache", {{"hits", s.cache_hits}, {"joins", s.cache_joins}, {"misses", s.cache_misses}, {"entries", s.cache_entries},
                    {"capacity", s.cache_capacity}, {"evictions", s.cache_evictions}, {"generation", s.generation}}},
-        {"hashing", {{"files", s.hashes}, {"bytes", s.bytes_hashed}}},
+        {"hashing", {{"files", s.hashes}, {"bytes", s.bytes_hashed}, {"ns", s.hash_ns}}},
         {"latency", {{"count", s.latency.count}, {"p50_ns", s.latency.p50_ns}, {"p99_ns", s.latency.p99_ns}, {"max_ns", s.latency.max_ns}}},
         {"queue", {{"depth", s.queue_depth}, {"capacity", s.queue_capacity}, {"saturation_waits", s.saturation_waits}}},
         {"workers", {{"total", s.workers}, {"busy", s.workers_busy}}},

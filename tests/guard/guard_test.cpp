@@ -571,6 +571,7 @@ TEST_F(GuardTest, ALargeFileBeingDecidedDoesNotBlockOtherDecisions)
     ASSERT_GT(opener, 0);
     decider_->wait_gate_entered();        // hashed, and a worker is held on it
     EXPECT_GE(guard_->status().bytes_hashed, std::uint64_t{1} << 30);
+    EXPECT_GT(guard_->status().hash_ns, 0u);   // reading and hashing 1 GiB took time, and it was counted
 
     for (int i = 0; i < 20; ++i) EXPECT_EQ(run(small).exit_code, 0);   // cached: the reader answers
     EXPECT_EQ(run(unknown).spawn_error, EPERM);                       // a miss: the other worker

@@ -84,7 +84,7 @@ struct Guard::Impl {
     std::uint64_t decider_generation = 0;   ///< the reader's last look at decider->generation()
 
     Counter events, exec_events, open_events, modifications, overflows, own_process, allows, denies, permissive_allows,
-        cache_hits, cache_joins, cache_misses, hashes, bytes_hashed, failures, response_errors, saturation_waits,
+        cache_hits, cache_joins, cache_misses, hashes, bytes_hashed, hash_ns, failures, response_errors, saturation_waits,
         ignore_marks_added, malformed;
     std::atomic<std::size_t> workers_busy{0};
 
@@ -337,7 +337,9 @@ struct Guard::Impl {
         }
         FileHasher* hasher = hasher_for(state);
         if (!hasher) return failure(Reason::read_failed);
+        const std::uint64_t hash_start = now_ns();
         auto digests = hasher->hash(fd);
+        bump(hash_ns, now_ns() - hash_start);
         if (!digests) return failure(Reason::read_failed);
         bump(hashes);
         bump(bytes_hashed, digests->bytes);
@@ -470,6 +472,7 @@ GuardStatus Guard::status() const
     s.cache_misses = get(i.cache_misses);
     s.hashes = get(i.hashes);
     s.bytes_hashed = get(i.bytes_hashed);
+    s.hash_ns = get(i.hash_ns);
     s.failures = get(i.failures);
     s.response_errors = get(i.response_errors);
     s.saturation_waits = get(i.saturation_waits);

@@ -77,6 +77,7 @@ struct GuardStatus {
     std::uint64_t cache_misses = 0;
     std::uint64_t hashes = 0;
     std::uint64_t bytes_hashed = 0;
+    std::uint64_t hash_ns = 0;            ///< time workers spent reading and hashing (the rest of a miss is hand-off)
     std::uint64_t failures = 0;           ///< denies because something could not be established
     std::uint64_t response_errors = 0;    ///< answers the kernel refused
     std::uint64_t saturation_waits = 0;   ///< times the reader waited for room in the queue
