@@ -1,0 +1,244 @@
+// drivers/bpfilter/tests/replace_check_test.cpp — the handler's checks of table blobs,
+// each case asked of the kernel too: the same blob, written with IPT_SO_SET_REPLACE in a
+// network namespace of the test's own, must get the same answer (0 or the same errno).
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "drivers/bpfilter/handler/replace_check.h"
+#include "drivers/bpfilter/tests/kernel_replace.h"
+#include "drivers/bpfilter/tests/table_blob.h"
+
+namespace umd::bpfilter::test {
+namespace {
+
+int handler_answer(std::span<const std::uint8_t> blob)
+{
+    auto checked = check_replace(blob);
+    return checked ? 0 : checked.error().error;
+}
+
+/// The handler's answer, checked against the kernel's when the test may ask it.
+int checked_like_the_kernel(const Blob& blob, bool keep_num_counters = false)
+{
+    const int ours = handler_answer(blob);
+    if (const auto kernel = kernel_replace(blob, keep_num_counters)) {
+        std::string reason;
+        if (auto c = check_replace(blob); !c) reason = c.error().reason;
+        EXPECT_EQ(ours, *kernel) << "the kernel says " << std::strerror(*kernel) << ", the handler " << (ours ? reason : "accepts");
+    }
+    return ours;
+}
+
+template <typename T>
+void poke(Blob& b, std::size_t at, T value)
+{
+    ASSERT_LE(at + sizeof value, b.size());
+    std::memcpy(b.data() + at, &value, sizeof value);
+}
+
+constexpr std::size_t entry0 = header_size;   // the first entry's offset in the option value
+
+TEST(ReplaceCheck, AnEmptyFilterTableIsAcceptedWithItsHooksAndChains)
+{
+    const Blob blob = empty_filter().build();
+    if (::geteuid() == 0) {
+        ASSERT_TRUE(kernel_replace(blob).has_value()) << "root, yet the kernel could not be asked";
+    }
+    ASSERT_EQ(checked_like_the_kernel(blob), 0);
+    auto table = check_replace(blob);
+    ASSERT_TRUE(table);
+    EXPECT_EQ(table->name, "filter");
+    ASSERT_EQ(table->entries.size(), 4u);
+    EXPECT_EQ(table->entries[0].hook_mask, 1u << NF_INET_LOCAL_IN);
+    EXPECT_EQ(table->entries[1].hook_mask, 1u << NF_INET_FORWARD);
+    EXPECT_EQ(table->entries[2].hook_mask, 1u << NF_INET_LOCAL_OUT);
+    EXPECT_EQ(table->entries[0].verdict, accept_verdict);
+    EXPECT_EQ(table->entries[3].target, TargetKind::error);
+    EXPECT_EQ(table->entries[3].target_name, "ERROR");
+}
+
+TEST(ReplaceCheck, AUserChainIsReachedFromItsCallersHook)
+{
+    const Blob blob = filter_with_user_chain().build();
+    ASSERT_EQ(checked_like_the_kernel(blob), 0);
+    auto table = check_replace(blob);
+    ASSERT_TRUE(table);
+    ASSERT_EQ(table->entries.size(), 8u);
+    EXPECT_EQ(table->entries[5].hook_mask, 1u << NF_INET_LOCAL_IN);   // the DROP rule in "custom"
+    EXPECT_EQ(table->entries[4].target_name, "custom");
+}
+
+TEST(ReplaceCheck, HeaderClaimsAreCheckedAgainstTheRequestItself)
+{
+    const Blob good = empty_filter().build();
+    Blob b = good;
+    poke<std::uint32_t>(b, offsetof(ipt_replace, num_counters), 0);
+    EXPECT_EQ(checked_like_the_kernel(b, true), EINVAL);
+    b = good;
+    poke<std::uint32_t>(b, offsetof(ipt_replace, num_counters), 0x7fffffff);
+    EXPECT_EQ(checked_like_the_kernel(b, true), ENOMEM);
+    b = good;
+    poke<std::uint32_t>(b, offsetof(ipt_replace, size), 0xfffffff0);   // more than the request holds
+    EXPECT_EQ(checked_like_the_kernel(b), EINVAL);
+    b = good;
+    poke<std::uint32_t>(b, offsetof(ipt_replace, num_entries), 5);
+    EXPECT_EQ(checked_like_the_kernel(b), EINVAL);
+    b = good;
+    poke<std::uint32_t>(b, offsetof(ipt_replace, num_entries), 0xffffffff);   // the kernel cannot allocate that many
+    EXPECT_EQ(checked_like_the_kernel(b), ENOMEM);
+}
+
+TEST(ReplaceCheck, EntryOffsetsOfTheKnownAttacksAreRefused)
+{
+    const Blob good = empty_filter().build();
+    const std::size_t next = entry0 + offsetof(ipt_entry, next_offset), target = entry0 + offsetof(ipt_entry, target_offset);
+    Blob b = good;
+    poke<std::uint16_t>(b, next, 0);   // a zero next_offset would never advance
+    EXPECT_EQ(checked_like_the_kernel(b), EINVAL);
+    b = good;
+    poke<std::uint16_t>(b, next, 0xfff8);   // past the end
+    EXPECT_EQ(checked_like_the_kernel(b), EINVAL);
+    b = good;
+    poke<std::uint16_t>(b, target, 40);   // the target inside the entry header (CVE-2016-4997's shape)
+    EXPECT_EQ(checked_like_the_kernel(b), EINVAL);
+    b = good;
+    poke<std::uint16_t>(b, entry0 + sizeof(ipt_entry), 8);   // target_size below a header
+    EXPECT_EQ(checked_like_the_kernel(b), EINVAL);
+    b = good;
+    poke<std::uint16_t>(b, entry0 + sizeof(ipt_entry), 0xff00);   // target_size past the entry
+    EXPECT_EQ(checked_like_the_kernel(b), EINVAL);
+    b = good;
+    poke<std::int32_t>(b, entry0 + sizeof(ipt_entry) + sizeof(xt_entry_target), -10);   // no such verdict
+    EXPECT_EQ(checked_like_the_kernel(b), EINVAL);
+}
+
+TEST(ReplaceCheck, HooksAndUnderflowsMustBeWellPlaced)
+{
+    Replace r = empty_filter();
+    r.underflow[NF_INET_FORWARD] = 100;   // not an entry's start
+    EXPECT_EQ(checked_like_the_kernel(r.build()), EINVAL);
+    r = empty_filter();
+    std::swap(r.hook_entry[NF_INET_LOCAL_IN], r.hook_entry[NF_INET_FORWARD]);   // unsorted
+    EXPECT_EQ(checked_like_the_kernel(r.build()), EINVAL);
+    r = empty_filter();
+    r.underflow[NF_INET_LOCAL_OUT] = r.underflow[NF_INET_FORWARD];   // shared
+    EXPECT_EQ(checked_like_the_kernel(r.build()), EINVAL);
+}
+
+TEST(ReplaceCheck, AConditionalUnderflowIsRefused)
+{
+    Replace r;
+    r.valid_hooks = (1u << NF_INET_LOCAL_IN) | (1u << NF_INET_FORWARD) | (1u << NF_INET_LOCAL_OUT);
+    ipt_ip cond{};
+    cond.proto = IPPROTO_TCP;
+    for (unsigned hook : {NF_INET_LOCAL_IN, NF_INET_FORWARD, NF_INET_LOCAL_OUT}) {
+        const std::uint32_t at = r.entries.standard(accept_verdict, hook == NF_INET_FORWARD ? cond : ipt_ip{});
+        r.hook_entry[hook] = r.underflow[hook] = at;
+    }
+    r.entries.error("ERROR");
+    EXPECT_EQ(checked_like_the_kernel(r.build()), EINVAL);
+}
+
+TEST(ReplaceCheck, LoopsAndJumpsIntoEntriesAreRefused)
+{
+    Replace r = filter_with_user_chain();
+    Blob b = r.build();
+    // The RETURN at 936 becomes a jump back to the chain's first rule: a loop.
+    const std::size_t ret_verdict = entry0 + 936 + sizeof(ipt_entry) + sizeof(xt_entry_target);
+    poke<std::int32_t>(b, ret_verdict, 784);
+    EXPECT_EQ(checked_like_the_kernel(b), ELOOP);
+    b = r.build();
+    // INPUT's jump lands in the middle of an entry.
+    poke<std::int32_t>(b, entry0 + sizeof(ipt_entry) + sizeof(xt_entry_target), 790);
+    EXPECT_EQ(checked_like_the_kernel(b), ELOOP);
+    b = r.build();
+    // A jump past the end.
+    poke<std::int32_t>(b, entry0 + sizeof(ipt_entry) + sizeof(xt_entry_target), 1 << 20);
+    EXPECT_EQ(checked_like_the_kernel(b), ELOOP);
+}
+
+TEST(ReplaceCheck, AnUnreachableEntryIsNotFollowedAndItsJumpNotChecked)
+{
+    // The kernel follows jumps only from the hooks: a chain nobody calls may jump into the
+    // middle of an entry and the table is still taken. The Manager must not trust such a
+    // jump (hook_mask 0 says the entry is never run).
+    Replace r = empty_filter();
+    Replace t;
+    t.valid_hooks = r.valid_hooks;
+    for (unsigned hook : {NF_INET_LOCAL_IN, NF_INET_FORWARD, NF_INET_LOCAL_OUT}) t.hook_entry[hook] = t.underflow[hook] = t.entries.standard(accept_verdict);
+    t.entries.error("orphan");
+    const std::uint32_t orphan_rule = t.entries.standard(12345);   // not an entry's start
+    t.entries.error("ERROR");
+    const Blob blob = t.build();
+    ASSERT_EQ(checked_like_the_kernel(blob), 0);
+    auto table = check_replace(blob);
+    ASSERT_TRUE(table);
+    EXPECT_EQ(table->entries[4].offset, orphan_rule);
+    EXPECT_EQ(table->entries[4].hook_mask, 0u);
+}
+
+TEST(ReplaceCheck, UnknownExtensionsGetTheKernelsAnswer)
+{
+    Replace r = empty_filter();
+    Replace with_target;
+    with_target.valid_hooks = r.valid_hooks;
+    with_target.hook_entry[NF_INET_LOCAL_IN] = with_target.entries.target("NOSUCHTARGET", Blob(8, 0));
+    with_target.underflow[NF_INET_LOCAL_IN] = with_target.entries.standard(accept_verdict);
+    with_target.hook_entry[NF_INET_FORWARD] = with_target.underflow[NF_INET_FORWARD] = with_target.entries.standard(accept_verdict);
+    with_target.hook_entry[NF_INET_LOCAL_OUT] = with_target.underflow[NF_INET_LOCAL_OUT] = with_target.entries.standard(accept_verdict);
+    with_target.entries.error("ERROR");
+    EXPECT_EQ(checked_like_the_kernel(with_target.build()), ENOENT);
+
+    Replace with_match;
+    with_match.valid_hooks = r.valid_hooks;
+    with_match.hook_entry[NF_INET_LOCAL_IN] = with_match.entries.standard(drop_verdict, {}, match("nosuchmatch", Blob(8, 0)));
+    with_match.underflow[NF_INET_LOCAL_IN] = with_match.entries.standard(accept_verdict);
+    with_match.hook_entry[NF_INET_FORWARD] = with_match.underflow[NF_INET_FORWARD] = with_match.entries.standard(accept_verdict);
+    with_match.hook_entry[NF_INET_LOCAL_OUT] = with_match.underflow[NF_INET_LOCAL_OUT] = with_match.entries.standard(accept_verdict);
+    with_match.entries.error("ERROR");
+    EXPECT_EQ(checked_like_the_kernel(with_match.build()), ENOENT);
+}
+
+TEST(ReplaceCheck, EveryTruncationIsRefusedLikeTheKernelRefusesIt)
+{
+    const Blob good = filter_with_user_chain().build();
+    for (std::size_t len = 0; len < good.size(); len += (len < header_size + 8 ? 1 : 4)) {
+        // The request cut short (optlen), and the header's size cut to match.
+        Blob cut(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(len));
+        const int refused = checked_like_the_kernel(cut);
+        EXPECT_NE(refused, 0) << "a request cut to " << len << " bytes was accepted";
+        if (len >= header_size) {
+            poke<std::uint32_t>(cut, offsetof(ipt_replace, size), static_cast<std::uint32_t>(len - header_size));
+            EXPECT_NE(checked_like_the_kernel(cut), 0) << "entries cut to " << len - header_size << " bytes were accepted";
+        }
+    }
+}
+
+TEST(ReplaceCheck, RandomMutationsGetTheKernelsAnswer)
+{
+    const Blob good = filter_with_user_chain().build();
+    std::mt19937 random(20261206);
+    unsigned accepted = 0;
+    for (int round = 0; round < 300; ++round) {
+        Blob b = good;
+        const int flips = 1 + static_cast<int>(random() % 3);
+        for (int i = 0; i < flips; ++i) {
+            // Anywhere but the table's name and valid hooks and the counters fields, which the
+            // Manager checks against the stored table (the kernel does after these checks).
+            std::size_t at = 0;
+            do at = random() % b.size();
+            while (at < offsetof(ipt_replace, num_entries) || (at >= offsetof(ipt_replace, num_counters) && at < header_size));
+            b[at] = static_cast<std::uint8_t>(random());
+        }
+        if (checked_like_the_kernel(b) == 0) ++accepted;
+    }
+    std::printf("[          ] 300 mutated blobs: %u accepted by both\n", accepted);
+}
+
+}  // namespace
+}  // namespace umd::bpfilter::test

@@ -1,0 +1,127 @@
+// drivers/bpfilter/tests/table_blob.cpp — see table_blob.h.
+#include "drivers/bpfilter/tests/table_blob.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+
+namespace umd::bpfilter::test {
+namespace {
+
+constexpr std::size_t align8(std::size_t n) { return (n + 7) & ~std::size_t{7}; }
+
+template <typename T>
+void put(Blob& b, std::size_t at, const T& value)
+{
+    std::memcpy(b.data() + at, &value, sizeof value);
+}
+
+void put_name(Blob& b, std::size_t at, const std::string& name, std::size_t room)
+{
+    std::memcpy(b.data() + at, name.data(), std::min(name.size(), room));
+}
+
+/// Appends an entry with `ip`, `matches` and a target header + data; returns its offset.
+std::uint32_t append(Entries& e, const ipt_ip& ip, const Blob& matches, const std::string& target, std::uint8_t revision, const Blob& data)
+{
+    const std::size_t at = e.bytes.size();
+    const std::size_t target_offset = sizeof(ipt_entry) + matches.size();
+    const std::size_t target_size = sizeof(xt_entry_target) + data.size();
+    const std::size_t next_offset = align8(target_offset + target_size);
+    e.bytes.resize(at + next_offset, 0);
+    put(e.bytes, at + offsetof(ipt_entry, ip), ip);
+    put(e.bytes, at + offsetof(ipt_entry, target_offset), static_cast<std::uint16_t>(target_offset));
+    put(e.bytes, at + offsetof(ipt_entry, next_offset), static_cast<std::uint16_t>(next_offset));
+    std::memcpy(e.bytes.data() + at + sizeof(ipt_entry), matches.data(), matches.size());
+    const std::size_t t = at + target_offset;
+    put(e.bytes, t, static_cast<std::uint16_t>(target_size));
+    put_name(e.bytes, t + 2, target, XT_EXTENSION_MAXNAMELEN - 1);
+    put(e.bytes, t + offsetof(xt_entry_target, u.user.revision), revision);
+    std::memcpy(e.bytes.data() + t + sizeof(xt_entry_target), data.data(), data.size());
+    ++e.count;
+    return static_cast<std::uint32_t>(at);
+}
+
+}  // namespace
+
+std::uint32_t Entries::standard(std::int32_t verdict, const ipt_ip& ip, const Blob& matches)
+{
+    Blob data(align8(sizeof verdict), 0);
+    std::memcpy(data.data(), &verdict, sizeof verdict);
+    return append(*this, ip, matches, XT_STANDARD_TARGET, 0, data);
+}
+
+std::uint32_t Entries::error(const std::string& name)
+{
+    Blob data(align8(XT_FUNCTION_MAXNAMELEN), 0);
+    std::memcpy(data.data(), name.data(), std::min<std::size_t>(name.size(), XT_FUNCTION_MAXNAMELEN - 1));
+    return append(*this, {}, {}, XT_ERROR_TARGET, 0, data);
+}
+
+std::uint32_t Entries::target(const std::string& name, const Blob& data, std::uint8_t revision)
+{
+    return append(*this, {}, {}, name, revision, data);
+}
+
+Blob match(const std::string& name, const Blob& data, std::uint8_t revision)
+{
+    Blob m(align8(sizeof(xt_entry_match) + data.size()), 0);
+    put(m, 0, static_cast<std::uint16_t>(m.size()));
+    put_name(m, 2, name, XT_EXTENSION_MAXNAMELEN - 1);
+    put(m, offsetof(xt_entry_match, u.user.revision), revision);
+    std::memcpy(m.data() + sizeof(xt_entry_match), data.data(), data.size());
+    return m;
+}
+
+Blob Replace::build() const
+{
+    Blob out(sizeof(ipt_replace) + entries.bytes.size(), 0);
+    put_name(out, offsetof(ipt_replace, name), name, XT_TABLE_MAXNAMELEN - 1);
+    put(out, offsetof(ipt_replace, valid_hooks), valid_hooks);
+    put(out, offsetof(ipt_replace, num_entries), entries.count);
+    put(out, offsetof(ipt_replace, size), static_cast<std::uint32_t>(entries.bytes.size()));
+    put(out, offsetof(ipt_replace, hook_entry), hook_entry);
+    put(out, offsetof(ipt_replace, underflow), underflow);
+    put(out, offsetof(ipt_replace, num_counters), num_counters);
+    if (!entries.bytes.empty()) std::memcpy(out.data() + sizeof(ipt_replace), entries.bytes.data(), entries.bytes.size());
+    return out;
+}
+
+Replace empty_filter()
+{
+    Replace r;
+    r.valid_hooks = (1u << NF_INET_LOCAL_IN) | (1u << NF_INET_FORWARD) | (1u << NF_INET_LOCAL_OUT);
+    for (unsigned hook : {NF_INET_LOCAL_IN, NF_INET_FORWARD, NF_INET_LOCAL_OUT}) {
+        const std::uint32_t at = r.entries.standard(accept_verdict);
+        r.hook_entry[hook] = at;
+        r.underflow[hook] = at;
+    }
+    r.entries.error("ERROR");
+    return r;
+}
+
+Replace filter_with_user_chain()
+{
+    Replace r;
+    r.valid_hooks = (1u << NF_INET_LOCAL_IN) | (1u << NF_INET_FORWARD) | (1u << NF_INET_LOCAL_OUT);
+    // Layout: INPUT: jump custom, policy; FORWARD: policy; OUTPUT: policy;
+    // custom: head, drop 10/8, return; end. The jump's offset is known once laid out:
+    // the jump (152) + INPUT policy (152) + FORWARD (152) + OUTPUT (152) = 608.
+    constexpr std::int32_t custom_head = 608;
+    r.hook_entry[NF_INET_LOCAL_IN] = r.entries.standard(custom_head + 176);   // jump to the chain's first rule
+    r.underflow[NF_INET_LOCAL_IN] = r.entries.standard(accept_verdict);
+    r.hook_entry[NF_INET_FORWARD] = r.underflow[NF_INET_FORWARD] = r.entries.standard(accept_verdict);
+    r.hook_entry[NF_INET_LOCAL_OUT] = r.underflow[NF_INET_LOCAL_OUT] = r.entries.standard(accept_verdict);
+    r.entries.error("custom");
+    ipt_ip ten{};
+    ten.src.s_addr = htonl(0x0a000000);
+    ten.smsk.s_addr = htonl(0xff000000);
+    r.entries.standard(drop_verdict, ten);
+    r.entries.standard(XT_RETURN);
+    r.entries.error("ERROR");
+    return r;
+}
+
+}  // namespace umd::bpfilter::test

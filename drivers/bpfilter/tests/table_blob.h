@@ -1,0 +1,59 @@
+// drivers/bpfilter/tests/table_blob.h — builds IPT_SO_SET_REPLACE option values (struct
+// ipt_replace and its entries) for the tests, byte by byte as iptables lays them out.
+#pragma once
+
+#include <netinet/in.h>   // before the kernel's headers: glibc's definitions win
+#include <linux/netfilter_ipv4/ip_tables.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace umd::bpfilter::test {
+
+using Blob = std::vector<std::uint8_t>;
+
+/// The entries of a table, appended one by one; offset() is where the next one starts.
+class Entries {
+public:
+    /// An entry whose target is the standard one: a verdict (e.g. -NF_ACCEPT - 1) or a jump.
+    /// `ip` lets a test make the entry conditional; `matches` are raw match blobs.
+    std::uint32_t standard(std::int32_t verdict, const ipt_ip& ip = {}, const Blob& matches = {});
+    /// An ERROR target: a user chain's head (its name) or the table's end ("ERROR").
+    std::uint32_t error(const std::string& name);
+    /// An entry with a named target and raw target data (already aligned by the caller).
+    std::uint32_t target(const std::string& name, const Blob& data, std::uint8_t revision = 0);
+    std::uint32_t offset() const { return static_cast<std::uint32_t>(bytes.size()); }
+    std::uint32_t count = 0;
+    Blob bytes;
+};
+
+/// A raw match: header (size, name, revision) and data padded to 8 bytes.
+Blob match(const std::string& name, const Blob& data, std::uint8_t revision = 0);
+
+struct Replace {
+    std::string name = "filter";
+    std::uint32_t valid_hooks = 0;
+    std::array<std::uint32_t, NF_INET_NUMHOOKS> hook_entry{}, underflow{};
+    std::uint32_t num_counters = 1;
+    Entries entries;
+    /// The option value: header then entries; num_entries and size from `entries`.
+    Blob build() const;
+};
+
+/// The filter table iptables-legacy writes for an empty ruleset: INPUT, FORWARD and OUTPUT
+/// with policy ACCEPT, and the closing ERROR entry.
+Replace empty_filter();
+
+/// The same with a user chain "custom" that INPUT jumps to, holding one DROP rule for
+/// 10.0.0.0/8 and ending with RETURN.
+Replace filter_with_user_chain();
+
+inline constexpr std::int32_t accept_verdict = -NF_ACCEPT - 1;
+inline constexpr std::int32_t drop_verdict = -NF_DROP - 1;
+
+/// Offsets of fields inside the option value, for tests that corrupt them.
+inline constexpr std::size_t header_size = sizeof(ipt_replace);
+
+}  // namespace umd::bpfilter::test
