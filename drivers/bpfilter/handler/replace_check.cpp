@@ -11,6 +11,8 @@
 // formed from a value the blob claims.
 #include "drivers/bpfilter/handler/replace_check.h"
 
+#include "drivers/bpfilter/handler/extensions.h"
+
 #include <netinet/in.h>   // before the kernel's headers: glibc's definitions win
 #include <linux/netfilter_ipv4/ip_tables.h>
 
@@ -62,6 +64,8 @@ public:
         if (terminated) *terminated = false;
         return out;
     }
+    /// `n` bytes at `at` (the caller has checked they are inside).
+    std::span<const std::uint8_t> slice(std::size_t at, std::size_t n) const { return data_.subspan(at, n); }
     bool all_zero(std::size_t at, std::size_t n) const
     {
         return std::all_of(data_.begin() + static_cast<std::ptrdiff_t>(at), data_.begin() + static_cast<std::ptrdiff_t>(at + n),
@@ -106,9 +110,6 @@ bool verdict_ok(std::int32_t verdict)
     }
     return false;
 }
-
-/// No match extension is supported yet (tcp, udp, icmp, ... come with their checks).
-bool match_supported(std::string_view) { return false; }
 
 /// The table being checked: the request, its entries and what was learnt of them.
 class Checker {
@@ -337,39 +338,45 @@ private:
     {
         CheckedEntry& e = table_.entries[index];
         const auto bad = [&](int error, std::string_view what) { return refuse(error, fmt::format("entry at {}: {}", e.offset, what)); };
-        for (std::size_t at = e.offset + entry_size; at < e.offset + std::size_t{e.target_offset};) {
+        const EntryHead h = read_head(entries_, e.offset);
+        ExtensionUse use;
+        use.table = table_.name;
+        use.hook_mask = comefrom_[index];
+        use.proto = h.proto;
+        use.inv_proto = (h.invflags & IPT_INV_PROTO) != 0;
+        // One extension (a match, or the target) at `at`: found, then checked.
+        const auto check_one = [&](ExtensionKind kind, std::size_t at, std::string& name, std::uint8_t& revision) -> std::expected<const Extension*, Refusal> {
             const auto size = entries_.get<std::uint16_t>(at);
             bool terminated = false;
-            std::string name = entries_.name(at + 2, XT_EXTENSION_MAXNAMELEN, &terminated);
-            if (!terminated) return bad(EINVAL, "a match name is not terminated");
-            // The match extensions are checked by their own rules (extension_check.h, to
-            // come); until one is supported, the kernel's answer for an unknown one.
-            if (!match_supported(name)) return bad(ENOENT, fmt::format("match '{}' is not supported", name));
+            name = entries_.name(at + 2, XT_EXTENSION_MAXNAMELEN, &terminated);
+            revision = entries_.get<std::uint8_t>(at + offsetof(xt_entry_match, u.user.revision));
+            const char* what = kind == ExtensionKind::match ? "match" : "target";
+            int error = 0;
+            const Extension* ext = find_extension(kind, name, terminated, revision, error);
+            if (!ext) return bad(error, fmt::format("{} '{}' revision {} is not supported", what, name, revision));
+            use.data = entries_.slice(at + ext_header, size - ext_header);
+            if (const int r = check_extension_use(*ext, use); r != 0) return bad(r, fmt::format("{} '{}' refused by its checks", what, name));
+            return ext;
+        };
+        for (std::size_t at = e.offset + entry_size; at < e.offset + std::size_t{e.target_offset};) {
+            std::string name;
+            std::uint8_t revision = 0;
+            if (auto checked = check_one(ExtensionKind::match, at, name, revision); !checked) return std::unexpected(checked.error());
             e.matches.push_back(std::move(name));
-            at += size;
+            at += entries_.get<std::uint16_t>(at);
         }
         const std::size_t t = e.offset + std::size_t{e.target_offset};
-        const auto target_size = entries_.get<std::uint16_t>(t);
-        bool terminated = false;
-        e.target_name = entries_.name(t + 2, XT_EXTENSION_MAXNAMELEN, &terminated);
-        e.target_revision = entries_.get<std::uint8_t>(t + offsetof(xt_entry_target, u.user.revision));
-        if (!terminated) return bad(EINVAL, "the target name is not terminated");
-        if (e.target_name == XT_STANDARD_TARGET || e.target_name == XT_ERROR_TARGET) {
-            const bool standard = e.target_name == XT_STANDARD_TARGET;
-            if (e.target_revision != 0) return bad(ENOENT, fmt::format("{} target revision {} does not exist", standard ? "standard" : "ERROR", e.target_revision));
-            const std::size_t data = standard ? sizeof(std::int32_t) : XT_FUNCTION_MAXNAMELEN;
-            if (std::size_t{target_size} - ext_header != xt_align(data)) return bad(EINVAL, "target size does not match its kind");
-            if (standard) {
-                e.target = TargetKind::standard;
-                e.verdict = entries_.get<std::int32_t>(t + ext_header);
-                e.target_name.clear();
-            } else {
-                e.target = TargetKind::error;
-                e.target_name = entries_.name(t + ext_header, XT_FUNCTION_MAXNAMELEN);
-            }
-            return {};
+        if (auto checked = check_one(ExtensionKind::target, t, e.target_name, e.target_revision); !checked) return std::unexpected(checked.error());
+        if (e.target_name == XT_STANDARD_TARGET) {
+            e.target = TargetKind::standard;
+            e.verdict = entries_.get<std::int32_t>(t + ext_header);
+        } else if (e.target_name == XT_ERROR_TARGET) {
+            e.target = TargetKind::error;
+            e.target_name = entries_.name(t + ext_header, XT_FUNCTION_MAXNAMELEN);
+        } else {
+            e.target = TargetKind::extension;
         }
-        return bad(ENOENT, fmt::format("target '{}' is not supported", e.target_name));
+        return {};
     }
 
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);

@@ -43,6 +43,8 @@ void poke(Blob& b, std::size_t at, T value)
 
 constexpr std::size_t entry0 = header_size;   // the first entry's offset in the option value
 
+void mutate_and_compare(const Blob& good);
+
 TEST(ReplaceCheck, AnEmptyFilterTableIsAcceptedWithItsHooksAndChains)
 {
     const Blob blob = empty_filter().build();
@@ -182,6 +184,41 @@ TEST(ReplaceCheck, AnUnreachableEntryIsNotFollowedAndItsJumpNotChecked)
     EXPECT_EQ(table->entries[4].hook_mask, 0u);
 }
 
+TEST(ReplaceCheck, TcpUdpAndIcmpRulesAreAcceptedWhenTheEntryNamesTheirProtocol)
+{
+    const Blob blob = filter_with_protocol_rules().build();
+    ASSERT_EQ(checked_like_the_kernel(blob), 0);
+    auto table = check_replace(blob);
+    ASSERT_TRUE(table);
+    ASSERT_EQ(table->entries[0].matches, std::vector<std::string>{"tcp"});
+    EXPECT_EQ(table->entries[1].matches, std::vector<std::string>{"udp"});
+    EXPECT_EQ(table->entries[2].matches, std::vector<std::string>{"icmp"});
+}
+
+TEST(ReplaceCheck, TcpUdpAndIcmpChecksAreTheKernelModules)
+{
+    xt_tcp tcp{};
+    tcp.spts[1] = tcp.dpts[1] = 0xFFFF;
+    xt_udp udp{};
+    ipt_icmp icmp{};
+    EXPECT_EQ(checked_like_the_kernel(filter_with_rule(IPPROTO_TCP, match("tcp", bytes_of(tcp))).build()), 0);
+    EXPECT_EQ(checked_like_the_kernel(filter_with_rule(IPPROTO_UDP, match("tcp", bytes_of(tcp))).build()), EINVAL);   // another protocol
+    EXPECT_EQ(checked_like_the_kernel(filter_with_rule(0, match("tcp", bytes_of(tcp))).build()), EINVAL);             // any protocol
+    EXPECT_EQ(checked_like_the_kernel(filter_with_rule(IPPROTO_TCP, match("tcp", bytes_of(tcp)), IPT_INV_PROTO).build()), EINVAL);
+    EXPECT_EQ(checked_like_the_kernel(filter_with_rule(IPPROTO_TCP, match("tcp", bytes_of(tcp), 1)).build()), ENOENT);   // no revision 1
+    EXPECT_EQ(checked_like_the_kernel(filter_with_rule(IPPROTO_TCP, match("tcp", Blob(4, 0))).build()), EINVAL);         // too small
+    EXPECT_EQ(checked_like_the_kernel(filter_with_rule(IPPROTO_TCP, match("tcp", Blob(24, 0))).build()), EINVAL);        // too large
+    tcp.invflags = 0x10;
+    EXPECT_EQ(checked_like_the_kernel(filter_with_rule(IPPROTO_TCP, match("tcp", bytes_of(tcp))).build()), EINVAL);
+    EXPECT_EQ(checked_like_the_kernel(filter_with_rule(IPPROTO_UDP, match("udp", bytes_of(udp))).build()), 0);
+    udp.invflags = 0x04;
+    EXPECT_EQ(checked_like_the_kernel(filter_with_rule(IPPROTO_UDP, match("udp", bytes_of(udp))).build()), EINVAL);
+    EXPECT_EQ(checked_like_the_kernel(filter_with_rule(IPPROTO_ICMP, match("icmp", bytes_of(icmp))).build()), 0);
+    EXPECT_EQ(checked_like_the_kernel(filter_with_rule(IPPROTO_TCP, match("icmp", bytes_of(icmp))).build()), EINVAL);
+    icmp.invflags = 0x02;
+    EXPECT_EQ(checked_like_the_kernel(filter_with_rule(IPPROTO_ICMP, match("icmp", bytes_of(icmp))).build()), EINVAL);
+}
+
 TEST(ReplaceCheck, UnknownExtensionsGetTheKernelsAnswer)
 {
     Replace r = empty_filter();
@@ -221,7 +258,11 @@ TEST(ReplaceCheck, EveryTruncationIsRefusedLikeTheKernelRefusesIt)
 
 TEST(ReplaceCheck, RandomMutationsGetTheKernelsAnswer)
 {
-    const Blob good = filter_with_user_chain().build();
+    for (const Blob& good : {filter_with_user_chain().build(), filter_with_protocol_rules().build()}) mutate_and_compare(good);
+}
+
+void mutate_and_compare(const Blob& good)
+{
     std::mt19937 random(20261206);
     unsigned accepted = 0;
     for (int round = 0; round < 300; ++round) {
@@ -237,7 +278,7 @@ TEST(ReplaceCheck, RandomMutationsGetTheKernelsAnswer)
         }
         if (checked_like_the_kernel(b) == 0) ++accepted;
     }
-    std::printf("[          ] 300 mutated blobs: %u accepted by both\n", accepted);
+    std::printf("[          ] 300 mutated blobs of %zu bytes: %u accepted by both\n", good.size(), accepted);
 }
 
 }  // namespace

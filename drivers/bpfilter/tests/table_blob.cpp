@@ -124,4 +124,46 @@ Replace filter_with_user_chain()
     return r;
 }
 
+Replace filter_with_protocol_rules()
+{
+    Replace r;
+    r.valid_hooks = (1u << NF_INET_LOCAL_IN) | (1u << NF_INET_FORWARD) | (1u << NF_INET_LOCAL_OUT);
+    xt_tcp tcp{};
+    tcp.spts[1] = tcp.dpts[1] = 0xFFFF;
+    tcp.dpts[0] = tcp.dpts[1] = 22;
+    xt_udp udp{};
+    udp.spts[1] = 0xFFFF;
+    udp.dpts[0] = udp.dpts[1] = 53;
+    ipt_icmp icmp{};
+    icmp.type = 8;
+    icmp.code[1] = 0xFF;
+    ipt_ip ip{};
+    ip.proto = IPPROTO_TCP;
+    r.hook_entry[NF_INET_LOCAL_IN] = r.entries.standard(accept_verdict, ip, match("tcp", bytes_of(tcp)));
+    ip.proto = IPPROTO_UDP;
+    r.entries.standard(accept_verdict, ip, match("udp", bytes_of(udp)));
+    ip.proto = IPPROTO_ICMP;
+    r.entries.standard(drop_verdict, ip, match("icmp", bytes_of(icmp)));
+    r.underflow[NF_INET_LOCAL_IN] = r.entries.standard(accept_verdict);
+    r.hook_entry[NF_INET_FORWARD] = r.underflow[NF_INET_FORWARD] = r.entries.standard(accept_verdict);
+    r.hook_entry[NF_INET_LOCAL_OUT] = r.underflow[NF_INET_LOCAL_OUT] = r.entries.standard(accept_verdict);
+    r.entries.error("ERROR");
+    return r;
+}
+
+Replace filter_with_rule(std::uint16_t proto, const Blob& match_blob, std::uint8_t invflags)
+{
+    Replace r;
+    r.valid_hooks = (1u << NF_INET_LOCAL_IN) | (1u << NF_INET_FORWARD) | (1u << NF_INET_LOCAL_OUT);
+    ipt_ip ip{};
+    ip.proto = proto;
+    ip.invflags = invflags;
+    r.hook_entry[NF_INET_LOCAL_IN] = r.entries.standard(drop_verdict, ip, match_blob);
+    r.underflow[NF_INET_LOCAL_IN] = r.entries.standard(accept_verdict);
+    r.hook_entry[NF_INET_FORWARD] = r.underflow[NF_INET_FORWARD] = r.entries.standard(accept_verdict);
+    r.hook_entry[NF_INET_LOCAL_OUT] = r.underflow[NF_INET_LOCAL_OUT] = r.entries.standard(accept_verdict);
+    r.entries.error("ERROR");
+    return r;
+}
+
 }  // namespace umd::bpfilter::test

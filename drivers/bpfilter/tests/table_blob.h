@@ -3,10 +3,12 @@
 #pragma once
 
 #include <netinet/in.h>   // before the kernel's headers: glibc's definitions win
+#include <linux/netfilter/xt_tcpudp.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,15 @@ public:
     Blob bytes;
 };
 
+/// The bytes of a plain struct (an extension's data).
+template <typename T>
+Blob bytes_of(const T& value)
+{
+    Blob b(sizeof value);
+    std::memcpy(b.data(), &value, sizeof value);
+    return b;
+}
+
 /// A raw match: header (size, name, revision) and data padded to 8 bytes.
 Blob match(const std::string& name, const Blob& data, std::uint8_t revision = 0);
 
@@ -49,6 +60,14 @@ Replace empty_filter();
 /// The same with a user chain "custom" that INPUT jumps to, holding one DROP rule for
 /// 10.0.0.0/8 and ending with RETURN.
 Replace filter_with_user_chain();
+
+/// INPUT: tcp dport 22 ACCEPT, udp dport 53 ACCEPT, icmp echo-request DROP, policy ACCEPT;
+/// FORWARD and OUTPUT: policy ACCEPT.
+Replace filter_with_protocol_rules();
+
+/// One INPUT rule, `verdict` when the match (raw blob) holds on a packet of `proto`; the
+/// other hooks empty. For tests of one extension's checks.
+Replace filter_with_rule(std::uint16_t proto, const Blob& match_blob, std::uint8_t invflags = 0);
 
 inline constexpr std::int32_t accept_verdict = -NF_ACCEPT - 1;
 inline constexpr std::int32_t drop_verdict = -NF_DROP - 1;

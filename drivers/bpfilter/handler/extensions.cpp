@@ -1,0 +1,71 @@
+// drivers/bpfilter/handler/extensions.cpp — see extensions.h. UNTRUSTED side.
+#include "drivers/bpfilter/handler/extensions.h"
+
+#include <netinet/in.h>   // before the kernel's headers: glibc's definitions win
+#include <linux/netfilter/xt_tcpudp.h>
+#include <linux/netfilter_ipv4/ip_tables.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+namespace umd::bpfilter {
+namespace {
+
+constexpr std::size_t xt_align(std::size_t n) { return (n + 7) & ~std::size_t{7}; }
+
+template <typename T>
+T read(const ExtensionUse& use)
+{
+    T value{};
+    std::memcpy(&value, use.data.data(), sizeof value);   // the size was checked before check()
+    return value;
+}
+
+int tcp_check(const ExtensionUse& use) { return (read<xt_tcp>(use).invflags & ~XT_TCP_INV_MASK) ? -EINVAL : 0; }
+int udp_check(const ExtensionUse& use) { return (read<xt_udp>(use).invflags & ~XT_UDP_INV_MASK) ? -EINVAL : 0; }
+int icmp_check(const ExtensionUse& use) { return (read<ipt_icmp>(use).invflags & ~IPT_ICMP_INV) ? -EINVAL : 0; }
+
+constexpr std::array matches = {
+    Extension{"tcp", 0, sizeof(xt_tcp), {}, 0, IPPROTO_TCP, tcp_check},
+    Extension{"udp", 0, sizeof(xt_udp), {}, 0, IPPROTO_UDP, udp_check},
+    Extension{"icmp", 0, sizeof(ipt_icmp), {}, 0, IPPROTO_ICMP, icmp_check},
+};
+
+constexpr std::array targets = {
+    Extension{XT_STANDARD_TARGET, 0, sizeof(int), {}, 0, 0, nullptr},
+    Extension{XT_ERROR_TARGET, 0, XT_FUNCTION_MAXNAMELEN, {}, 0, 0, nullptr},
+};
+
+}  // namespace
+
+const Extension* find_extension(ExtensionKind kind, std::string_view name, bool name_terminated, std::uint8_t revision, int& error)
+{
+    // xt_find_match/xt_find_target: an unterminated name is EINVAL; a known name at another
+    // revision is ENOENT too, because the kernel's last look (the family-independent list)
+    // overwrites the EPROTOTYPE of the first.
+    if (!name_terminated) {
+        error = EINVAL;
+        return nullptr;
+    }
+    for (const Extension& e : kind == ExtensionKind::match ? std::span<const Extension>(matches) : std::span<const Extension>(targets))
+        if (e.name == name && e.revision == revision) return &e;
+    error = ENOENT;
+    return nullptr;
+}
+
+int check_extension_use(const Extension& ext, const ExtensionUse& use)
+{
+    if (xt_align(ext.size) != use.data.size()) return EINVAL;
+    if (!ext.table.empty() && ext.table != use.table) return EINVAL;
+    if (ext.hooks && (use.hook_mask & ~ext.hooks) != 0) return EINVAL;
+    if (ext.proto && (ext.proto != use.proto || use.inv_proto)) return EINVAL;
+    if (ext.check) {
+        const int r = ext.check(use);
+        if (r < 0) return -r;
+        if (r > 0) return EIO;
+    }
+    return 0;
+}
+
+}  // namespace umd::bpfilter
