@@ -2,8 +2,16 @@
 #include "drivers/bpfilter/handler/extensions.h"
 
 #include <netinet/in.h>   // before the kernel's headers: glibc's definitions win
+#include <linux/netfilter/xt_LOG.h>
+#include <linux/netfilter/xt_comment.h>
+#include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_iprange.h>
+#include <linux/netfilter/xt_mark.h>
+#include <linux/netfilter/xt_multiport.h>
+#include <linux/netfilter/xt_state.h>
 #include <linux/netfilter/xt_tcpudp.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
+#include <linux/netfilter_ipv4/ipt_REJECT.h>
 
 #include <array>
 #include <cerrno>
@@ -26,15 +34,55 @@ int tcp_check(const ExtensionUse& use) { return (read<xt_tcp>(use).invflags & ~X
 int udp_check(const ExtensionUse& use) { return (read<xt_udp>(use).invflags & ~XT_UDP_INV_MASK) ? -EINVAL : 0; }
 int icmp_check(const ExtensionUse& use) { return (read<ipt_icmp>(use).invflags & ~IPT_ICMP_INV) ? -EINVAL : 0; }
 
+/// xt_multiport's check(): a protocol with ports, not inverted; a known comparison; at
+/// most 15 ports.
+int multiport_check(const ExtensionUse& use)
+{
+    const auto m = read<xt_multiport_v1>(use);
+    const bool ported = use.proto == IPPROTO_TCP || use.proto == IPPROTO_UDP || use.proto == IPPROTO_UDPLITE ||
+                        use.proto == IPPROTO_SCTP || use.proto == IPPROTO_DCCP;
+    const bool known = m.flags == XT_MULTIPORT_SOURCE || m.flags == XT_MULTIPORT_DESTINATION || m.flags == XT_MULTIPORT_EITHER;
+    return ported && !use.inv_proto && known && m.count <= XT_MULTI_PORTS ? 0 : -EINVAL;
+}
+
+/// ipt_REJECT's reject_tg_check(): no echo reply; a TCP reset only for TCP.
+int reject_check(const ExtensionUse& use)
+{
+    const auto r = read<ipt_reject_info>(use);
+    if (r.with == IPT_ICMP_ECHOREPLY) return -EINVAL;
+    if (r.with == IPT_TCP_RESET && (use.proto != IPPROTO_TCP || use.inv_proto)) return -EINVAL;
+    return 0;
+}
+
+/// xt_LOG's log_tg_check(): a syslog level, a terminated prefix.
+int log_check(const ExtensionUse& use)
+{
+    const auto l = read<xt_log_info>(use);
+    return l.level < 8 && l.prefix[sizeof l.prefix - 1] == '\0' ? 0 : -EINVAL;
+}
+
+constexpr std::uint32_t filter_hooks = (1u << NF_INET_LOCAL_IN) | (1u << NF_INET_FORWARD) | (1u << NF_INET_LOCAL_OUT);
+
 constexpr std::array matches = {
     Extension{"tcp", 0, sizeof(xt_tcp), {}, 0, IPPROTO_TCP, tcp_check},
     Extension{"udp", 0, sizeof(xt_udp), {}, 0, IPPROTO_UDP, udp_check},
     Extension{"icmp", 0, sizeof(ipt_icmp), {}, 0, IPPROTO_ICMP, icmp_check},
+    Extension{"multiport", 1, sizeof(xt_multiport_v1), {}, 0, 0, multiport_check},
+    Extension{"comment", 0, sizeof(xt_comment_info), {}, 0, 0, nullptr},
+    Extension{"mark", 1, sizeof(xt_mark_mtinfo1), {}, 0, 0, nullptr},
+    Extension{"state", 0, sizeof(xt_state_info), {}, 0, 0, nullptr},
+    Extension{"conntrack", 1, sizeof(xt_conntrack_mtinfo1), {}, 0, 0, nullptr},
+    Extension{"conntrack", 2, sizeof(xt_conntrack_mtinfo2), {}, 0, 0, nullptr},
+    Extension{"conntrack", 3, sizeof(xt_conntrack_mtinfo3), {}, 0, 0, nullptr},
+    Extension{"iprange", 1, sizeof(xt_iprange_mtinfo), {}, 0, 0, nullptr},
 };
 
 constexpr std::array targets = {
     Extension{XT_STANDARD_TARGET, 0, sizeof(int), {}, 0, 0, nullptr},
     Extension{XT_ERROR_TARGET, 0, XT_FUNCTION_MAXNAMELEN, {}, 0, 0, nullptr},
+    Extension{"REJECT", 0, sizeof(ipt_reject_info), "filter", filter_hooks, 0, reject_check},
+    Extension{"LOG", 0, sizeof(xt_log_info), {}, 0, 0, log_check},
+    Extension{"MARK", 2, sizeof(xt_mark_tginfo2), {}, 0, 0, nullptr},
 };
 
 }  // namespace

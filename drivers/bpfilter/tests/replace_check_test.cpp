@@ -9,6 +9,16 @@
 #include <cstring>
 #include <random>
 
+#include <arpa/inet.h>
+#include <linux/netfilter/xt_LOG.h>
+#include <linux/netfilter/xt_comment.h>
+#include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_iprange.h>
+#include <linux/netfilter/xt_mark.h>
+#include <linux/netfilter/xt_multiport.h>
+#include <linux/netfilter/xt_state.h>
+#include <linux/netfilter_ipv4/ipt_REJECT.h>
+
 #include "drivers/bpfilter/handler/replace_check.h"
 #include "drivers/bpfilter/tests/kernel_replace.h"
 #include "drivers/bpfilter/tests/table_blob.h"
@@ -219,6 +229,77 @@ TEST(ReplaceCheck, TcpUdpAndIcmpChecksAreTheKernelModules)
     EXPECT_EQ(checked_like_the_kernel(filter_with_rule(IPPROTO_ICMP, match("icmp", bytes_of(icmp))).build()), EINVAL);
 }
 
+TEST(ReplaceCheck, EachSupportedMatchIsCheckedLikeItsKernelModule)
+{
+    const auto rule = [](std::uint16_t proto, const std::string& name, const Blob& data, std::uint8_t revision = 0) {
+        return checked_like_the_kernel(filter_with_rule(proto, match(name, data, revision)).build());
+    };
+    xt_multiport_v1 mp{};
+    mp.flags = XT_MULTIPORT_DESTINATION;
+    mp.count = 2;
+    mp.ports[0] = 80;
+    mp.ports[1] = 443;
+    EXPECT_EQ(rule(IPPROTO_TCP, "multiport", bytes_of(mp), 1), 0);
+    EXPECT_EQ(rule(IPPROTO_ICMP, "multiport", bytes_of(mp), 1), EINVAL);   // no ports in ICMP
+    EXPECT_EQ(rule(IPPROTO_TCP, "multiport", bytes_of(mp), 0), ENOENT);    // revision 0 is not supported
+    mp.count = XT_MULTI_PORTS + 1;
+    EXPECT_EQ(rule(IPPROTO_TCP, "multiport", bytes_of(mp), 1), EINVAL);
+    mp.count = 2;
+    mp.flags = 7;
+    EXPECT_EQ(rule(IPPROTO_UDP, "multiport", bytes_of(mp), 1), EINVAL);
+
+    xt_comment_info comment{};
+    std::strcpy(comment.comment, "allow web");
+    EXPECT_EQ(rule(0, "comment", bytes_of(comment)), 0);
+    EXPECT_EQ(rule(0, "comment", Blob(sizeof comment + 8, 0)), EINVAL);
+    xt_mark_mtinfo1 mark{};
+    mark.mark = 1;
+    mark.mask = 0xff;
+    EXPECT_EQ(rule(0, "mark", bytes_of(mark), 1), 0);
+    xt_state_info state{};
+    state.statemask = XT_STATE_BIT(IP_CT_ESTABLISHED);
+    EXPECT_EQ(rule(0, "state", bytes_of(state)), 0);
+    xt_conntrack_mtinfo3 ct{};
+    ct.match_flags = XT_CONNTRACK_STATE;
+    ct.state_mask = XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED);
+    EXPECT_EQ(rule(0, "conntrack", bytes_of(ct), 3), 0);
+    EXPECT_EQ(rule(0, "conntrack", bytes_of(ct), 1), EINVAL);   // revision 1 is smaller
+    xt_iprange_mtinfo range{};
+    range.src_min.ip = htonl(0x0a000001);
+    range.src_max.ip = htonl(0x0a0000ff);
+    range.flags = IPRANGE_SRC;
+    EXPECT_EQ(rule(0, "iprange", bytes_of(range), 1), 0);
+}
+
+TEST(ReplaceCheck, EachSupportedTargetIsCheckedLikeItsKernelModule)
+{
+    const auto rule = [](std::uint16_t proto, const std::string& name, const Blob& data, std::uint8_t revision = 0) {
+        return checked_like_the_kernel(filter_with_target(proto, name, data, revision).build());
+    };
+    ipt_reject_info reject{};
+    reject.with = IPT_ICMP_PORT_UNREACHABLE;
+    EXPECT_EQ(rule(0, "REJECT", bytes_of(reject)), 0);
+    reject.with = IPT_TCP_RESET;
+    EXPECT_EQ(rule(IPPROTO_TCP, "REJECT", bytes_of(reject)), 0);
+    EXPECT_EQ(rule(IPPROTO_UDP, "REJECT", bytes_of(reject)), EINVAL);   // a reset only for TCP
+    reject.with = IPT_ICMP_ECHOREPLY;
+    EXPECT_EQ(rule(0, "REJECT", bytes_of(reject)), EINVAL);
+    xt_log_info log{};
+    log.level = 4;
+    std::strcpy(log.prefix, "dropped: ");
+    EXPECT_EQ(rule(0, "LOG", bytes_of(log)), 0);
+    log.level = 8;
+    EXPECT_EQ(rule(0, "LOG", bytes_of(log)), EINVAL);
+    log.level = 4;
+    std::memset(log.prefix, 'x', sizeof log.prefix);   // no terminating NUL
+    EXPECT_EQ(rule(0, "LOG", bytes_of(log)), EINVAL);
+    xt_mark_tginfo2 mark{};
+    mark.mark = 7;
+    mark.mask = 0xffffffff;
+    EXPECT_EQ(rule(0, "MARK", bytes_of(mark), 2), 0);
+    EXPECT_EQ(rule(0, "MARK", bytes_of(mark), 1), ENOENT);
+}
+
 TEST(ReplaceCheck, UnknownExtensionsGetTheKernelsAnswer)
 {
     Replace r = empty_filter();
@@ -258,7 +339,19 @@ TEST(ReplaceCheck, EveryTruncationIsRefusedLikeTheKernelRefusesIt)
 
 TEST(ReplaceCheck, RandomMutationsGetTheKernelsAnswer)
 {
-    for (const Blob& good : {filter_with_user_chain().build(), filter_with_protocol_rules().build()}) mutate_and_compare(good);
+    xt_multiport_v1 mp{};
+    mp.flags = XT_MULTIPORT_EITHER;
+    mp.count = 1;
+    mp.ports[0] = 22;
+    ipt_reject_info reset{};
+    reset.with = IPT_TCP_RESET;
+    xt_log_info log{};
+    log.level = 6;
+    std::strcpy(log.prefix, "in: ");
+    for (const Blob& good : {filter_with_user_chain().build(), filter_with_protocol_rules().build(),
+                             filter_with_rule(IPPROTO_TCP, match("multiport", bytes_of(mp), 1)).build(),
+                             filter_with_target(IPPROTO_TCP, "REJECT", bytes_of(reset)).build(), filter_with_target(0, "LOG", bytes_of(log)).build()})
+        mutate_and_compare(good);
 }
 
 void mutate_and_compare(const Blob& good)

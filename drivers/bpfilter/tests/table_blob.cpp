@@ -60,9 +60,11 @@ std::uint32_t Entries::error(const std::string& name)
     return append(*this, {}, {}, XT_ERROR_TARGET, 0, data);
 }
 
-std::uint32_t Entries::target(const std::string& name, const Blob& data, std::uint8_t revision)
+std::uint32_t Entries::target(const std::string& name, const Blob& data, std::uint8_t revision, const ipt_ip& ip)
 {
-    return append(*this, {}, {}, name, revision, data);
+    Blob padded = data;
+    padded.resize(align8(data.size()), 0);
+    return append(*this, ip, {}, name, revision, padded);
 }
 
 Blob match(const std::string& name, const Blob& data, std::uint8_t revision)
@@ -151,19 +153,33 @@ Replace filter_with_protocol_rules()
     return r;
 }
 
-Replace filter_with_rule(std::uint16_t proto, const Blob& match_blob, std::uint8_t invflags)
+/// INPUT holds `first` then the policy; FORWARD and OUTPUT hold their policies.
+template <typename AddRule>
+Replace filter_with(AddRule first)
 {
     Replace r;
     r.valid_hooks = (1u << NF_INET_LOCAL_IN) | (1u << NF_INET_FORWARD) | (1u << NF_INET_LOCAL_OUT);
-    ipt_ip ip{};
-    ip.proto = proto;
-    ip.invflags = invflags;
-    r.hook_entry[NF_INET_LOCAL_IN] = r.entries.standard(drop_verdict, ip, match_blob);
+    r.hook_entry[NF_INET_LOCAL_IN] = first(r.entries);
     r.underflow[NF_INET_LOCAL_IN] = r.entries.standard(accept_verdict);
     r.hook_entry[NF_INET_FORWARD] = r.underflow[NF_INET_FORWARD] = r.entries.standard(accept_verdict);
     r.hook_entry[NF_INET_LOCAL_OUT] = r.underflow[NF_INET_LOCAL_OUT] = r.entries.standard(accept_verdict);
     r.entries.error("ERROR");
     return r;
+}
+
+Replace filter_with_target(std::uint16_t proto, const std::string& name, const Blob& data, std::uint8_t revision)
+{
+    ipt_ip ip{};
+    ip.proto = proto;
+    return filter_with([&](Entries& e) { return e.target(name, data, revision, ip); });
+}
+
+Replace filter_with_rule(std::uint16_t proto, const Blob& match_blob, std::uint8_t invflags)
+{
+    ipt_ip ip{};
+    ip.proto = proto;
+    ip.invflags = invflags;
+    return filter_with([&](Entries& e) { return e.standard(drop_verdict, ip, match_blob); });
 }
 
 }  // namespace umd::bpfilter::test

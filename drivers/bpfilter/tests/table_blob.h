@@ -25,7 +25,7 @@ public:
     /// An ERROR target: a user chain's head (its name) or the table's end ("ERROR").
     std::uint32_t error(const std::string& name);
     /// An entry with a named target and raw target data (already aligned by the caller).
-    std::uint32_t target(const std::string& name, const Blob& data, std::uint8_t revision = 0);
+    std::uint32_t target(const std::string& name, const Blob& data, std::uint8_t revision = 0, const ipt_ip& ip = {});
     std::uint32_t offset() const { return static_cast<std::uint32_t>(bytes.size()); }
     std::uint32_t count = 0;
     Blob bytes;
@@ -68,6 +68,10 @@ Replace filter_with_protocol_rules();
 /// One INPUT rule, `verdict` when the match (raw blob) holds on a packet of `proto`; the
 /// other hooks empty. For tests of one extension's checks.
 Replace filter_with_rule(std::uint16_t proto, const Blob& match_blob, std::uint8_t invflags = 0);
+
+/// One INPUT rule whose target is the extension `name` with `data` (of its exact size),
+/// on packets of `proto`; the other hooks empty.
+Replace filter_with_target(std::uint16_t proto, const std::string& name, const Blob& data, std::uint8_t revision = 0);
 
 inline constexpr std::int32_t accept_verdict = -NF_ACCEPT - 1;
 inline constexpr std::int32_t drop_verdict = -NF_DROP - 1;
