@@ -394,4 +394,18 @@ private:
 
 std::expected<CheckedTable, Refusal> check_replace(std::span<const std::uint8_t> request) { return Checker(request).run(); }
 
+TableRecord records_of(const CheckedTable& table)
+{
+    TableRecord r;
+    r.valid_hooks = table.valid_hooks;
+    r.size = table.size;
+    r.num_counters = table.num_counters;
+    r.hook_entry = table.hook_entry;
+    r.underflow = table.underflow;
+    r.entries.reserve(table.entries.size());
+    for (const CheckedEntry& e : table.entries)
+        r.entries.push_back({e.offset, e.target_offset, e.next_offset, e.hook_mask, e.target, e.target == TargetKind::standard ? e.verdict : 0});
+    return r;
+}
+
 }  // namespace umd::bpfilter

@@ -17,20 +17,14 @@
 #include <string>
 #include <vector>
 
-namespace umd::bpfilter {
+#include "drivers/bpfilter/protocol.h"
 
-inline constexpr unsigned hook_count = 5;   ///< NF_INET_NUMHOOKS: PRE_ROUTING .. POST_ROUTING
+namespace umd::bpfilter {
 
 /// Why a blob was refused, with the errno the kernel returns for it.
 struct Refusal {
     int error = 0;
     std::string reason;
-};
-
-enum class TargetKind : std::uint8_t {
-    standard,    ///< "": a verdict (< 0) or a jump to an entry's offset (> 0)
-    error,       ///< "ERROR": a user chain's head, or the table's end
-    extension,   ///< a named target (REJECT, LOG, ...)
 };
 
 /// One entry as checked: where it is, what it is, and from which hooks it is reached.
@@ -55,6 +49,9 @@ struct CheckedTable {
     std::array<std::uint32_t, hook_count> underflow{};
     std::vector<CheckedEntry> entries;
 };
+
+/// The records the handler sends for a checked table (protocol.h).
+TableRecord records_of(const CheckedTable& table);
 
 /// Checks an IPT_SO_SET_REPLACE option value; `request.size()` is the caller's optlen.
 /// Time and memory are bounded by request.size(), whatever the header claims.

@@ -1,0 +1,117 @@
+// drivers/bpfilter/trusted/table_claims.cpp — see table_claims.h. TRUSTED side.
+#include "drivers/bpfilter/trusted/table_claims.h"
+
+#include <netinet/in.h>   // before the kernel's headers: glibc's definitions win
+#include <linux/netfilter_ipv4/ip_tables.h>
+
+#include <algorithm>
+#include <type_traits>
+#include <cstddef>
+#include <cstring>
+
+namespace umd::bpfilter {
+namespace {
+
+/// A fixed-size field of the request, in native byte order (as the caller wrote it).
+template <typename T>
+T field(ByteView bytes, std::size_t at)
+{
+    T value{};
+    if (at <= bytes.size() && sizeof(T) <= bytes.size() - at) std::memcpy(&value, bytes.data() + at, sizeof(T));
+    return value;
+}
+
+Status lie(std::string_view what) { return fail(Errc::bad_input, "the bpfilter handler's records contradict the table: {}", what); }
+
+/// The header's fields must be the ones claimed.
+Status check_header(ByteView request, const TableRecord& t)
+{
+    if (request.size() < sizeof(ipt_replace) || request.size() > Limits::max_request) return lie("the request's size");
+    if (field<std::uint32_t>(request, offsetof(ipt_replace, valid_hooks)) != t.valid_hooks) return lie("valid_hooks");
+    if (field<std::uint32_t>(request, offsetof(ipt_replace, size)) != t.size || std::size_t{t.size} > request.size() - sizeof(ipt_replace))
+        return lie("size");
+    if (field<std::uint32_t>(request, offsetof(ipt_replace, num_entries)) != t.entries.size()) return lie("the number of entries");
+    if (field<std::uint32_t>(request, offsetof(ipt_replace, num_counters)) != t.num_counters || t.num_counters == 0) return lie("num_counters");
+    for (unsigned h = 0; h < hook_count; ++h) {
+        if (field<std::uint32_t>(request, offsetof(ipt_replace, hook_entry) + 4 * h) != t.hook_entry[h]) return lie("a hook's entry");
+        if (field<std::uint32_t>(request, offsetof(ipt_replace, underflow) + 4 * h) != t.underflow[h]) return lie("a hook's underflow");
+    }
+    if (t.valid_hooks >> hook_count) return lie("valid_hooks names no hook");
+    return {};
+}
+
+/// The entries tile [0, size) in the records' order, each laid out as its bytes say.
+Status check_entries(ByteView entries, const TableRecord& t)
+{
+    std::uint64_t expected = 0;
+    for (const EntryRecord& e : t.entries) {
+        if (e.offset != expected || e.offset % alignof(ipt_entry) != 0) return lie("an entry's offset");
+        if (std::uint64_t{e.offset} + sizeof(ipt_entry) >= t.size) return lie("an entry past the end");
+        if (field<std::uint16_t>(entries, e.offset + offsetof(ipt_entry, target_offset)) != e.target_offset) return lie("a target_offset");
+        if (field<std::uint16_t>(entries, e.offset + offsetof(ipt_entry, next_offset)) != e.next_offset) return lie("a next_offset");
+        if (e.next_offset < Limits::min_entry || std::uint64_t{e.offset} + e.next_offset > t.size) return lie("an entry's size");
+        if (e.target_offset < sizeof(ipt_entry) || std::size_t{e.target_offset} + sizeof(xt_entry_target) > e.next_offset) return lie("a target's place");
+        if (e.hook_mask & ~t.valid_hooks) return lie("a hook mask naming a hook the table does not have");
+        const std::size_t target = std::size_t{e.offset} + e.target_offset;
+        const std::size_t name = target + offsetof(xt_entry_target, u.user.name);
+        const bool standard_name = entries[name] == 0;
+        const bool error_name = std::memcmp(entries.data() + name, XT_ERROR_TARGET, sizeof XT_ERROR_TARGET) == 0;
+        switch (e.target) {
+        case TargetKind::standard:
+            if (!standard_name) return lie("a standard target with a name");
+            if (std::size_t{e.target_offset} + sizeof(xt_standard_target) > e.next_offset) return lie("a standard target's size");
+            if (field<std::int32_t>(entries, target + sizeof(xt_entry_target)) != e.verdict) return lie("a verdict");
+            break;
+        case TargetKind::error:
+            if (!error_name || e.verdict != 0) return lie("an ERROR target");
+            break;
+        case TargetKind::extension:
+            if (standard_name || error_name || e.verdict != 0) return lie("an extension target");
+            break;
+        }
+        expected += e.next_offset;
+    }
+    if (expected != t.size) return lie("entries that do not fill the table");
+    return {};
+}
+
+bool is_entry_start(const TableRecord& t, std::uint32_t offset)
+{
+    return std::binary_search(t.entries.begin(), t.entries.end(), offset, [](const auto& a, const auto& b) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(a)>, EntryRecord>) return a.offset < b;
+        else return a < b.offset;
+    });
+}
+
+/// Hooks start and end at entries; a reachable jump lands on an entry's start.
+Status check_hooks_and_jumps(const TableRecord& t)
+{
+    for (unsigned h = 0; h < hook_count; ++h) {
+        if (!(t.valid_hooks & (1u << h))) continue;
+        if (!is_entry_start(t, t.hook_entry[h]) || !is_entry_start(t, t.underflow[h])) return lie("a hook's entry or underflow");
+    }
+    for (const EntryRecord& e : t.entries) {
+        if (e.target != TargetKind::standard || e.hook_mask == 0) continue;
+        if (e.verdict == 0) return lie("a verdict of 0");
+        if (e.verdict > 0 && !is_entry_start(t, static_cast<std::uint32_t>(e.verdict))) return lie("a reachable jump to no entry's start");
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<AcceptedTable> accept_table(ByteView request, const TableRecord& claimed)
+{
+    UMD_TRY(check_header(request, claimed));
+    const ByteView entries = request.subspan(sizeof(ipt_replace), claimed.size);
+    UMD_TRY(check_entries(entries, claimed));
+    UMD_TRY(check_hooks_and_jumps(claimed));
+    AcceptedTable out;
+    const ByteView name = request.subspan(offsetof(ipt_replace, name), XT_TABLE_MAXNAMELEN - 1);
+    out.name.assign(name.begin(), std::find(name.begin(), name.end(), std::uint8_t{0}));
+    out.entries.assign(entries.begin(), entries.end());
+    out.layout = claimed;
+    return out;
+}
+
+}  // namespace umd::bpfilter
