@@ -3,10 +3,25 @@
 
 #include <cerrno>
 
+#include <fmt/format.h>
+
 namespace umd::bpfilter {
 namespace {
 
 enum : std::uint8_t { refused_tag = 0, accepted_tag = 1 };
+
+/// The reason as printable ASCII (names from the blob may hold any byte), at most max_reason.
+std::string printable_reason(std::string_view reason)
+{
+    std::string out;
+    for (unsigned char c : reason) {
+        if (c >= 0x20 && c <= 0x7e && c != '\\') out.push_back(static_cast<char>(c));
+        else out += fmt::format("\\x{:02x}", c);
+        if (out.size() >= Limits::max_reason) break;
+    }
+    if (out.size() > Limits::max_reason) out.resize(Limits::max_reason);
+    return out;
+}
 
 }  // namespace
 
@@ -24,7 +39,7 @@ Bytes encode_check_reply(const CheckReply& reply)
     if (!reply.accepted) {
         out.u8(refused_tag);
         out.u32(static_cast<std::uint32_t>(reply.error));
-        const std::string_view reason = std::string_view(reply.reason).substr(0, Limits::max_reason);
+        const std::string reason = printable_reason(reply.reason);
         out.blob(ByteView(reinterpret_cast<const std::uint8_t*>(reason.data()), reason.size()));
         return std::move(out).take();
     }

@@ -110,8 +110,14 @@ TEST(TableClaims, ARefusalCarriesOnlyTheKernelsErrnosAndPrintableText)
     refused.error = EPERM;   // not an answer of the checks: a handler must not say "permission denied"
     EXPECT_FALSE(decode_check_reply(encode_check_reply(refused), 100));
     refused.error = EINVAL;
-    refused.reason = "line\nforged";
-    EXPECT_FALSE(decode_check_reply(encode_check_reply(refused), 100));
+    refused.reason = "match 'a\nb' is not supported";   // a name from the blob: escaped by the encoder
+    auto escaped = decode_check_reply(encode_check_reply(refused), 100);
+    ASSERT_TRUE(escaped);
+    EXPECT_EQ(escaped->reason, "match 'a\\x0ab' is not supported");
+    // A handler that sends raw control bytes anyway is refused.
+    Bytes raw = encode_check_reply(refused);
+    raw[raw.size() - 20] = '\n';
+    EXPECT_FALSE(decode_check_reply(raw, 100));
 }
 
 }  // namespace
