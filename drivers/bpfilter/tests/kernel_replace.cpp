@@ -1,8 +1,7 @@
 // drivers/bpfilter/tests/kernel_replace.cpp — see kernel_replace.h.
 #include "drivers/bpfilter/tests/kernel_replace.h"
 
-#include <netinet/in.h>   // before the kernel's headers: glibc's definitions win
-#include <linux/netfilter_ipv4/ip_tables.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -42,7 +41,107 @@ constexpr int cannot_ask = 255;
     ::_exit(r == 0 ? 0 : (errno > 0 && errno < cannot_ask ? errno : cannot_ask - 1));
 }
 
+/// Writes all of `data` to `fd` (a pipe to the parent).
+bool write_all(int fd, const void* data, std::size_t size)
+{
+    const auto* p = static_cast<const std::uint8_t*>(data);
+    while (size > 0) {
+        const ssize_t n = ::write(fd, p, size);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        p += n;
+        size -= static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+/// In the child: replace, add counters, read the table back; results to `out`.
+[[noreturn]] void table_in_new_namespace(std::span<const std::uint8_t> blob, std::span<const xt_counters> add, int out)
+{
+    if (::unshare(CLONE_NEWNET) != 0) ::_exit(cannot_ask);
+    const int fd = ::socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+    if (fd < 0) ::_exit(cannot_ask);
+    ipt_getinfo info{};
+    std::strcpy(info.name, "filter");
+    socklen_t len = sizeof info;
+    if (::getsockopt(fd, SOL_IP, IPT_SO_GET_INFO, &info, &len) != 0) ::_exit(cannot_ask);
+    int replace_error = 0, add_error = 0;
+    if (!blob.empty()) {
+        std::vector<std::uint8_t> request(blob.begin(), blob.end());
+        std::vector<xt_counters> counters(info.num_entries + 1);
+        const std::uint32_t n = info.num_entries;
+        std::memcpy(request.data() + offsetof(ipt_replace, num_counters), &n, sizeof n);
+        xt_counters* where = counters.data();
+        std::memcpy(request.data() + offsetof(ipt_replace, counters), &where, sizeof where);
+        if (::setsockopt(fd, SOL_IP, IPT_SO_SET_REPLACE, request.data(), static_cast<socklen_t>(request.size())) != 0) replace_error = errno;
+    }
+    if (!add.empty()) {
+        std::vector<std::uint8_t> request(sizeof(xt_counters_info) + add.size_bytes(), 0);
+        xt_counters_info head{};
+        std::strcpy(head.name, "filter");
+        head.num_counters = static_cast<unsigned>(add.size());
+        std::memcpy(request.data(), &head, sizeof head);
+        std::memcpy(request.data() + sizeof head, add.data(), add.size_bytes());
+        if (::setsockopt(fd, SOL_IP, IPT_SO_SET_ADD_COUNTERS, request.data(), static_cast<socklen_t>(request.size())) != 0) add_error = errno;
+    }
+    len = sizeof info;
+    if (::getsockopt(fd, SOL_IP, IPT_SO_GET_INFO, &info, &len) != 0) ::_exit(cannot_ask);
+    std::vector<std::uint8_t> get(sizeof(ipt_get_entries) + info.size, 0);
+    ipt_get_entries head{};
+    std::strcpy(head.name, "filter");
+    head.size = info.size;
+    std::memcpy(get.data(), &head, sizeof head);
+    len = static_cast<socklen_t>(get.size());
+    if (::getsockopt(fd, SOL_IP, IPT_SO_GET_ENTRIES, get.data(), &len) != 0) ::_exit(cannot_ask);
+    const std::uint32_t size = info.size;
+    if (!write_all(out, &replace_error, sizeof replace_error) || !write_all(out, &add_error, sizeof add_error) ||
+        !write_all(out, &info, sizeof info) || !write_all(out, &size, sizeof size) || !write_all(out, get.data() + sizeof head, size))
+        ::_exit(cannot_ask);
+    ::_exit(0);
+}
+
+bool read_all(int fd, void* data, std::size_t size)
+{
+    auto* p = static_cast<std::uint8_t*>(data);
+    while (size > 0) {
+        const ssize_t n = ::read(fd, p, size);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        p += n;
+        size -= static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
 }  // namespace
+
+std::optional<KernelTable> kernel_table_after(std::span<const std::uint8_t> blob, std::span<const xt_counters> add)
+{
+    if (::geteuid() != 0) return std::nullopt;
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
+    const pid_t child = ::fork();
+    if (child < 0) return std::nullopt;
+    if (child == 0) {
+        ::close(fds[0]);
+        table_in_new_namespace(blob, add, fds[1]);
+    }
+    ::close(fds[1]);
+    KernelTable t;
+    std::uint32_t size = 0;
+    bool ok = read_all(fds[0], &t.replace_error, sizeof t.replace_error) && read_all(fds[0], &t.add_error, sizeof t.add_error) &&
+              read_all(fds[0], &t.info, sizeof t.info) && read_all(fds[0], &size, sizeof size) && size < (64u << 20);
+    if (ok) {
+        t.entries.resize(size);
+        ok = read_all(fds[0], t.entries.data(), size);
+    }
+    ::close(fds[0]);
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+    return t;
+}
 
 std::optional<int> kernel_replace(std::span<const std::uint8_t> blob, bool keep_num_counters)
 {
