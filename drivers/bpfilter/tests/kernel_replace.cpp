@@ -41,19 +41,22 @@ constexpr int cannot_ask = 255;
     ::_exit(r == 0 ? 0 : (errno > 0 && errno < cannot_ask ? errno : cannot_ask - 1));
 }
 
-/// Writes all of `data` to `fd` (a pipe to the parent).
-bool write_all(int fd, const void* data, std::size_t size)
+/// All `size` bytes through `io` (::read or ::write on a pipe), retrying short transfers.
+template <typename Io, typename Byte>
+bool transfer_all(Io io, int fd, Byte* data, std::size_t size)
 {
-    const auto* p = static_cast<const std::uint8_t*>(data);
     while (size > 0) {
-        const ssize_t n = ::write(fd, p, size);
+        const ssize_t n = io(fd, data, size);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return false;
-        p += n;
+        data += n;
         size -= static_cast<std::size_t>(n);
     }
     return true;
 }
+
+bool write_all(int fd, const void* data, std::size_t size) { return transfer_all(::write, fd, static_cast<const std::uint8_t*>(data), size); }
+bool read_all(int fd, void* data, std::size_t size) { return transfer_all(::read, fd, static_cast<std::uint8_t*>(data), size); }
 
 /// In the child: replace, add counters, read the table back; results to `out`.
 [[noreturn]] void table_in_new_namespace(std::span<const std::uint8_t> blob, std::span<const xt_counters> add, int out)
@@ -100,18 +103,6 @@ bool write_all(int fd, const void* data, std::size_t size)
     ::_exit(0);
 }
 
-bool read_all(int fd, void* data, std::size_t size)
-{
-    auto* p = static_cast<std::uint8_t*>(data);
-    while (size > 0) {
-        const ssize_t n = ::read(fd, p, size);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        p += n;
-        size -= static_cast<std::size_t>(n);
-    }
-    return true;
-}
 
 }  // namespace
 
