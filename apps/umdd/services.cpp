@@ -85,6 +85,7 @@ Result<std::unique_ptr<Services>> Services::start(const Config& config)
     services->pgp_ = UMD_TRY(DriverSet::create(pgp::loader_module(), options, config.pgp_instances));
     services->sample_ = UMD_TRY(DriverSet::create(sample::loader_module(), options, 1));
     services->rpm_ = UMD_TRY(DriverSet::create(rpm::loader_module(), options, 1));
+    services->bpfilter_ = UMD_TRY(BpfilterService::start(options));
     return services;
 }
 
@@ -123,6 +124,7 @@ Result<Bytes> Services::handle(Request& request)
     case Operation::guard_status: return guard_status(fields, request.fds);
     case Operation::guard_mode: return guard_mode(fields);
     case Operation::guard_check: return guard_check(fields, request.fds);
+    case Operation::bpfilter: return bpfilter(fields, request.fds, request.peer);
     case Operation::reload: break;   // the server's own (it holds the configuration)
     }
     return fail(Errc::bad_input, "unknown operation");
@@ -133,6 +135,7 @@ Result<Bytes> Services::status() const
     StatusReply reply;
     for (const auto* set : {pgp_.get(), rpm_.get(), sample_.get()})
         for (const auto& st : set->status()) reply.drivers.push_back(report_of(st));
+    for (const auto& st : bpfilter_->status()) reply.drivers.push_back(report_of(st));
     std::lock_guard guard(db_lock_);
     reply.trust_db = db_path_;
     reply.trust_db_error = db_error_;
@@ -385,6 +388,14 @@ Result<Bytes> Services::guard_check(ByteReader& fields, std::vector<UniqueFd>& f
     auto request = UMD_TRY(decode_guard_check(fields));
     UMD_TRY(expect_fds(fds, 1, "guard check"));
     auto reply = UMD_TRY(guard_->check(fds[0].get(), request.name));
+    return encode_fields(reply);
+}
+
+Result<Bytes> Services::bpfilter(ByteReader& fields, std::vector<UniqueFd>& fds, const Peer& peer)
+{
+    auto request = UMD_TRY(decode_bpfilter(fields));
+    UMD_TRY(expect_fds(fds, 2, "bpfilter"));
+    auto reply = UMD_TRY(bpfilter_->handle(request, fds[0].get(), fds[1].get(), peer.uid));
     return encode_fields(reply);
 }
 

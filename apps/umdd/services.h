@@ -17,6 +17,7 @@
 #include <umd/unique_fd.h>
 #include <umd/wire.h>
 
+#include "apps/umdd/bpfilter_service.h"
 #include "apps/umdd/config.h"
 #include "apps/umdd/driver_set.h"
 #include "apps/umdd/guard_service.h"
@@ -71,6 +72,7 @@ private:
     Result<Bytes> guard_status(ByteReader& fields, std::vector<UniqueFd>& fds);
     Result<Bytes> guard_mode(ByteReader& fields);
     Result<Bytes> guard_check(ByteReader& fields, std::vector<UniqueFd>& fds);
+    Result<Bytes> bpfilter(ByteReader& fields, std::vector<UniqueFd>& fds, const Peer& peer);
 
     /// The open trust database, or why there is none.
     Result<std::shared_ptr<rpm::TrustDb>> trust_db() const;
@@ -78,6 +80,7 @@ private:
     std::unique_ptr<DriverSet> pgp_;
     std::unique_ptr<DriverSet> rpm_;
     std::unique_ptr<DriverSet> sample_;
+    std::unique_ptr<BpfilterService> bpfilter_;
     pgp::KeyringCache keyrings_;
     std::chrono::milliseconds lease_wait_{10000};
     std::atomic<unsigned> verifying_{0};   ///< pgp verifications running now

@@ -39,6 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         case Operation::trust_check: (void)decode_trust_check(fields); break;
         case Operation::guard_mode: (void)decode_guard_mode(fields); break;
         case Operation::guard_check: (void)decode_guard_check(fields); break;
+        case Operation::bpfilter: (void)decode_bpfilter(fields); break;
         case Operation::guard_status:
         case Operation::trust_list:
         case Operation::status:
@@ -61,6 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)decode_document_reply(f);
         ByteReader g(*reply->fields, "guard check");
         (void)decode_guard_check_reply(g);
+        ByteReader h(*reply->fields, "bpfilter");
+        (void)decode_bpfilter_reply(h);
     }
     return 0;
 }

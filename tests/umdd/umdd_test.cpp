@@ -30,7 +30,11 @@
 
 #include <zlib.h>
 
+#include <sys/mman.h>
+
 #include "apps/umdd/protocol/protocol.h"
+#include "drivers/bpfilter/tests/kernel_replace.h"
+#include "drivers/bpfilter/tests/table_blob.h"
 #include "drivers/pgp/trusted/tests/peer.h"
 
 namespace umd::daemon {
@@ -705,4 +709,124 @@ TEST_F(Umdd, ABrokenConfigurationIsRefusedAndTheOldOneStays)
 }
 
 }  // namespace
+namespace {
+
+/// An iptables socket option through umdd, in the network namespace behind `netns`; the
+/// answer umdd wrote to the memfd in `answer`.
+Result<BpfilterReply> bpfilter_call(int sock, int netns, BpfilterOption option, ByteView value, Bytes* answer = nullptr)
+{
+    UniqueFd memfd(::memfd_create("bpfilter value", MFD_CLOEXEC));
+    if (!memfd || ::write(memfd.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size())) return fail(Errc::io, "memfd");
+    const BpfilterRequest request{option, static_cast<std::uint32_t>(value.size())};
+    auto fields = UMD_TRY(call(sock, Operation::bpfilter, encode_fields(request), {netns, memfd.get()}));
+    ByteReader in(fields, "reply");
+    auto reply = UMD_TRY(decode_bpfilter_reply(in));
+    if (answer) {
+        answer->resize(reply.out_size);
+        if (::pread(memfd.get(), answer->data(), answer->size(), 0) != static_cast<ssize_t>(answer->size())) return fail(Errc::io, "memfd read");
+    }
+    return reply;
+}
+
+template <typename T>
+Bytes bytes_of(const T& value)
+{
+    Bytes b(sizeof value);
+    std::memcpy(b.data(), &value, sizeof value);
+    return b;
+}
+
+TEST_F(Umdd, IptablesSocketOptionsAreAnsweredAsTheKernelAnswersThem)
+{
+    using namespace umd::bpfilter::test;
+    auto kernel_initial = kernel_table_after({});
+    if (!kernel_initial) GTEST_SKIP() << "needs root and network namespaces";
+    Daemon d("");
+    UniqueFd sock = connect_to(d.socket());
+    // The tables are umdd's, keyed by the namespace: the machine's own is only a key here.
+    UniqueFd netns(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(netns);
+    const auto get_info = [&](ipt_getinfo& info) {
+        ipt_getinfo ask{};
+        std::strcpy(ask.name, "filter");
+        Bytes answer;
+        auto r = bpfilter_call(sock.get(), netns.get(), BpfilterOption::get_info, bytes_of(ask), &answer);
+        EXPECT_TRUE(r) << (r ? "" : r.error().message) << d.log();
+        if (!r || r->result != 0 || answer.size() != sizeof info) return r ? r->result : -1;
+        std::memcpy(&info, answer.data(), sizeof info);
+        return 0;
+    };
+    ipt_getinfo info{};
+    ASSERT_EQ(get_info(info), 0);
+    EXPECT_EQ(0, std::memcmp(&info, &kernel_initial->info, sizeof info)) << "a new namespace's filter table differs from the kernel's";
+
+    // A replacement, checked by the sandboxed handler; the old counters come back.
+    Blob blob = filter_with_user_chain().build();
+    const std::uint32_t four = info.num_entries;
+    std::memcpy(blob.data() + offsetof(ipt_replace, num_counters), &four, sizeof four);
+    Bytes counters;
+    auto replaced = bpfilter_call(sock.get(), netns.get(), BpfilterOption::set_replace, blob, &counters);
+    ASSERT_TRUE(replaced) << replaced.error().message << d.log();
+    EXPECT_EQ(replaced->result, 0) << replaced->reason;
+    EXPECT_EQ(counters.size(), four * sizeof(xt_counters));
+
+    // Read back as the kernel reads back the same table.
+    auto kernel = kernel_table_after(blob);
+    ASSERT_TRUE(kernel);
+    ASSERT_EQ(get_info(info), 0);
+    EXPECT_EQ(0, std::memcmp(&info, &kernel->info, sizeof info));
+    ipt_get_entries head{};
+    std::strcpy(head.name, "filter");
+    head.size = info.size;
+    Bytes ask = bytes_of(head);
+    ask.resize(sizeof head + info.size, 0);
+    Bytes entries;
+    auto read = bpfilter_call(sock.get(), netns.get(), BpfilterOption::get_entries, ask, &entries);
+    ASSERT_TRUE(read);
+    ASSERT_EQ(read->result, 0) << read->reason;
+    ASSERT_EQ(entries.size(), sizeof head + kernel->entries.size());
+    EXPECT_EQ(0, std::memcmp(entries.data() + sizeof head, kernel->entries.data(), kernel->entries.size())) << "GET_ENTRIES differs from the kernel's";
+
+    // Refusals: the kernel's errno, the stored table unchanged.
+    auto stale = bpfilter_call(sock.get(), netns.get(), BpfilterOption::set_replace, blob);   // num_counters says 4, there are 8
+    ASSERT_TRUE(stale);
+    EXPECT_EQ(stale->result, -EAGAIN);
+    Blob hostile = blob;
+    const std::uint16_t zero = 0;
+    std::memcpy(hostile.data() + header_size + offsetof(ipt_entry, next_offset), &zero, sizeof zero);
+    auto refused = bpfilter_call(sock.get(), netns.get(), BpfilterOption::set_replace, hostile);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->result, -EINVAL);
+    EXPECT_FALSE(refused->reason.empty());
+    ASSERT_EQ(get_info(info), 0);
+    EXPECT_EQ(info.num_entries, 8u);
+    ipt_getinfo wrong_size{};
+    auto short_info = bpfilter_call(sock.get(), netns.get(), BpfilterOption::get_info, ByteView(bytes_of(wrong_size)).first(40));
+    ASSERT_TRUE(short_info);
+    EXPECT_EQ(short_info->result, -EINVAL);
+
+    // Revisions of the supported extensions.
+    const auto revision = [&](BpfilterOption option, const char* name, std::uint8_t wanted) {
+        xt_get_revision rev{};
+        std::strcpy(rev.name, name);
+        rev.revision = wanted;
+        auto r = bpfilter_call(sock.get(), netns.get(), option, bytes_of(rev));
+        return r ? r->result : -9999;
+    };
+    EXPECT_EQ(revision(BpfilterOption::get_revision_match, "tcp", 0), 0);
+    EXPECT_EQ(revision(BpfilterOption::get_revision_match, "conntrack", 1), 3);
+    EXPECT_EQ(revision(BpfilterOption::get_revision_match, "multiport", 0), -EPROTONOSUPPORT);
+    EXPECT_EQ(revision(BpfilterOption::get_revision_target, "REJECT", 0), 0);
+    EXPECT_EQ(revision(BpfilterOption::get_revision_target, "NOSUCH", 0), -ENOENT);
+
+    // A descriptor that is no network namespace: the request is refused, umdd serves on.
+    UniqueFd not_a_namespace(::open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC));
+    UniqueFd sock2 = connect_to(d.socket());
+    EXPECT_FALSE(bpfilter_call(sock2.get(), not_a_namespace.get(), BpfilterOption::get_info, bytes_of(ipt_getinfo{})));
+    expect_still_serving(d);
+    EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
+}  // namespace
+
 }  // namespace umd::daemon

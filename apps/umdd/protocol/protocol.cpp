@@ -39,6 +39,7 @@ Access access_of(Operation op) noexcept
     case Operation::guard_status:
     case Operation::guard_check: return Access::anyone;
     case Operation::guard_mode:
+    case Operation::bpfilter:
     case Operation::reload:
     case Operation::trust_add:
     case Operation::trust_remove: return Access::administrator;
@@ -63,6 +64,7 @@ std::string_view operation_name(Operation op) noexcept
     case Operation::guard_status: return "guard status";
     case Operation::guard_mode: return "guard mode";
     case Operation::guard_check: return "guard check";
+    case Operation::bpfilter: return "bpfilter";
     }
     return "unknown";
 }

@@ -49,6 +49,7 @@ enum class Operation : std::uint16_t {
     guard_status = 12, ///< `umd guard status`: the exec guard's counters as a document
     guard_mode = 13,   ///< `umd guard mode`: enforcing or permissive until the next start (administrators)
     guard_check = 14,  ///< `umd guard check`: what the guard would decide for a file, and why
+    bpfilter = 15,     ///< an iptables socket option, served by the bpfilter driver's tables (administrators)
 };
 
 /// Who may ask for an operation (decided from the peer's credentials).
@@ -262,5 +263,38 @@ Bytes encode_fields(const TrustCheckReply& r);
 Result<TrustCheckReply> decode_trust_check_reply(ByteReader& in);
 Bytes encode_fields(const GuardCheckReply& r);
 Result<GuardCheckReply> decode_guard_check_reply(ByteReader& in);
+
+/// The iptables socket options umdd serves (docs/bpfilter.md), as the kernel numbers them
+/// within their direction (IPT_SO_SET_* and IPT_SO_GET_* share numbers).
+enum class BpfilterOption : std::uint8_t {
+    set_replace = 1,
+    set_add_counters = 2,
+    get_info = 3,
+    get_entries = 4,
+    get_revision_match = 5,
+    get_revision_target = 6,
+};
+
+/// bpfilter. Descriptors: the caller's network namespace (its nsfs file), then a memfd
+/// holding the option value: `value_size` bytes, the caller's `optlen`. umdd writes its
+/// answer into the same memfd from offset 0: a get's value, or a replace's old counters.
+struct BpfilterRequest {
+    BpfilterOption option = BpfilterOption::get_info;
+    std::uint32_t value_size = 0;
+};
+
+/// What the socket option returns: `result` is 0, a revision (get_revision_*), or a
+/// negative errno (the kernel's for the same call); `out_size` bytes were written to the
+/// memfd; `reason` says why a table was refused.
+struct BpfilterReply {
+    std::int32_t result = 0;
+    std::uint32_t out_size = 0;
+    std::string reason;
+};
+
+Bytes encode_fields(const BpfilterRequest& r);
+Result<BpfilterRequest> decode_bpfilter(ByteReader& in);
+Bytes encode_fields(const BpfilterReply& r);
+Result<BpfilterReply> decode_bpfilter_reply(ByteReader& in);
 
 }  // namespace umd::daemon

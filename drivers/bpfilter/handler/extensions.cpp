@@ -13,6 +13,7 @@
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include <linux/netfilter_ipv4/ipt_REJECT.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -100,6 +101,19 @@ const Extension* find_extension(ExtensionKind kind, std::string_view name, bool 
         if (e.name == name && e.revision == revision) return &e;
     error = ENOENT;
     return nullptr;
+}
+
+int best_revision(ExtensionKind kind, std::string_view name, std::uint8_t wanted)
+{
+    int best = -1;
+    bool have = false;
+    for (const Extension& e : kind == ExtensionKind::match ? std::span<const Extension>(matches) : std::span<const Extension>(targets)) {
+        if (e.name != name) continue;
+        best = std::max(best, int{e.revision});
+        have = have || e.revision == wanted;
+    }
+    if (best < 0) return -ENOENT;
+    return have ? best : -EPROTONOSUPPORT;
 }
 
 int check_extension_use(const Extension& ext, const ExtensionUse& use)

@@ -38,6 +38,11 @@ enum class ExtensionKind { match, target };
 /// the lookup in `error` (EINVAL for a name without its NUL, ENOENT otherwise).
 const Extension* find_extension(ExtensionKind kind, std::string_view name, bool name_terminated, std::uint8_t revision, int& error);
 
+/// IPT_SO_GET_REVISION_MATCH/TARGET (xt_find_revision): the highest revision supported
+/// when `wanted` is one of them, -EPROTONOSUPPORT when only others are, -ENOENT when the
+/// name is unknown.
+int best_revision(ExtensionKind kind, std::string_view name, std::uint8_t wanted);
+
 /// xt_check_match / xt_check_target: 0, or the errno the kernel gives.
 int check_extension_use(const Extension& ext, const ExtensionUse& use);
 

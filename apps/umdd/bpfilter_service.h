@@ -1,0 +1,44 @@
+// apps/umdd/bpfilter_service.h — umdd's answers to iptables' socket options: the tables
+// of each network namespace (bpfilter::TableStore), replacements checked by the sandboxed
+// bpfilter handler. TRUSTED side (docs/bpfilter.md).
+//
+// Each call is answered as the kernel's ip_tables answers the same setsockopt or
+// getsockopt: the same length checks, the same errno. umdd never sees the caller's
+// pointers: the option value comes in a memfd, and what the caller's buffers receive (a
+// get's value, a replace's old counters) goes back in it, for the preload library to copy.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <vector>
+
+#include <umd/error.h>
+#include <umd/manager.h>
+
+#include "apps/umdd/driver_set.h"
+#include "apps/umdd/protocol/protocol.h"
+#include "drivers/bpfilter/trusted/table_store.h"
+
+namespace umd::daemon {
+
+class BpfilterService {
+public:
+    static Result<std::unique_ptr<BpfilterService>> start(const DriverOptions& options);
+
+    /// One socket option of a caller in the network namespace `netns` (its nsfs
+    /// descriptor), with its value in `memfd`. Errc::bad_input when the descriptors are
+    /// not what the request says; a refusal the kernel would give is a reply with -errno.
+    Result<BpfilterReply> handle(const BpfilterRequest& request, int netns, int memfd, uid_t peer);
+
+    std::vector<DriverStatus> status() const;
+    const bpfilter::TableStore& tables() const { return tables_; }
+
+private:
+    BpfilterReply replace(bpfilter::NamespaceKey ns, ByteView value, int memfd, uid_t peer);
+
+    std::unique_ptr<DriverSet> drivers_;
+    bpfilter::TableStore tables_;
+};
+
+}  // namespace umd::daemon
