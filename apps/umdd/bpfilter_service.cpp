@@ -2,13 +2,8 @@
 #include "apps/umdd/bpfilter_service.h"
 
 #include <netinet/in.h>   // before the kernel's headers: glibc's definitions win
-#include <linux/magic.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
-#include <linux/nsfs.h>
-#include <sched.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -26,15 +21,18 @@ constexpr std::chrono::milliseconds lease_wait{10000};
 
 BpfilterReply refused(int error, std::string reason = {}) { return BpfilterReply{-error, 0, std::move(reason)}; }
 
-/// The namespace behind `fd`: an nsfs file of a network namespace, or bad input.
+/// The network namespace of the caller's socket `fd` (an AF_INET socket it made there):
+/// its cookie, which the kernel reports and never reuses.
 Result<bpfilter::NamespaceKey> namespace_of(int fd)
 {
-    struct statfs fs {};
-    struct stat st {};
-    if (::fstatfs(fd, &fs) != 0 || fs.f_type != NSFS_MAGIC || ::fstat(fd, &st) != 0)
-        return fail(Errc::bad_input, "bpfilter: the first descriptor is not a namespace");
-    if (::ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) return fail(Errc::bad_input, "bpfilter: the first descriptor is not a network namespace");
-    return bpfilter::NamespaceKey{st.st_dev, st.st_ino};
+    int domain = 0;
+    socklen_t len = sizeof domain;
+    if (::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 || domain != AF_INET)
+        return fail(Errc::bad_input, "bpfilter: the first descriptor is not the caller's AF_INET socket");
+    std::uint64_t cookie = 0;
+    len = sizeof cookie;
+    if (::getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) != 0) return fail_errno(errno, "SO_NETNS_COOKIE");
+    return bpfilter::NamespaceKey{cookie};
 }
 
 /// The option value: exactly `size` bytes from the start of the memfd.
@@ -115,9 +113,9 @@ BpfilterReply BpfilterService::replace(bpfilter::NamespaceKey ns, ByteView value
     return BpfilterReply{0, *written, {}};
 }
 
-Result<BpfilterReply> BpfilterService::handle(const BpfilterRequest& request, int netns, int memfd, uid_t peer)
+Result<BpfilterReply> BpfilterService::handle(const BpfilterRequest& request, int sock, int memfd, uid_t peer)
 {
-    const auto ns = UMD_TRY(namespace_of(netns));
+    const auto ns = UMD_TRY(namespace_of(sock));
     const Bytes value = UMD_TRY(read_value(memfd, request.value_size));
     const std::size_t len = value.size();
     switch (request.option) {

@@ -26,10 +26,10 @@ class BpfilterService {
 public:
     static Result<std::unique_ptr<BpfilterService>> start(const DriverOptions& options);
 
-    /// One socket option of a caller in the network namespace `netns` (its nsfs
-    /// descriptor), with its value in `memfd`. Errc::bad_input when the descriptors are
+    /// One socket option on the caller's AF_INET socket `sock` (whose network namespace
+    /// chooses the tables), with its value in `memfd`. Errc::bad_input when the descriptors are
     /// not what the request says; a refusal the kernel would give is a reply with -errno.
-    Result<BpfilterReply> handle(const BpfilterRequest& request, int netns, int memfd, uid_t peer);
+    Result<BpfilterReply> handle(const BpfilterRequest& request, int sock, int memfd, uid_t peer);
 
     std::vector<DriverStatus> status() const;
     const bpfilter::TableStore& tables() const { return tables_; }

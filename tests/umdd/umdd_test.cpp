@@ -711,7 +711,7 @@ TEST_F(Umdd, ABrokenConfigurationIsRefusedAndTheOldOneStays)
 }  // namespace
 namespace {
 
-/// An iptables socket option through umdd, in the network namespace behind `netns`; the
+/// An iptables socket option through umdd on the socket `netns` (its namespace's tables); the
 /// answer umdd wrote to the memfd in `answer`.
 Result<BpfilterReply> bpfilter_call(int sock, int netns, BpfilterOption option, ByteView value, Bytes* answer = nullptr)
 {
@@ -743,8 +743,9 @@ TEST_F(Umdd, IptablesSocketOptionsAreAnsweredAsTheKernelAnswersThem)
     if (!kernel_initial) GTEST_SKIP() << "needs root and network namespaces";
     Daemon d("");
     UniqueFd sock = connect_to(d.socket());
-    // The tables are umdd's, keyed by the namespace: the machine's own is only a key here.
-    UniqueFd netns(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
+    // The tables are umdd's, keyed by the namespace of the caller's socket: the machine's
+    // own namespace is only a key here, its kernel tables are never touched.
+    UniqueFd netns(::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW));
     ASSERT_TRUE(netns);
     const auto get_info = [&](ipt_getinfo& info) {
         ipt_getinfo ask{};
@@ -819,8 +820,8 @@ TEST_F(Umdd, IptablesSocketOptionsAreAnsweredAsTheKernelAnswersThem)
     EXPECT_EQ(revision(BpfilterOption::get_revision_target, "REJECT", 0), 0);
     EXPECT_EQ(revision(BpfilterOption::get_revision_target, "NOSUCH", 0), -ENOENT);
 
-    // A descriptor that is no network namespace: the request is refused, umdd serves on.
-    UniqueFd not_a_namespace(::open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC));
+    // A descriptor that is no AF_INET socket: the request is refused, umdd serves on.
+    UniqueFd not_a_namespace(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
     UniqueFd sock2 = connect_to(d.socket());
     EXPECT_FALSE(bpfilter_call(sock2.get(), not_a_namespace.get(), BpfilterOption::get_info, bytes_of(ipt_getinfo{})));
     expect_still_serving(d);

@@ -275,7 +275,8 @@ enum class BpfilterOption : std::uint8_t {
     get_revision_target = 6,
 };
 
-/// bpfilter. Descriptors: the caller's network namespace (its nsfs file), then a memfd
+/// bpfilter. Descriptors: the caller's AF_INET socket (its network namespace chooses the
+/// tables: SO_NETNS_COOKIE), then a memfd
 /// holding the option value: `value_size` bytes, the caller's `optlen`. umdd writes its
 /// answer into the same memfd from offset 0: a get's value, or a replace's old counters.
 struct BpfilterRequest {

@@ -9,8 +9,6 @@
 // raw, security) are refused with ENOENT (docs/bpfilter.md).
 #pragma once
 
-#include <sys/types.h>
-
 #include <compare>
 #include <cstdint>
 #include <expected>
@@ -25,10 +23,11 @@
 
 namespace umd::bpfilter {
 
-/// A network namespace, by the identity of its nsfs inode (fstat of /proc/PID/ns/net).
+/// A network namespace, by its cookie (SO_NETNS_COOKIE of a socket made in it): a 64-bit
+/// number the kernel never gives twice, unlike an nsfs inode number, which a namespace
+/// made after another one died may get again — and with it the dead one's tables.
 struct NamespaceKey {
-    dev_t dev = 0;
-    ino_t ino = 0;
+    std::uint64_t cookie = 0;
     auto operator<=>(const NamespaceKey&) const = default;
 };
 
