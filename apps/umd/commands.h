@@ -42,6 +42,11 @@ struct Context {
     /// a wrong guess costs only the copy, on another CPU). For a one-shot command the
     /// copy then overlaps the parsing and the sandbox set-up instead of following them.
     void preload_for(int argc, char** argv);
+    /// The same for a program that knows its drivers (umd-gpgv, umd-sqv): starts copying
+    /// their images unless a umdd will serve the request (at `socket_asked`, else the
+    /// socket daemon() would try).
+    void preload_unless_served(const std::vector<std::string>& names, bool standalone_asked = false,
+                               const std::string& socket_asked = {});
     /// Ends every handler this process started and reaps it (the Manager goes).
     void shut_down();
     /// The driver `name` from the Manager (loaded on first use).
