@@ -53,6 +53,11 @@ struct Context {
     Result<Driver*> driver(const std::string& name);
     /// Prints "umd: <message>" to stderr and returns the exit code for the error's kind.
     int report(const Error& error);
+    /// The verdict on one input that could not be judged good (unreadable, malformed,
+    /// refused): "<name>: FAILED (<kind>)" on stdout, where every input's verdict goes
+    /// (the name escaped: one line whatever it holds), and report()'s line on stderr.
+    /// Returns the exit code for the error's kind.
+    int report_verdict(const std::string& name, const Error& error);
 
 private:
     /// The socket path, and whether the user named it (flag or environment).

@@ -130,4 +130,10 @@ int Context::report(const Error& error)
     return umd::exit_code(error.code);
 }
 
+int Context::report_verdict(const std::string& name, const Error& error)
+{
+    std::printf("%s: FAILED (%s)\n", printable_text(name).c_str(), std::string(errc_name(error.code)).c_str());
+    return report(error);
+}
+
 }  // namespace umd::cli

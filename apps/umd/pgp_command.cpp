@@ -63,11 +63,17 @@ Status write_output(const std::string& path, ByteView bytes)
 /// signature count, content only of a message).
 Result<pgp::VerifiedFiles> run_verify(Context& ctx, const VerifyArgs& args)
 {
-    pgp::FilesToVerify files{.keyrings = pgp::FileRef::paths(args.keyrings), .signature = args.signature,
-                             .file = args.file, .policy = {}, .keep_content = !args.output.empty()};
+    pgp::FilesToVerify files{.keyrings = pgp::FileRef::paths(args.keyrings), .signature = {},
+                             .file = {}, .policy = {}, .keep_content = !args.output.empty()};
     files.policy.signatures = args.signatures;
     if (!args.not_before.empty()) files.policy.not_before = UMD_TRY(parse_time(args.not_before, false));
     if (!args.not_after.empty()) files.policy.not_after = UMD_TRY(parse_time(args.not_after, true));
+    // `-` (standard input) for the signature or the signed file, not both.
+    if (args.signature == "-" && args.file == "-")
+        return fail(Errc::invalid_argument, "standard input ('-') can be the signature or the signed file, not both");
+    std::vector<UniqueFd> keep;
+    if (!args.signature.empty()) files.signature = UMD_TRY(input_file(args.signature, keep));
+    files.file = UMD_TRY(input_file(args.file, keep));
     return verify(ctx, files);
 }
 
@@ -91,13 +97,13 @@ void register_verify(CLI::App& pgp, Context& ctx)
     auto* verify = pgp.add_subcommand("verify", "Verify a detached signature, a cleartext-signed or an inline-signed message");
     verify->add_option("--keyring", args->keyrings, "OpenPGP certificates to trust (repeatable)")
         ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    verify->add_option("--signature", args->signature, "Detached signature over FILE");
+    verify->add_option("--signature", args->signature, "Detached signature over FILE ('-': standard input)");
     verify->add_option("--output", args->output, "Write the verified message content here ('-': stdout), only when valid");
     verify->add_option("--not-before", args->not_before, "Ignore signatures made before this time (Unix seconds, or ISO 8601 with an optional zone: 2026-02-28T12:00+02:00)");
     verify->add_option("--not-after", args->not_after, "Ignore signatures made after this time (default: now)");
     verify->add_option("--signatures", args->signatures, "Good signatures from distinct certificates required (default 1)");
     verify->add_flag("--json", args->json, "Print the verdict as JSON");
-    verify->add_option("FILE", args->file, "The signed data (with --signature) or the signed message")->required();
+    verify->add_option("FILE", args->file, "The signed data (with --signature) or the signed message ('-': standard input)")->required();
     verify->footer("Exit status: 0 valid, 1 not valid, 2 malformed input, usage or I/O error, 3 or more a handler failure.");
     verify->callback([&ctx, args] {
         auto verified = run_verify(ctx, *args);
@@ -133,14 +139,16 @@ void register_verify(CLI::App& pgp, Context& ctx)
 /// `umd pgp show`'s document (pgp::describe), from umdd or made here.
 Result<nlohmann::json> describe_file(Context& ctx, const std::string& path)
 {
+    std::vector<UniqueFd> keep;
+    const pgp::FileRef input = UMD_TRY(input_file(path, keep));   // `-`: standard input
     auto daemon = UMD_TRY(ctx.daemon());
     if (daemon) {
-        auto file = UMD_TRY(open_for_daemon(path));
-        const int fds[] = {file.get()};
-        return daemon->call_for_document(daemon::Operation::pgp_show, daemon::encode_fields(daemon::ShowRequest{path}), fds);
+        if (input.fd < 0) keep.push_back(UMD_TRY(open_for_daemon(path)));
+        const int fds[] = {keep.back().get()};
+        return daemon->call_for_document(daemon::Operation::pgp_show, daemon::encode_fields(daemon::ShowRequest{input.name}), fds);
     }
     auto driver = UMD_TRY(ctx.driver("pgp"));
-    auto parsed = UMD_TRY(pgp::parse_file(*driver, path));
+    auto parsed = UMD_TRY(pgp::parse_file(*driver, input));
     return pgp::describe(parsed);
 }
 
@@ -184,7 +192,7 @@ void register_show(CLI::App& pgp, Context& ctx)
     auto file = std::make_shared<std::string>();
     auto json = std::make_shared<bool>(false);
     auto* show = pgp.add_subcommand("show", "Describe an OpenPGP file (keys with computed fingerprints, signatures)");
-    show->add_option("FILE", *file, "Keyring, signature or signed message")->required();
+    show->add_option("FILE", *file, "Keyring, signature or signed message ('-': standard input)")->required();
     show->add_flag("--json", *json, "Print JSON");
     show->footer("Exit status: 0 described, 2 malformed input or I/O error, 3 or more a handler failure.");
     show->callback([&ctx, file, json] {

@@ -45,7 +45,7 @@ int for_each_verified(Context& ctx, const RpmArgs& args, Each each)
     for (const auto& path : args.packages) {
         auto v = (*session)->verify(path);
         if (!v) {
-            worst = std::max(worst, ctx.report(v.error()));
+            worst = std::max(worst, ctx.report_verdict(path, v.error()));
             continue;
         }
         each(path, *v);
@@ -87,7 +87,7 @@ std::optional<int> verify_through(Context& ctx, DaemonClient& daemon, const RpmA
     for (const auto& path : args.packages) {
         auto package = open_for_daemon(path, Errc::io);   // as PackageSource::open reports it
         if (!package) {
-            worst = std::max(worst, ctx.report(package.error()));
+            worst = std::max(worst, ctx.report_verdict(path, package.error()));
             continue;
         }
         daemon::RpmVerifyRequest request;
@@ -111,7 +111,7 @@ std::optional<int> verify_through(Context& ctx, DaemonClient& daemon, const RpmA
         auto reply = daemon::decode_rpm_verify_reply(in);
         if (!reply) return std::max(worst, ctx.report(reply.error()));
         if (!reply->verified) {
-            worst = std::max(worst, ctx.report(reply->verified.error()));
+            worst = std::max(worst, ctx.report_verdict(path, reply->verified.error()));
             continue;
         }
         Verified v{reply->verified->nevra, reply->verified->signer, reply->verified->digest_algo, {}};
@@ -188,7 +188,7 @@ void register_rpm(CLI::App& app, Context& ctx)
         }
         if (*daemon) {
             auto code = verify_through(ctx, **daemon, *args, false, [](const std::string& path, const Verified& v) {
-                std::printf("%s: OK %s signed by %s\n", path.c_str(), printable_text(v.nevra).c_str(), v.signer.c_str());
+                std::printf("%s: OK %s signed by %s\n", printable_text(path).c_str(), printable_text(v.nevra).c_str(), v.signer.c_str());
             });
             if (code) {
                 ctx.exit_code = *code;
@@ -196,7 +196,7 @@ void register_rpm(CLI::App& app, Context& ctx)
             }
         }
         ctx.exit_code = for_each_verified(ctx, *args, [](const std::string& path, const rpm::VerifiedPackage& v) {
-            std::printf("%s: OK %s signed by %s\n", path.c_str(), printable_text(v.info().nevra()).c_str(), v.signer().c_str());
+            std::printf("%s: OK %s signed by %s\n", printable_text(path).c_str(), printable_text(v.info().nevra()).c_str(), v.signer().c_str());
         });
     });
 
