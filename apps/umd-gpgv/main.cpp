@@ -277,9 +277,7 @@ int run(umd::cli::Context& ctx, const Options& o)
 int main(int argc, char** argv)
 {
     umd::cli::Context ctx;
-    umd::cli::start_one_shot(ctx);
-    ctx.preload_unless_served({"pgp"});
-    ctx.quiet = true;
+    umd::cli::start_verifier(ctx);
     Options options;
     int status = parse(argc, argv, options);
     if (status < 0) status = run(ctx, options);

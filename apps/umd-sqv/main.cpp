@@ -83,9 +83,7 @@ int run(umd::cli::Context& ctx, const Args& args)
 int main(int argc, char** argv)
 {
     umd::cli::Context ctx;
-    umd::cli::start_one_shot(ctx);
-    ctx.preload_unless_served({"pgp"});
-    ctx.quiet = true;
+    umd::cli::start_verifier(ctx);
     Args args;
     CLI::App app{"umd-sqv — check detached OpenPGP signatures as sqv does, the parsing in a sandboxed handler"};
     app.set_version_flag("-V,--version", std::string("umd-sqv (umd) ") + UMD_VERSION);

@@ -30,6 +30,13 @@ void start_one_shot(Context& ctx)
                                      OPENSSL_INIT_NO_ADD_ALL_DIGESTS | OPENSSL_INIT_NO_ATEXIT);
 }
 
+void start_verifier(Context& ctx)
+{
+    start_one_shot(ctx);
+    ctx.preload_unless_served({"pgp"});
+    ctx.quiet = true;
+}
+
 void leave(int code)
 {
     std::fflush(nullptr);

@@ -12,6 +12,11 @@ namespace umd::cli {
 /// file, no legacy name tables, no clean-up at exit: docs/decisions/0005, 0010).
 void start_one_shot(Context& ctx);
 
+/// start_one_shot() for a program that verifies OpenPGP signatures only (umd-gpgv,
+/// umd-sqv): the pgp handler's image is copied meanwhile unless a umdd will serve the
+/// request, and no progress is printed.
+void start_verifier(Context& ctx);
+
 /// Ends the process without the destructors that are left (the command-line parser's
 /// tree, static objects, the spawn thread's join): the kernel releases memory,
 /// descriptors and threads faster (docs/decisions/0009). The handlers must be ended

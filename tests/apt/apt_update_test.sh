@@ -21,12 +21,10 @@ for tool in apt-get apt-ftparchive dpkg-deb gpg gpgv; do
 done
 [ -x "$umd_gpgv" ] || { echo "FAIL: $umd_gpgv is not executable"; exit 1; }
 
-work=$(mktemp -d)
-trap 'gpgconf --homedir "$work/gnupg" --kill all 2>/dev/null || true; rm -rf "$work"' EXIT
-export GNUPGHOME=$work/gnupg
-mkdir -m 700 "$GNUPGHOME"
-gpg --batch --quiet --passphrase '' --quick-gen-key "umd apt test <repo@example.org>" ed25519 sign never 2>/dev/null
-gpg --batch --quiet --passphrase '' --quick-gen-key "stranger <stranger@example.org>" ed25519 sign never 2>/dev/null
+. "$(dirname "$0")/../lib/gnupg_work.sh"
+gnupg_work
+new_key "umd apt test <repo@example.org>" ed25519
+new_key "stranger <stranger@example.org>" ed25519
 gpg --batch --export "repo@example.org" > "$work/repo-key.gpg"
 key_id() { gpg --batch --with-colons --list-keys "$1" | awk -F: '$1 == "pub" { print $5; exit }'; }
 signer="repo@example.org"

@@ -7,17 +7,15 @@
 # reach it, it never falls back to running standalone then).
 set -euo pipefail
 umd_gpgv=$1 umdd=${2:-}
-command -v gpg >/dev/null && command -v gpgv >/dev/null || { echo "SKIP: gpg/gpgv not installed"; exit 77; }
-work=$(mktemp -d)
+command -v gpgv >/dev/null || { echo "SKIP: gpgv is not installed"; exit 77; }
+. "$(dirname "$0")/../lib/gnupg_work.sh"
 daemon_pid=
-trap '[ -z "$daemon_pid" ] || kill "$daemon_pid"; gpgconf --homedir "$work/gnupg" --kill all 2>/dev/null || true; rm -rf "$work"' EXIT
-export GNUPGHOME=$work/gnupg
-mkdir -m 700 "$GNUPGHOME"
-cd "$work"
-gpg --batch --quiet --passphrase '' --quick-gen-key "one <one@example.org>" ed25519 sign never 2>/dev/null
-gpg --batch --quiet --passphrase '' --quick-gen-key "two <two@example.org>" rsa2048 sign never 2>/dev/null
+on_exit='[ -z "$daemon_pid" ] || kill "$daemon_pid"'
+gnupg_work
+new_key "one <one@example.org>" ed25519
+new_key "two <two@example.org>" rsa2048
 # A certificate whose signing key is a subkey (VALIDSIG names both).
-gpg --batch --quiet --passphrase '' --quick-gen-key "three <three@example.org>" ed25519 cert never 2>/dev/null
+new_key "three <three@example.org>" ed25519 cert
 three=$(gpg --batch --with-colons --list-keys three@example.org | awk -F: '$1 == "fpr" { print $10; exit }')
 gpg --batch --quiet --passphrase '' --quick-add-key "$three" ed25519 sign never
 gpg --batch --export one@example.org > one.gpg

@@ -4,16 +4,11 @@
 # the argument forms apt 3.x and scripts use. Signatures are made here with gpg.
 set -euo pipefail
 umd_sqv=$1
-for tool in sqv gpg; do
-    command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (scripts/deps/pgp.txt)"; exit 77; }
-done
-work=$(mktemp -d)
-trap 'gpgconf --homedir "$work/gnupg" --kill all 2>/dev/null || true; rm -rf "$work"' EXIT
-export GNUPGHOME=$work/gnupg
-mkdir -m 700 "$GNUPGHOME"
-cd "$work"
-gpg --batch --quiet --passphrase '' --quick-gen-key "one <one@example.org>" ed25519 sign never 2>/dev/null
-gpg --batch --quiet --passphrase '' --quick-gen-key "two <two@example.org>" rsa2048 sign never 2>/dev/null
+command -v sqv >/dev/null || { echo "SKIP: sqv is not installed (scripts/deps/pgp.txt)"; exit 77; }
+. "$(dirname "$0")/../lib/gnupg_work.sh"
+gnupg_work
+new_key "one <one@example.org>" ed25519
+new_key "two <two@example.org>" rsa2048
 gpg --batch --export one@example.org > one.gpg
 gpg --batch --export two@example.org > two.gpg
 cat one.gpg two.gpg > both.gpg

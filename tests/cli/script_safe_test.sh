@@ -4,13 +4,9 @@
 # stderr; `-` reads standard input. Inputs are made here with gpg.
 set -euo pipefail
 umd=$1
-command -v gpg >/dev/null || { echo "SKIP: gpg is not installed"; exit 77; }
-work=$(mktemp -d)
-trap 'gpgconf --homedir "$work/gnupg" --kill all 2>/dev/null || true; rm -rf "$work"' EXIT
-export GNUPGHOME=$work/gnupg
-mkdir -m 700 "$GNUPGHOME"
-cd "$work"
-gpg --batch --quiet --passphrase '' --quick-gen-key "one <one@example.org>" ed25519 sign never 2>/dev/null
+. "$(dirname "$0")/../lib/gnupg_work.sh"
+gnupg_work
+new_key "one <one@example.org>" ed25519
 gpg --batch --export one@example.org > one.gpg
 fpr=$(gpg --batch --with-colons --list-keys one@example.org | awk -F: '$1 == "fpr" { print $10; exit }')
 printf 'data\n' > data
