@@ -106,6 +106,13 @@ void register_verify(CLI::App& pgp, Context& ctx)
     verify->add_option("FILE", args->file, "The signed data (with --signature) or the signed message ('-': standard input)")->required();
     verify->footer("Exit status: 0 valid, 1 not valid, 2 malformed input, usage or I/O error, 3 or more a handler failure.");
     verify->callback([&ctx, args] {
+        // stdout carries one thing: the JSON verdict or the content (docs/output.md).
+        if (args->json && args->output == "-") {
+            ctx.exit_code = ctx.report(Error{Errc::invalid_argument,
+                                             "--json prints the verdict on stdout, where --output - would write the "
+                                             "content: give --output a file"});
+            return;
+        }
         auto verified = run_verify(ctx, *args);
         auto verdict = verified ? Result<pgp::Verdict>(std::move(verified->verdict))
                                 : Result<pgp::Verdict>(std::unexpected(verified.error()));

@@ -33,6 +33,12 @@ run 0 "$umd" --standalone pgp verify --keyring one.gpg --output - - < message.as
 [ "$out" = data ] || fail "message on stdin, content on stdout: [$out]"
 [ "$err" = "$fpr" ] || fail "with the content on stdout, the signer goes to stderr: [$err]"
 run 2 "$umd" --standalone pgp verify --keyring one.gpg --signature - - < data
+# The JSON verdict and the content never share stdout.
+run 2 "$umd" --standalone pgp verify --json --keyring one.gpg --output - message.asc
+[ -z "$out" ] || fail "--json --output -: nothing on stdout, got [$out]"
+run 0 "$umd" --standalone pgp verify --json --keyring one.gpg --output content.txt message.asc
+python3 -c 'import json, sys; assert json.loads(sys.argv[1])["valid"]' "$out" || fail "--json --output FILE: [$out]"
+[ "$(cat content.txt)" = data ] || fail "--json --output FILE: the content"
 run 0 "$umd" --standalone pgp show - < data.sig
 case $out in "kind: detached-signature"*) ;; *) fail "pgp show -: [$out]" ;; esac
 # The same through the umd-gpgv-style tools is in tests/apt.
