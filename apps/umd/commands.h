@@ -42,12 +42,22 @@ struct Context {
     /// a wrong guess costs only the copy, on another CPU). For a one-shot command the
     /// copy then overlaps the parsing and the sandbox set-up instead of following them.
     void preload_for(int argc, char** argv);
+    /// The same for a program that knows its drivers (umd-gpgv, umd-sqv): starts copying
+    /// their images unless a umdd will serve the request (at `socket_asked`, else the
+    /// socket daemon() would try).
+    void preload_unless_served(const std::vector<std::string>& names, bool standalone_asked = false,
+                               const std::string& socket_asked = {});
     /// Ends every handler this process started and reaps it (the Manager goes).
     void shut_down();
     /// The driver `name` from the Manager (loaded on first use).
     Result<Driver*> driver(const std::string& name);
     /// Prints "umd: <message>" to stderr and returns the exit code for the error's kind.
     int report(const Error& error);
+    /// The verdict on one input that could not be judged good (unreadable, malformed,
+    /// refused): "<name>: FAILED (<kind>)" on stdout, where every input's verdict goes
+    /// (the name escaped: one line whatever it holds), and report()'s line on stderr.
+    /// Returns the exit code for the error's kind.
+    int report_verdict(const std::string& name, const Error& error);
 
 private:
     /// The socket path, and whether the user named it (flag or environment).

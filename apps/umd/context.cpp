@@ -90,6 +90,21 @@ void Context::preload_for(int argc, char** argv)
         if (arg == "--plugin-dir" || arg == "--profile" || arg == "--socket") ++i;
         else if (!arg.starts_with('-')) words.push_back(arg);
     }
+    if (words.empty()) return;
+    std::string_view second = words.size() > 1 ? words[1] : std::string_view{};
+    for (const auto& use : command_drivers) {
+        if (use.command != words[0] || (!use.subcommand.empty() && use.subcommand != second)) continue;
+        std::vector<std::string> names;
+        for (const char* name : use.drivers)
+            if (name) names.emplace_back(name);
+        preload_unless_served(names, standalone_asked, socket_asked);
+        return;
+    }
+}
+
+void Context::preload_unless_served(const std::vector<std::string>& names, bool standalone_asked,
+                                    const std::string& socket_asked)
+{
     // A command a umdd will serve starts no handler here: nothing to copy.
     if (!standalone_asked) {
         std::string path = socket_asked;
@@ -97,15 +112,8 @@ void Context::preload_for(int argc, char** argv)
         struct stat st {};
         if (::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) return;
     }
-    if (words.empty()) return;
-    std::string_view second = words.size() > 1 ? words[1] : std::string_view{};
-    for (const auto& use : command_drivers) {
-        if (use.command != words[0] || (!use.subcommand.empty() && use.subcommand != second)) continue;
-        if (!manager_) manager_ = std::make_unique<Manager>(registry);
-        for (const char* name : use.drivers)
-            if (name) manager_->preload(name);
-        return;
-    }
+    if (!manager_) manager_ = std::make_unique<Manager>(registry);
+    for (const auto& name : names) manager_->preload(name);
 }
 
 Result<Driver*> Context::driver(const std::string& name)
@@ -120,6 +128,12 @@ int Context::report(const Error& error)
     // character and no invalid UTF-8 (libumd already cleans what a handler says).
     std::fprintf(stderr, "umd: %s\n", printable_text(error.message).c_str());
     return umd::exit_code(error.code);
+}
+
+int Context::report_verdict(const std::string& name, const Error& error)
+{
+    std::printf("%s: FAILED (%s)\n", printable_text(name).c_str(), std::string(errc_name(error.code)).c_str());
+    return report(error);
 }
 
 }  // namespace umd::cli

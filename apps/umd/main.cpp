@@ -4,56 +4,16 @@
 #include <cstdlib>
 #include <sstream>
 
-#include <umd/one_shot/warm_heap.h>
-
-#include "src/libcrypto/libcrypto.h"
-
 #include "commands.h"
-#include "drivers/builtin_drivers.h"
-
-namespace {
-
-/// Ends the process without the destructors that are left (the command-line
-/// parser's tree, static objects, the spawn thread's join): the kernel releases
-/// memory, descriptors and threads faster (docs/decisions/0009).
-/// What must happen first has happened: the handlers are ended and reaped
-/// (Context::shut_down), files are closed by their commands, and output is
-/// flushed here. Sanitizer builds return normally, so their leak check still runs.
-[[noreturn]] void leave(int code)
-{
-    std::fflush(nullptr);
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-    std::exit(code);
-#else
-    std::_Exit(code);
-#endif
-}
-
-}  // namespace
+#include "one_shot_main.h"
 
 int main(int argc, char** argv)
 {
-    // Before any thread starts: the heap a command uses (a verified file, the replies,
-    // keys and certificates) is faulted in with one system call (umd/one_shot/warm_heap.h).
-    umd::one_shot::warm_heap(512 * 1024);
     umd::cli::Context ctx;
-    umd::register_builtin_drivers(*ctx.registry);
+    umd::cli::start_one_shot(ctx);
     // First of all: the handler images this command will use are copied on another
     // CPU while everything below runs here.
     ctx.preload_for(argc, argv);
-    // libcrypto is loaded when first needed (for `umd pgp verify`, on another CPU
-    // while the handler starts: src/libcrypto/libcrypto.h), and without its
-    // configuration file and without the legacy name tables.
-    // A verifier's verdict must depend on its inputs and its own policy only, not on
-    // /usr/lib/ssl/openssl.cnf or whatever $OPENSSL_CONF names (a configuration can
-    // load other providers or change default properties). umd fetches every
-    // algorithm by name from the default provider and never looks up the legacy
-    // EVP_get_*byname tables, so registering every cipher and digest there is
-    // work for nothing (docs/decisions/0005, 0010). Nor is OpenSSL's state
-    // freed at exit (OPENSSL_cleanup): the process ends right after, and the kernel
-    // frees it faster.
-    umd::libcrypto::set_init_options(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
-                                     OPENSSL_INIT_NO_ADD_ALL_DIGESTS | OPENSSL_INIT_NO_ATEXIT);
 
     CLI::App app{"umd — run risky work, above all the parsing of hostile data, in sandboxed user mode drivers"};
     app.set_version_flag("--version", std::string("umd ") + UMD_VERSION);
@@ -83,7 +43,7 @@ int main(int argc, char** argv)
         // version, or one that breaks the protocol. Never an abort.
         std::fprintf(stderr, "umd: umdd's answer does not have the expected shape: %s\n", e.what());
         ctx.shut_down();
-        leave(umd::exit_code(umd::Errc::protocol));
+        umd::cli::leave(umd::exit_code(umd::Errc::protocol));
     } catch (const CLI::ParseError& e) {
         // For a word that names no command (or an unknown option) where a command is
         // expected, CLI11 only says that a subcommand is required: name the word.
@@ -98,7 +58,7 @@ int main(int argc, char** argv)
             std::fprintf(stderr, "umd: '%s' is not %s '%s'; see %s --help\n", left.front().c_str(), what,
                          path.c_str(), path.c_str());
             ctx.shut_down();
-            leave(2);
+            umd::cli::leave(2);
         }
         // Help, the version and CLI11's own messages are collected and written with
         // stdio: umd never constructs the standard streams (apps/umd/cli11.h).
@@ -108,8 +68,8 @@ int main(int argc, char** argv)
         std::fputs(err.str().c_str(), stderr);
         ctx.shut_down();
         // CLI11 uses 0 for --help/--version and 1..n for usage errors; usage errors are exit 2 here.
-        leave(code == 0 ? 0 : 2);
+        umd::cli::leave(code == 0 ? 0 : 2);
     }
     ctx.shut_down();
-    leave(ctx.exit_code);
+    umd::cli::leave(ctx.exit_code);
 }

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "pgp_verify.h"
 #include "drivers/pgp/trusted/client.h"
 #include "drivers/pgp/trusted/describe.h"
 #include "drivers/pgp/trusted/key_material.h"
@@ -38,72 +39,6 @@ struct VerifyArgs {
     std::string file;
 };
 
-/// A time as sqv takes it: Unix seconds ("@N" or digits only), or ISO 8601
-/// YYYY-MM-DD[THH:MM[:SS]][Z|±HH[:MM]] (UTC when no zone is given). A bare date means
-/// its first second, or with end_of_day its last one. A date that does not exist
-/// (2026-02-31, 2025-02-29) is refused, not rolled over.
-Result<std::int64_t> parse_time(const std::string& text, bool end_of_day)
-{
-    const auto bad = [&] { return fail(Errc::invalid_argument, "'{}' is not a time (Unix seconds, or ISO 8601 such as 2026-02-28T12:00:00+02:00)", text); };
-    std::string_view t = text;
-    if (t.starts_with('@')) t.remove_prefix(1);
-    if (!t.empty() && t.size() <= 12 && t.find_first_not_of("0123456789") == std::string_view::npos)
-        return static_cast<std::int64_t>(std::stoll(std::string(t)));
-    t = text;
-    // Fixed-width digits at the front of `t`, consumed.
-    const auto digits = [&t](std::size_t width, int& out) {
-        if (t.size() < width) return false;
-        out = 0;
-        for (std::size_t i = 0; i < width; ++i) {
-            if (t[i] < '0' || t[i] > '9') return false;
-            out = out * 10 + (t[i] - '0');
-        }
-        t.remove_prefix(width);
-        return true;
-    };
-    const auto take = [&t](char c) {
-        if (t.empty() || t[0] != c) return false;
-        t.remove_prefix(1);
-        return true;
-    };
-    int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-    if (!digits(4, y) || !take('-') || !digits(2, mo) || !take('-') || !digits(2, d)) return bad();
-    const bool date_only = t.empty();
-    if (!date_only) {
-        if (!take('T') && !take(' ')) return bad();
-        if (!digits(2, h) || !take(':') || !digits(2, mi)) return bad();
-        if (take(':') && !digits(2, s)) return bad();
-    }
-    int offset = 0;   // seconds east of UTC
-    if (!t.empty() && !take('Z')) {
-        const int sign = take('+') ? 1 : (take('-') ? -1 : 0);
-        int oh = 0, om = 0;
-        if (sign == 0 || !digits(2, oh)) return bad();
-        if (take(':')) {
-            if (!digits(2, om)) return bad();
-        } else if (!t.empty() && !digits(2, om)) {
-            return bad();
-        }
-        if (oh > 23 || om > 59) return bad();
-        offset = sign * (oh * 3600 + om * 60);
-    }
-    if (!t.empty()) return bad();
-    static constexpr int days_in[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (mo < 1 || mo > 12 || d < 1 || d > days_in[mo - 1] + (mo == 2 && leap ? 1 : 0) || h > 23 || mi > 59 || s > 59)
-        return fail(Errc::invalid_argument, "'{}' is not a date and time that exists", text);
-    if (date_only && end_of_day) h = 23, mi = 59, s = 59;
-    std::tm tm{};
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = s;
-    return static_cast<std::int64_t>(timegm(&tm)) - offset;
-}
-
-
 Status write_output(const std::string& path, ByteView bytes)
 {
     int fd = path == "-" ? STDOUT_FILENO : ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -123,69 +58,23 @@ Status write_output(const std::string& path, ByteView bytes)
     return {};
 }
 
-/// The same request through umdd: the files as descriptors opened here, the verdict
-/// and the content (through a memfd) back.
-Result<pgp::VerifiedFiles> verify_through(DaemonClient& daemon, const pgp::FilesToVerify& files)
-{
-    daemon::PgpVerifyRequest request;
-    request.keyrings = static_cast<std::uint32_t>(files.keyrings.size());
-    request.detached = files.signature.given();
-    request.signatures = files.policy.signatures;
-    request.not_before = files.policy.not_before;
-    request.not_after = files.policy.not_after;
-    request.keep_content = files.keep_content;
-    std::vector<UniqueFd> owned;
-    auto add = [&](const pgp::FileRef& file) -> Status {
-        owned.push_back(UMD_TRY(open_for_daemon(file.name)));
-        request.names.push_back(file.name);
-        return {};
-    };
-    for (const auto& keyring : files.keyrings) UMD_TRY(add(keyring));
-    if (files.signature.given()) UMD_TRY(add(files.signature));
-    UMD_TRY(add(files.file));
-    if (files.keep_content) {
-        UniqueFd content(::memfd_create("umd-verified-content", MFD_CLOEXEC));
-        if (!content) return fail_errno(errno, "memfd_create");
-        owned.push_back(std::move(content));
-    }
-    std::vector<int> fds;
-    for (const auto& fd : owned) fds.push_back(fd.get());
-    auto fields = UMD_TRY(daemon.call(daemon::Operation::pgp_verify, daemon::encode_fields(request), fds));
-    ByteReader in(fields, "umdd pgp verify reply");
-    auto reply = UMD_TRY(daemon::decode_pgp_verify_reply(in));
-    pgp::VerifiedFiles out;
-    out.verdict.good_signers = std::move(reply.good_signers);
-    out.verdict.required = reply.required;
-    for (auto& bad : reply.bad) out.verdict.bad.push_back({std::move(bad.issuer), std::move(bad.reason)});
-    if (out.verdict.valid() != reply.valid) return fail(Errc::protocol, "umdd reply: the verdict contradicts its signers");
-    if (files.keep_content && reply.valid) {
-        if (reply.content_size > pgp::max_input_file) return fail(Errc::protocol, "umdd reply: content of {} bytes", reply.content_size);
-        out.content.resize(static_cast<std::size_t>(reply.content_size));
-        const int content_fd = owned.back().get();
-        std::size_t done = 0;
-        while (done < out.content.size()) {
-            ssize_t n = ::pread(content_fd, out.content.data() + done, out.content.size() - done, static_cast<off_t>(done));
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) return fail(Errc::protocol, "umdd reply: {} bytes of content announced, fewer written", reply.content_size);
-            done += static_cast<std::size_t>(n);
-        }
-    }
-    return out;
-}
-
 /// The command's arguments as the library's request: parse → verify_files() → print,
 /// through umdd when one serves. The library checks the request (a keyring, a
 /// signature count, content only of a message).
 Result<pgp::VerifiedFiles> run_verify(Context& ctx, const VerifyArgs& args)
 {
-    pgp::FilesToVerify files{.keyrings = pgp::FileRef::paths(args.keyrings), .signature = args.signature,
-                             .file = args.file, .policy = {}, .keep_content = !args.output.empty()};
+    pgp::FilesToVerify files{.keyrings = pgp::FileRef::paths(args.keyrings), .signature = {},
+                             .file = {}, .policy = {}, .keep_content = !args.output.empty()};
     files.policy.signatures = args.signatures;
     if (!args.not_before.empty()) files.policy.not_before = UMD_TRY(parse_time(args.not_before, false));
     if (!args.not_after.empty()) files.policy.not_after = UMD_TRY(parse_time(args.not_after, true));
-    if (auto* daemon = UMD_TRY(ctx.daemon())) return verify_through(*daemon, files);
-    auto driver = UMD_TRY(ctx.driver("pgp"));
-    return pgp::verify_files(*driver, files, pgp::Urgency::one_shot);
+    // `-` (standard input) for the signature or the signed file, not both.
+    if (args.signature == "-" && args.file == "-")
+        return fail(Errc::invalid_argument, "standard input ('-') can be the signature or the signed file, not both");
+    std::vector<UniqueFd> keep;
+    if (!args.signature.empty()) files.signature = UMD_TRY(input_file(args.signature, keep));
+    files.file = UMD_TRY(input_file(args.file, keep));
+    return verify(ctx, files);
 }
 
 /// JSON text that cannot throw: every string put in is made valid UTF-8 at its source
@@ -208,15 +97,22 @@ void register_verify(CLI::App& pgp, Context& ctx)
     auto* verify = pgp.add_subcommand("verify", "Verify a detached signature, a cleartext-signed or an inline-signed message");
     verify->add_option("--keyring", args->keyrings, "OpenPGP certificates to trust (repeatable)")
         ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    verify->add_option("--signature", args->signature, "Detached signature over FILE");
+    verify->add_option("--signature", args->signature, "Detached signature over FILE ('-': standard input)");
     verify->add_option("--output", args->output, "Write the verified message content here ('-': stdout), only when valid");
     verify->add_option("--not-before", args->not_before, "Ignore signatures made before this time (Unix seconds, or ISO 8601 with an optional zone: 2026-02-28T12:00+02:00)");
     verify->add_option("--not-after", args->not_after, "Ignore signatures made after this time (default: now)");
     verify->add_option("--signatures", args->signatures, "Good signatures from distinct certificates required (default 1)");
     verify->add_flag("--json", args->json, "Print the verdict as JSON");
-    verify->add_option("FILE", args->file, "The signed data (with --signature) or the signed message")->required();
+    verify->add_option("FILE", args->file, "The signed data (with --signature) or the signed message ('-': standard input)")->required();
     verify->footer("Exit status: 0 valid, 1 not valid, 2 malformed input, usage or I/O error, 3 or more a handler failure.");
     verify->callback([&ctx, args] {
+        // stdout carries one thing: the JSON verdict or the content (docs/output.md).
+        if (args->json && args->output == "-") {
+            ctx.exit_code = ctx.report(Error{Errc::invalid_argument,
+                                             "--json prints the verdict on stdout, where --output - would write the "
+                                             "content: give --output a file"});
+            return;
+        }
         auto verified = run_verify(ctx, *args);
         auto verdict = verified ? Result<pgp::Verdict>(std::move(verified->verdict))
                                 : Result<pgp::Verdict>(std::unexpected(verified.error()));
@@ -250,14 +146,16 @@ void register_verify(CLI::App& pgp, Context& ctx)
 /// `umd pgp show`'s document (pgp::describe), from umdd or made here.
 Result<nlohmann::json> describe_file(Context& ctx, const std::string& path)
 {
+    std::vector<UniqueFd> keep;
+    const pgp::FileRef input = UMD_TRY(input_file(path, keep));   // `-`: standard input
     auto daemon = UMD_TRY(ctx.daemon());
     if (daemon) {
-        auto file = UMD_TRY(open_for_daemon(path));
-        const int fds[] = {file.get()};
-        return daemon->call_for_document(daemon::Operation::pgp_show, daemon::encode_fields(daemon::ShowRequest{path}), fds);
+        if (input.fd < 0) keep.push_back(UMD_TRY(open_for_daemon(path)));
+        const int fds[] = {keep.back().get()};
+        return daemon->call_for_document(daemon::Operation::pgp_show, daemon::encode_fields(daemon::ShowRequest{input.name}), fds);
     }
     auto driver = UMD_TRY(ctx.driver("pgp"));
-    auto parsed = UMD_TRY(pgp::parse_file(*driver, path));
+    auto parsed = UMD_TRY(pgp::parse_file(*driver, input));
     return pgp::describe(parsed);
 }
 
@@ -301,7 +199,7 @@ void register_show(CLI::App& pgp, Context& ctx)
     auto file = std::make_shared<std::string>();
     auto json = std::make_shared<bool>(false);
     auto* show = pgp.add_subcommand("show", "Describe an OpenPGP file (keys with computed fingerprints, signatures)");
-    show->add_option("FILE", *file, "Keyring, signature or signed message")->required();
+    show->add_option("FILE", *file, "Keyring, signature or signed message ('-': standard input)")->required();
     show->add_flag("--json", *json, "Print JSON");
     show->footer("Exit status: 0 described, 2 malformed input or I/O error, 3 or more a handler failure.");
     show->callback([&ctx, file, json] {

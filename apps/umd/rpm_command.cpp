@@ -33,9 +33,19 @@ struct RpmArgs {
     std::vector<std::string> packages;
 };
 
+/// What a package that fails prints besides the reason on stderr: `verify` gives every
+/// package a verdict line on stdout (docs/output.md); `digests` prints digests only,
+/// so that its output stays a list of digests.
+enum class Failures { verdict_line, stderr_only };
+
+int report_failure(Context& ctx, Failures failures, const std::string& path, const Error& error)
+{
+    return failures == Failures::verdict_line ? ctx.report_verdict(path, error) : ctx.report(error);
+}
+
 /// Runs `each` on every verified package; returns the exit code (worst wins).
 template <class Each>
-int for_each_verified(Context& ctx, const RpmArgs& args, Each each)
+int for_each_verified(Context& ctx, const RpmArgs& args, Failures failures, Each each)
 {
     auto manager = ctx.manager();
     if (!manager) return ctx.report(manager.error());
@@ -45,7 +55,7 @@ int for_each_verified(Context& ctx, const RpmArgs& args, Each each)
     for (const auto& path : args.packages) {
         auto v = (*session)->verify(path);
         if (!v) {
-            worst = std::max(worst, ctx.report(v.error()));
+            worst = std::max(worst, report_failure(ctx, failures, path, v.error()));
             continue;
         }
         each(path, *v);
@@ -73,6 +83,7 @@ Result<std::vector<daemon::RpmFileDigest>> read_digest_list(int fd, std::uint64_
 template <class Each>
 std::optional<int> verify_through(Context& ctx, DaemonClient& daemon, const RpmArgs& args, bool digests, Each each)
 {
+    const Failures failures = digests ? Failures::stderr_only : Failures::verdict_line;
     auto chosen = rpm::keyrings_to_use(args.keyrings, rpm::default_keyring_dir);
     if (!chosen) return ctx.report(chosen.error());
     const std::vector<std::string>& keyrings = *chosen;
@@ -87,7 +98,7 @@ std::optional<int> verify_through(Context& ctx, DaemonClient& daemon, const RpmA
     for (const auto& path : args.packages) {
         auto package = open_for_daemon(path, Errc::io);   // as PackageSource::open reports it
         if (!package) {
-            worst = std::max(worst, ctx.report(package.error()));
+            worst = std::max(worst, report_failure(ctx, failures, path, package.error()));
             continue;
         }
         daemon::RpmVerifyRequest request;
@@ -111,7 +122,7 @@ std::optional<int> verify_through(Context& ctx, DaemonClient& daemon, const RpmA
         auto reply = daemon::decode_rpm_verify_reply(in);
         if (!reply) return std::max(worst, ctx.report(reply.error()));
         if (!reply->verified) {
-            worst = std::max(worst, ctx.report(reply->verified.error()));
+            worst = std::max(worst, report_failure(ctx, failures, path, reply->verified.error()));
             continue;
         }
         Verified v{reply->verified->nevra, reply->verified->signer, reply->verified->digest_algo, {}};
@@ -188,15 +199,15 @@ void register_rpm(CLI::App& app, Context& ctx)
         }
         if (*daemon) {
             auto code = verify_through(ctx, **daemon, *args, false, [](const std::string& path, const Verified& v) {
-                std::printf("%s: OK %s signed by %s\n", path.c_str(), printable_text(v.nevra).c_str(), v.signer.c_str());
+                std::printf("%s: OK %s signed by %s\n", printable_text(path).c_str(), printable_text(v.nevra).c_str(), v.signer.c_str());
             });
             if (code) {
                 ctx.exit_code = *code;
                 return;
             }
         }
-        ctx.exit_code = for_each_verified(ctx, *args, [](const std::string& path, const rpm::VerifiedPackage& v) {
-            std::printf("%s: OK %s signed by %s\n", path.c_str(), printable_text(v.info().nevra()).c_str(), v.signer().c_str());
+        ctx.exit_code = for_each_verified(ctx, *args, Failures::verdict_line, [](const std::string& path, const rpm::VerifiedPackage& v) {
+            std::printf("%s: OK %s signed by %s\n", printable_text(path).c_str(), printable_text(v.info().nevra()).c_str(), v.signer().c_str());
         });
     });
 
@@ -222,7 +233,7 @@ void register_rpm(CLI::App& app, Context& ctx)
                 return;
             }
         }
-        ctx.exit_code = for_each_verified(ctx, *dargs, [](const std::string&, const rpm::VerifiedPackage& v) {
+        ctx.exit_code = for_each_verified(ctx, *dargs, Failures::stderr_only, [](const std::string&, const rpm::VerifiedPackage& v) {
             const char* algo = rpm::digest_algo_name(v.info().digest_algo);
             for (const auto& f : v.info().files)
                 if ((f.mode & 0170000) == 0100000 && !f.digest.empty())

@@ -221,7 +221,7 @@ int check_here(Context& ctx, const std::string& db_path, const std::vector<std::
     for (const auto& f : files) {
         auto r = db->check_file(f);
         if (!r) {
-            worst = std::max(worst, ctx.report(r.error()));
+            worst = std::max(worst, ctx.report_verdict(f, r.error()));
             continue;
         }
         daemon::TrustCheckAnswer answer{r->digest, static_cast<std::uint32_t>(r->vouchers.size()), {}, {}};
@@ -249,7 +249,7 @@ int check_through(Context& ctx, DaemonClient& daemon, const std::vector<std::str
             auto fd = open_for_daemon(files[next], Errc::io);
             if (!fd) {
                 if (!opened.empty()) break;   // report it after the files before it
-                worst = std::max(worst, ctx.report(fd.error()));
+                worst = std::max(worst, ctx.report_verdict(files[next], fd.error()));
                 continue;
             }
             request.names.push_back(files[next]);
@@ -266,7 +266,7 @@ int check_through(Context& ctx, DaemonClient& daemon, const std::vector<std::str
             return std::max(worst, ctx.report(Error{Errc::protocol, fmt::format("umdd answered for {} of {} files",
                                                                                reply->files.size(), opened.size())}));
         for (std::size_t i = 0; i < opened.size(); ++i) {
-            if (!reply->files[i]) worst = std::max(worst, ctx.report(reply->files[i].error()));
+            if (!reply->files[i]) worst = std::max(worst, ctx.report_verdict(request.names[i], reply->files[i].error()));
             else worst = std::max(worst, print_check(request.names[i], *reply->files[i]));
         }
     }

@@ -224,6 +224,9 @@ Result<Bytes> Services::pgp_verify(ByteReader& fields, std::vector<UniqueFd>& fd
     reply.required = verified.verdict.required;
     reply.good_signers = verified.verdict.good_signers;
     for (const auto& bad : verified.verdict.bad) reply.bad.push_back({bad.issuer, bad.reason});
+    for (const auto& s : verified.verdict.signatures)
+        reply.signatures.push_back({static_cast<std::uint8_t>(s.outcome), s.version, s.type, s.pk_algorithm,
+                                    s.hash_algorithm, s.created, s.expires_after, s.key, s.primary});
     if (request.keep_content && reply.valid) {
         UMD_TRY(write_content(fds[at].get(), verified.content));
         reply.content_size = verified.content.size();

@@ -11,7 +11,7 @@ umdd=$(realpath "$1")
 preload=$(realpath "$2")
 if [ "$(id -u)" -ne 0 ] || ! command -v iptables-legacy >/dev/null || ! unshare -n true 2>/dev/null; then
     echo "skipped: needs root, network namespaces and iptables-legacy (Debian's iptables package)"
-    exit 0
+    exit 77
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/umd-bpfilter.XXXXXX")
 pid=

@@ -318,6 +318,16 @@ Bytes encode_fields(const PgpVerifyReply& r)
         put_string(out, r.bad[i].reason);
     }
     out.u64(r.content_size);
+    const std::size_t signatures = std::min(r.signatures.size(), max_list);
+    out.u32(static_cast<std::uint32_t>(signatures));
+    for (std::size_t i = 0; i < signatures; ++i) {
+        const auto& s = r.signatures[i];
+        for (std::uint8_t octet : {s.outcome, s.version, s.type, s.pk_algorithm, s.hash_algorithm}) out.u8(octet);
+        out.u32(s.created);
+        out.u32(s.expires_after);
+        put_string(out, s.key);
+        put_string(out, s.primary);
+    }
     return std::move(out).take();
 }
 
@@ -336,6 +346,18 @@ Result<PgpVerifyReply> decode_pgp_verify_reply(ByteReader& in)
         r.bad.push_back(std::move(b));
     }
     r.content_size = UMD_TRY(in.u64());
+    auto signatures = UMD_TRY(get_count(in, max_list, "signatures"));
+    for (std::uint32_t i = 0; i < signatures; ++i) {
+        PgpVerifyReply::Signature s;
+        for (std::uint8_t* octet : {&s.outcome, &s.version, &s.type, &s.pk_algorithm, &s.hash_algorithm})
+            *octet = UMD_TRY(in.u8());
+        if (s.outcome > 3) return fail(Errc::protocol, "pgp verify reply: signature outcome {}", s.outcome);
+        s.created = UMD_TRY(in.u32());
+        s.expires_after = UMD_TRY(in.u32());
+        s.key = UMD_TRY(get_string(in));
+        s.primary = UMD_TRY(get_string(in));
+        r.signatures.push_back(std::move(s));
+    }
     UMD_TRY(in.expect_end());
     return r;
 }

@@ -212,6 +212,14 @@ struct PgpVerifyReply {
     };
     std::vector<Bad> bad;
     std::uint64_t content_size = 0;   ///< bytes written to the content memfd (valid and asked for)
+    /// Every signature of the input (pgp::SignatureReport, field for field; `outcome`
+    /// 0 good, 1 bad, 2 no key, 3 unchecked): what umd-gpgv's status lines say.
+    struct Signature {
+        std::uint8_t outcome = 3, version = 0, type = 0, pk_algorithm = 0, hash_algorithm = 0;
+        std::uint32_t created = 0, expires_after = 0;
+        std::string key, primary;
+    };
+    std::vector<Signature> signatures;
 };
 
 // Requests: encode (client) and decode (daemon; the input is a client's, not trusted).

@@ -50,6 +50,8 @@ struct Pending {
     /// same hash and text mode (v4 has no salt), v6 with the same salt too. The data
     /// part of the hash is computed once, by that signature's pass.
     std::optional<std::size_t> same_data_as;
+    /// What a signature dropped before judge() counts as (SignatureReport).
+    SignatureReport::Outcome dropped_as = SignatureReport::Outcome::unchecked;
 };
 
 std::string first_issuer(const Signature& sig, const HashedFacts* facts)
@@ -63,7 +65,7 @@ std::string first_issuer(const Signature& sig, const HashedFacts* facts)
 /// Checks the time and hash policy of a data signature; on success starts its hasher.
 Pending prepare(const Signature& sig, const Policy& policy, bool data_is_canonical)
 {
-    Pending p{&sig, {}, std::nullopt, std::nullopt, {}, false, std::nullopt};
+    Pending p{&sig, {}, std::nullopt, std::nullopt, {}, false, std::nullopt, SignatureReport::Outcome::unchecked};
     if (sig.context != SigContext::standalone) {
         p.reason = "not a data signature";
         return p;
@@ -129,7 +131,17 @@ void feed(Pending& p, ByteView data, Bytes& scratch)
 struct Outcome {
     std::string good_signer;   ///< empty when bad
     Verdict::Bad bad;
+    SignatureReport report;
 };
+
+/// The signature's facts for its report; `outcome` and the keys are set by the caller.
+SignatureReport report_of(const Pending& p, SignatureReport::Outcome outcome, std::string key)
+{
+    const Signature& sig = *p.sig;
+    return {.outcome = outcome, .version = sig.version, .type = sig.type, .pk_algorithm = sig.pk_algorithm,
+            .hash_algorithm = sig.hash_algorithm, .created = p.facts.created.value_or(0),
+            .expires_after = p.facts.expires_after.value_or(0), .key = std::move(key), .primary = {}};
+}
 
 /// Who may have made the signature: issuers from the hashed area are signed facts;
 /// the handler's hints only widen the search.
@@ -184,16 +196,19 @@ Outcome judge(Pending& p, const Keyring& keyring)
 {
     const Signature& sig = *p.sig;
     std::string issuer = first_issuer(sig, p.facts_checked ? &p.facts : nullptr);
-    if (!p.hasher) return {{}, {issuer, p.reason}};
+    const auto bad = [&](SignatureReport::Outcome outcome, std::string reason) {
+        return Outcome{{}, {issuer, std::move(reason)}, report_of(p, outcome, issuer)};
+    };
+    if (!p.hasher) return bad(p.dropped_as, p.reason);
     if (p.text) {
         Bytes tail;
         p.text->finish(tail);
         p.hasher->update(tail);
     }
     auto digest = p.hasher->finish(sig);
-    if (!digest) return {{}, {issuer, digest.error().message}};
+    if (!digest) return bad(SignatureReport::Outcome::unchecked, digest.error().message);
     std::vector<Keyring::Candidate> candidates = candidates_for(p, keyring);
-    if (candidates.empty()) return {{}, {issuer, "no matching key in the keyring"}};
+    if (candidates.empty()) return bad(SignatureReport::Outcome::no_key, "no matching key in the keyring");
     std::string reason;
     for (const auto& c : candidates) {
         work_counters().signature_checks.fetch_add(1, std::memory_order_relaxed);
@@ -201,10 +216,15 @@ Outcome judge(Pending& p, const Keyring& keyring)
             if (auto u = usable_by(p, c, keyring); !u) return u;
             return check_signature_values(*c.key->public_key, sig, p.hasher->algorithm(), *digest);
         }();
-        if (ok) return {hex_upper(c.cert->primary.fingerprint), {}};
+        if (ok) {
+            Outcome good{hex_upper(c.cert->primary.fingerprint), {},
+                         report_of(p, SignatureReport::Outcome::good, hex_upper(c.key->fingerprint))};
+            good.report.primary = good.good_signer;
+            return good;
+        }
         if (reason.empty()) reason = ok.error().message;
     }
-    return {{}, {issuer, reason}};
+    return bad(SignatureReport::Outcome::bad, reason);
 }
 
 /// Judges every signature, here or also on another CPU, and adds the outcomes to
@@ -233,6 +253,7 @@ void judge_all(std::vector<Pending>& pending, const Keyring& keyring, Checking c
         for (std::size_t i = 0; i < pending.size(); ++i) outcomes[i] = judge(pending[i], keyring);
     }
     for (Outcome& o : outcomes) {
+        verdict.signatures.push_back(std::move(o.report));
         if (o.good_signer.empty()) verdict.bad.push_back(std::move(o.bad));
         else if (std::ranges::find(verdict.good_signers, o.good_signer) == verdict.good_signers.end())
             verdict.good_signers.push_back(std::move(o.good_signer));
@@ -244,8 +265,10 @@ void judge_all(std::vector<Pending>& pending, const Keyring& keyring, Checking c
 /// same_data_as set, or a reason. Linear in the signatures (a map of passes).
 std::vector<std::size_t> plan_data_passes(std::vector<Pending>& pending, const Keyring& keyring)
 {
-    auto drop = [](Pending& p, std::string reason) {
+    auto drop = [](Pending& p, std::string reason,
+                   SignatureReport::Outcome as = SignatureReport::Outcome::unchecked) {
         p.reason = std::move(reason);
+        p.dropped_as = as;
         p.hasher.reset();
         p.text.reset();
     };
@@ -260,7 +283,7 @@ std::vector<std::size_t> plan_data_passes(std::vector<Pending>& pending, const K
         // A signature no key could have made is judged as judge() would, unhashed
         // (the same keys are tried: issuers from the hashed area and the hints).
         if (auto ok = keyring.could_have_made(issuers_of(p), p.sig->version); !ok) {
-            drop(p, ok.error().message);
+            drop(p, ok.error().message, SignatureReport::Outcome::no_key);
             continue;
         }
         // Each one left costs a public-key operation per candidate key: a bounded number.
@@ -373,9 +396,18 @@ Result<Verdict> verify_message(const Keyring& keyring, const Parsed& message, co
         bool named = message.cleartext_hash_headers.empty() ||
                      std::ranges::find(message.cleartext_hash_headers, sig.hash_algorithm) !=
                          message.cleartext_hash_headers.end();
-        if (sig.type != 0x01) early.bad.push_back({first_issuer(sig, nullptr), "cleartext signature is not a text signature"});
-        else if (!named) early.bad.push_back({first_issuer(sig, nullptr), "hash algorithm not named by a Hash header"});
-        else usable.push_back(sig);
+        const char* refused = sig.type != 0x01 ? "cleartext signature is not a text signature"
+                              : !named         ? "hash algorithm not named by a Hash header"
+                                               : nullptr;
+        if (!refused) {
+            usable.push_back(sig);
+            continue;
+        }
+        early.bad.push_back({first_issuer(sig, nullptr), refused});
+        early.signatures.push_back({.outcome = SignatureReport::Outcome::unchecked, .version = sig.version,
+                                    .type = sig.type, .pk_algorithm = sig.pk_algorithm,
+                                    .hash_algorithm = sig.hash_algorithm, .created = 0, .expires_after = 0,
+                                    .key = first_issuer(sig, nullptr), .primary = {}});
     }
     if (sigs.empty()) return fail(Errc::bad_input, "the input holds no signature");
     Result<Verdict> verdict = Verdict{{}, {}, policy.signatures};
@@ -387,6 +419,7 @@ Result<Verdict> verify_message(const Keyring& keyring, const Parsed& message, co
         if (!verdict) return verdict;
     }
     verdict->bad.insert(verdict->bad.begin(), early.bad.begin(), early.bad.end());
+    verdict->signatures.insert(verdict->signatures.begin(), early.signatures.begin(), early.signatures.end());
     if (verdict->valid() && verified) *verified = cleartext_output(message.input, *message.text_lines);
     return verdict;
 }

@@ -25,6 +25,29 @@
 
 namespace umd::pgp {
 
+/// One signature of the input as gpgv's status lines describe it (umd-gpgv writes
+/// them): the facts of the signature packet and, for a good one, which key made it.
+struct SignatureReport {
+    enum class Outcome : std::uint8_t {
+        good,
+        bad,         ///< a key of the keyring could have made it; the signature or the key was refused
+        no_key,      ///< no key of the keyring could have made it
+        unchecked,   ///< refused before any key was tried (policy, algorithm, malformed, limits)
+    };
+    Outcome outcome = Outcome::unchecked;
+    std::uint8_t version = 0;
+    std::uint8_t type = 0;
+    std::uint8_t pk_algorithm = 0;
+    std::uint8_t hash_algorithm = 0;
+    std::uint32_t created = 0;         ///< 0 when the hashed area was not read
+    std::uint32_t expires_after = 0;   ///< signature expiration after `created`; 0 = never
+    /// Upper-case hex: for a good signature the fingerprint of the key that made it
+    /// (a subkey or the primary); otherwise the first issuer named (a fingerprint or a
+    /// key ID), or empty.
+    std::string key;
+    std::string primary;   ///< good: the certificate's primary fingerprint
+};
+
 struct Verdict {
     /// Primary key fingerprints (upper-case hex) of the distinct certificates with
     /// a good signature, in the order first seen.
@@ -35,6 +58,9 @@ struct Verdict {
     };
     std::vector<Bad> bad;
     unsigned required = 1;   ///< Policy::signatures at the time of the verdict
+    /// Every signature of the input, good and bad alike, in input order (in a cleartext
+    /// message, those refused before any check come first, as in `bad`).
+    std::vector<SignatureReport> signatures;
 
     bool valid() const { return required > 0 && good_signers.size() >= required; }
     /// Ok when valid; otherwise Errc::rejected with the reasons.
