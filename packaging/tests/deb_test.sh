@@ -41,7 +41,7 @@ changes=$(ls "$tmp"/umd_*.changes)
 ls "$tmp"/*.deb
 
 step "lintian"
-lintian --fail-on error,warning --info --display-info "$changes" >"$tmp/lintian.log" 2>&1 \
+lintian --fail-on error,warning --display-info "$changes" >"$tmp/lintian.log" 2>&1 \
   || { cat "$tmp/lintian.log"; die "lintian"; }
 cat "$tmp/lintian.log"
 
