@@ -7,7 +7,9 @@
 #   3. consumer/ (find_package(umd), its own sandboxed handler) configures, builds, runs;
 #   4. consumer/main.cpp builds from `pkg-config --cflags --libs umd` alone, and runs;
 #   5. the installed man pages format without warnings;
-#   6. find_package(umd 1.0) is refused (0.x: only the same minor version matches).
+#   6. outside_consumers.sh: the OpenPGP/RPM/trust database API and a copy of
+#      drivers/sample/ from the installed package;
+#   7. find_package(umd 1.0) is refused (0.x: only the same minor version matches).
 # Usage: install_test.sh BUILD_DIR CMAKE CXX GENERATOR [EXPECT_BENCH=0|1]
 set -eu
 
@@ -47,11 +49,19 @@ done
 need "$libdir/libumd_sandbox.a"
 need "$libdir/libumd_handler_runtime.a"
 need "$libdir/pkgconfig/umd.pc"
+need "$libdir/pkgconfig/umd-pgp.pc"
+need "$libdir/pkgconfig/umd-rpm.pc"
+for lib in umd_pgp_trusted umd_pgp_loader umd_pgp_verifier umd_libcrypto umd_rpm_trusted umd_rpm_loader umd_rpm_core; do
+  need "$libdir/lib$lib.a"
+done
+need "$prefix/include/umd-drivers/drivers/pgp/trusted/verify_files.h"
+need "$prefix/include/umd-drivers/umd_generated/pgp_loader.h"
+need "$prefix/etc/umd/keys.d/README"
 need "$prefix/share/man/man1/umd.1"
 [ "$expect_bench" = 0 ] || need "$prefix/share/man/man1/umd-bench.1"
 need "$prefix/share/doc/umd/README.md"
 need "$prefix/share/doc/umd/architecture.md"
-if grep -rq "$(cd "$here/../.." && pwd)" "$libdir/cmake/umd" "$libdir/pkgconfig/umd.pc"; then
+if grep -rq "$(cd "$here/../.." && pwd)" "$libdir/cmake/umd" "$libdir"/pkgconfig/umd*.pc "$prefix/include"; then
   die "the installed package refers to the source tree"
 fi
 
@@ -83,6 +93,10 @@ for page in "$prefix"/share/man/man1/*.1 "$prefix"/share/man/man8/*.8 "$prefix"/
   warnings=$(LC_ALL=C.UTF-8 groff -t -man -ww -z -Tutf8 "$page" 2>&1) || die "groff $page"
   [ -z "$warnings" ] || { printf '%s\n' "$warnings"; die "groff warnings in ${page##*/}"; }
 done
+
+step "outside programs: the driver API and a driver copied out of the tree"
+sh "$here/outside_consumers.sh" "$prefix" "$cmake" "$cxx" "$generator" \
+  "$prefix/share/umd/sample-driver" "$tmp/outside" || die "outside_consumers.sh"
 
 step "find_package(umd 1.0) is refused"
 mkdir "$tmp/too-new"

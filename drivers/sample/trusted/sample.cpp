@@ -1,9 +1,9 @@
 // drivers/sample/trusted/sample.cpp — the sample driver's Manager side (trusted).
-#include "drivers/sample/trusted/sample.h"
+#include "sample.h"
 
 #include <algorithm>
 
-#include "drivers/sample/protocol.h"
+#include "../protocol.h"
 
 namespace umd::sample {
 
