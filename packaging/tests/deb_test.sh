@@ -72,7 +72,8 @@ for f in include/umd/manager.h include/umd-drivers/drivers/pgp/trusted/verify_fi
 done
 
 step "umd: programs, man pages, units, configuration, directories"
-for f in usr/bin/umd usr/sbin/umdd usr/share/man/man1/umd.1.gz usr/share/man/man8/umdd.8.gz \
+for f in usr/bin/umd usr/bin/umd-gpgv usr/bin/umd-sqv usr/sbin/umdd "$libdir/umd/libumd-bpfilter-preload.so" \
+         usr/share/man/man1/umd.1.gz usr/share/man/man1/umd-gpgv.1.gz usr/share/man/man8/umdd.8.gz \
          usr/share/man/man5/umdd.toml.5.gz lib/systemd/system/umdd.socket lib/systemd/system/umdd.service \
          etc/umd/umdd.toml etc/umd/keys.d/README var/lib/umd usr/share/doc/umd/copyright; do
   need "$f"
