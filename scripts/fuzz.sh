@@ -12,7 +12,7 @@
 # Exits 1 when a target crashed or its seed coverage is under its floor, 2 on bad usage.
 # Needs scripts/setup-deps.sh --fuzz (clang-19, libFuzzer, llvm-19) and a ci-preset
 # build directory for the sandbox escape test that writes the violation reports
-# (built here when absent).
+# (built here when absent). UMD_FUZZ_BUILD and UMD_CI_BUILD name other directories.
 set -euo pipefail
 # One compound command: bash reads it whole before running it, so editing this file
 # during an hour-long campaign cannot change the run.
@@ -29,8 +29,9 @@ case "${1:-}" in
   *) seconds=$1 ;;
 esac
 
-fuzz_build=$src/build-fuzz
-ci_build=$src/build
+# Other directories than the presets' (a second tree beside a running campaign):
+fuzz_build=$(realpath -m "${UMD_FUZZ_BUILD:-$src/build-fuzz}")
+ci_build=$(realpath -m "${UMD_CI_BUILD:-$src/build}")
 seeds=$fuzz_build/seeds
 logs=$fuzz_build/fuzz-logs
 export ASAN_SYMBOLIZER_PATH=$(command -v llvm-symbolizer-19)
@@ -44,13 +45,13 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -
 mapfile -t targets < <(grep -v '^\s*#' fuzz/targets.txt | awk 'NF == 4')
 
 echo "== building the fuzz targets (build-fuzz)"
-cmake --preset fuzz "${launcher[@]}" >/dev/null
+cmake --preset fuzz -B "$fuzz_build" "${launcher[@]}" >/dev/null
 cmake --build "$fuzz_build" -j "$(nproc)" --target umd-fuzz-seed-writer \
     $(printf '%s\n' "${targets[@]}" | awk '{print $1}')
 
 if [ ! -x "$ci_build/tests/sandbox/umd_sandbox_escape_test" ] || [ ! -x "$ci_build/tests/sandbox/umd_escape_handler" ]; then
   echo "== building the sandbox escape test (build, ci preset), whose handler writes real violation reports"
-  [ -f "$ci_build/CMakeCache.txt" ] || cmake --preset ci "${launcher[@]}" >/dev/null
+  [ -f "$ci_build/CMakeCache.txt" ] || cmake --preset ci -B "$ci_build" "${launcher[@]}" >/dev/null
   cmake --build "$ci_build" -j "$(nproc)" --target umd_sandbox_escape_test umd_escape_handler
 fi
 
@@ -63,26 +64,29 @@ fi
 
 binary() { find "$fuzz_build/fuzz" -type f -name "$1" -perm -u+x | head -n1; }
 
-# The options every run of a target shares: its dictionary, a per-input timeout
-# (a hang is a crash), and the oracle's real-package fixture.
+# The options every run of a target shares: its dictionary, a per-input timeout (a
+# hang is a crash; generous, because a campaign at nice 19 on a busy machine can be
+# starved for half a minute: one was, in a run that timed out an input taking 0.1 s),
+# and the oracle's real-package fixture.
 fuzz_env() { [ "$1" = fuzz_rpm_oracle ] && echo "UMD_RPM_ORACLE_PACKAGE=$seeds/oracle-package.rpm"; true; }
 fuzz_opts() {
   local dict=$1
   [ "$dict" != - ] && echo "-dict=$src/fuzz/dicts/$dict"
-  echo "-timeout=25 -rss_limit_mb=2048"
+  echo "-timeout=120 -rss_limit_mb=2048"
 }
 
 # One target: floor check on the seeds alone, then the run; writes $logs/<target>.{seeds,log,result}.
 run_target() {
   local name=$1 side=$2 floor=$3 dict=$4
-  local bin corpus crashes seedcov status=0 crash_count=0
+  local bin corpus crashes seedcov status=0 crash_count=0 unreproduced=0
   bin=$(binary "$name")
   corpus=$fuzz_build/corpus/$name
   crashes=$fuzz_build/crashes/$name
   [ "$smoke" = 1 ] && corpus=$fuzz_build/smoke-corpus/$name && rm -rf "$corpus"
   mkdir -p "$corpus" "$crashes" "$seeds/$name"
   # Coverage on the seeds alone: the instrumentation and the seeds' reach, whatever the kept corpus holds.
-  env $(fuzz_env "$name") "$bin" $(fuzz_opts "$dict") -runs=0 "$seeds/$name" >"$logs/$name.seeds" 2>&1 || status=$?
+  env $(fuzz_env "$name") "$bin" $(fuzz_opts "$dict") -runs=0 -artifact_prefix="$crashes/" "$seeds/$name" \
+      >"$logs/$name.seeds" 2>&1 || status=$?
   seedcov=$(grep -o 'INITED cov: [0-9]*' "$logs/$name.seeds" | awk '{print $3}' | tail -n1)
   seedcov=${seedcov:-0}
   if [ "$status" = 0 ]; then
@@ -91,18 +95,25 @@ run_target() {
   else
     cp "$logs/$name.seeds" "$logs/$name.log"   # a seed crashed it: that is the crash
   fi
+  # Each artifact is run again (symbolized report in <artifact>.txt): one that no longer
+  # fails (a timeout of a starved process) is counted apart; one that does is minimised.
+  # Slow units (libFuzzer's -report_slow_units) are kept but are not failures.
   local artifact
   for artifact in $(grep -o "Test unit written to [^ ]*" "$logs/$name.log" | awk '{print $5}'); do
     [ -f "$artifact" ] || continue
+    case "$(basename "$artifact")" in slow-unit-*) continue ;; esac
+    if env $(fuzz_env "$name") "$bin" $(fuzz_opts "$dict") "$artifact" >"$artifact.txt" 2>&1; then
+      unreproduced=$((unreproduced + 1))
+      mv "$artifact" "$artifact.unreproduced"
+      continue
+    fi
     crash_count=$((crash_count + 1))
     env $(fuzz_env "$name") "$bin" $(fuzz_opts "$dict") -minimize_crash=1 -max_total_time=60 \
         -exact_artifact_path="$artifact.min" "$artifact" >"$artifact.minimize.log" 2>&1 || true
-    local reproducer=$artifact
-    [ -s "$artifact.min" ] && reproducer=$artifact.min
-    env $(fuzz_env "$name") "$bin" $(fuzz_opts "$dict") "$reproducer" >"$artifact.txt" 2>&1 || true   # the symbolized report
+    [ -s "$artifact.min" ] && env $(fuzz_env "$name") "$bin" $(fuzz_opts "$dict") "$artifact.min" >"$artifact.min.txt" 2>&1
   done
-  # A seed that crashes the target writes no artifact under -runs=0: keep the log as the report.
-  if [ "$status" != 0 ] && [ "$crash_count" = 0 ]; then
+  # A run that failed without a reproducible artifact (a seed that crashed, a libFuzzer error) is a failure too.
+  if [ "$status" != 0 ] && [ "$crash_count" = 0 ] && [ "$unreproduced" = 0 ]; then
     crash_count=1
     cp "$logs/$name.log" "$crashes/failed-run-$(date +%s).txt"
   fi
@@ -111,7 +122,9 @@ run_target() {
   rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$logs/$name.log" | awk '{print $2}' | tail -n1)
   cov=$(grep -o 'cov: [0-9]*' "$logs/$name.log" | awk '{print $2}' | tail -n1)
   corp=$(find "$corpus" -type f | wc -l)
-  echo "$name $side ${execs:-?} ${rate:-?} $seedcov $floor ${cov:-?} $corp $crash_count" >"$logs/$name.result"
+  local seconds_run
+  seconds_run=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$logs/$name.log" | awk '{print $5}' | tail -n1)
+  echo "$name $side ${execs:-?} ${rate:-?} $seedcov $floor ${cov:-?} $corp $crash_count $unreproduced ${seconds_run:-?}" >"$logs/$name.result"
 }
 
 rm -rf "$logs"
@@ -129,21 +142,21 @@ wait || true
 echo "== done in $(( $(date +%s) - started ))s"
 
 failed=0
-{
-  printf '| target | side | execs | exec/s | seed cov (floor) | cov | corpus | crashes |\n'
-  printf '|---|---|---:|---:|---:|---:|---:|---:|\n'
-  for line in "${targets[@]}"; do
+# The table goes to a file, then out: a pipeline would run the loop in a subshell and lose `failed`.
+printf '| target | side | s | execs | exec/s | seed cov (floor) | cov | corpus | crashes | unreproduced |\n' >"$logs/table.md"
+printf '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n' >>"$logs/table.md"
+for line in "${targets[@]}"; do
     name=${line%% *}
     if [ ! -f "$logs/$name.result" ]; then
-      printf '| %s | ? | did not run | | | | | |\n' "$name"; failed=1; continue
+      printf '| %s | ? | did not run | | | | | | | |\n' "$name" >>"$logs/table.md"; failed=1; continue
     fi
-    read -r n side execs rate seedcov floor cov corp crashes <"$logs/$name.result"
+    read -r n side execs rate seedcov floor cov corp crashes unreproduced secs <"$logs/$name.result"
     note=""
     if [ "$seedcov" -lt "$floor" ]; then note=" **under floor**"; failed=1; fi
     [ "$crashes" != 0 ] && failed=1
-    printf '| %s | %s | %s | %s | %s (%s)%s | %s | %s | %s |\n' "$n" "$side" "$execs" "$rate" "$seedcov" "$floor" "$note" "$cov" "$corp" "$crashes"
-  done
-} | tee "$logs/table.md"
+    printf '| %s | %s | %s | %s | %s | %s (%s)%s | %s | %s | %s | %s |\n' "$n" "$side" "$secs" "$execs" "$rate" "$seedcov" "$floor" "$note" "$cov" "$corp" "$crashes" "$unreproduced" >>"$logs/table.md"
+done
+cat "$logs/table.md"
 if [ "$failed" != 0 ]; then
   echo "FAILED: a target crashed or its seed coverage is under its floor (crashes: $fuzz_build/crashes/<target>/, logs: $logs)" >&2
   exit 1
