@@ -24,6 +24,8 @@
 #include "drivers/pgp/protocol.h"
 #include "drivers/rpm/handler/package_parser.h"
 #include "drivers/rpm/protocol.h"
+#include "drivers/rpm/tests/rpm_builder.h"
+#include "drivers/rpm/trusted/header_digest.h"
 
 namespace {
 
@@ -127,30 +129,61 @@ void pgp_seeds(Corpus& corpus, const std::vector<fs::path>& files)
 
 // ---- RPM -------------------------------------------------------------------------------
 
+std::string base64(ByteView in)
+{
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    for (std::size_t i = 0; i < in.size(); i += 3) {
+        const std::uint32_t n = std::uint32_t{in[i]} << 16 | (i + 1 < in.size() ? std::uint32_t{in[i + 1]} << 8 : 0) |
+                                (i + 2 < in.size() ? in[i + 2] : 0);
+        out += alphabet[n >> 18 & 63];
+        out += alphabet[n >> 12 & 63];
+        out += i + 1 < in.size() ? alphabet[n >> 6 & 63] : '=';
+        out += i + 2 < in.size() ? alphabet[n & 63] : '=';
+    }
+    return out;
+}
+
+/// The same package as rpm 6 signs it: the signature packets rpmsign made, base64, in
+/// tag 278 (a string array), beside the header digest (rpm 4.18 on Debian writes 267/268).
+Bytes as_rpm6(const umd::rpm::Parsed& parsed, ByteView file)
+{
+    using namespace umd::rpm::test;
+    std::vector<std::string> packets;
+    for (const auto& sig : parsed.signatures) packets.push_back(base64(sig.packet));
+    const Bytes signature_header = build_header({str_array(umd::rpm::tag::sig_openpgp, packets),
+                                                 str(umd::rpm::tag::sig_sha256, umd::rpm::sha256_hex(parsed.header))},
+                                                umd::rpm::tag::header_signatures);
+    const auto payload = file.subspan(parsed.header_offset + parsed.header.size());
+    return build_package(signature_header, parsed.header, Bytes(payload.begin(), payload.end()));
+}
+
+void rpm_package_seeds(Corpus& corpus, const std::string& name, ByteView bytes, bool make_rpm6)
+{
+    corpus.add("fuzz_rpm_package", name, bytes);
+    auto parsed = umd::rpm::parse_package(bytes, bytes.size());
+    if (!parsed || parsed->needed != 0) {
+        std::fprintf(stderr, "seed-writer: the RPM handler does not read %s whole: used as a raw seed only\n", name.c_str());
+        return;
+    }
+    corpus.add("fuzz_rpm_reply", name + ".reply", umd::rpm::encode(*parsed));
+    // claims: one byte n (claims, mod 16), n × (u8 field, u32 index, tag, type, count, offset), the blob.
+    umd::ByteWriter claims;
+    const std::size_t n = std::min<std::size_t>(parsed->claims.size(), 15);
+    claims.u8(static_cast<std::uint8_t>(n));
+    for (std::size_t i = 0; i < n; ++i) {
+        const umd::rpm::Claim& c = parsed->claims[i];
+        claims.u8(static_cast<std::uint8_t>(c.field));
+        for (std::uint32_t v : {c.index, c.tag, c.type, c.count, c.offset}) claims.u32(v);
+    }
+    claims.bytes(parsed->header);
+    corpus.add("fuzz_rpm_claims", name + ".claims", std::move(claims).take());
+    if (make_rpm6 && !parsed->signatures.empty()) rpm_package_seeds(corpus, name + ".rpm6", as_rpm6(*parsed, bytes), false);
+}
+
 void rpm_seeds(Corpus& corpus, const std::vector<fs::path>& files)
 {
-    for (const fs::path& path : files) {
-        Bytes bytes = read_file(path);
-        const std::string name = path.filename().string();
-        corpus.add("fuzz_rpm_package", name, bytes);
-        auto parsed = umd::rpm::parse_package(bytes, bytes.size());
-        if (!parsed || parsed->needed != 0) {
-            std::fprintf(stderr, "seed-writer: the RPM handler does not read %s whole: used as a raw seed only\n", name.c_str());
-            continue;
-        }
-        corpus.add("fuzz_rpm_reply", name + ".reply", umd::rpm::encode(*parsed));
-        // claims: one byte n (claims, mod 16), n × (u8 field, u32 index, tag, type, count, offset), the blob.
-        umd::ByteWriter claims;
-        const std::size_t n = std::min<std::size_t>(parsed->claims.size(), 15);
-        claims.u8(static_cast<std::uint8_t>(n));
-        for (std::size_t i = 0; i < n; ++i) {
-            const umd::rpm::Claim& c = parsed->claims[i];
-            claims.u8(static_cast<std::uint8_t>(c.field));
-            for (std::uint32_t v : {c.index, c.tag, c.type, c.count, c.offset}) claims.u32(v);
-        }
-        claims.bytes(parsed->header);
-        corpus.add("fuzz_rpm_claims", name + ".claims", std::move(claims).take());
-    }
+    for (const fs::path& path : files) rpm_package_seeds(corpus, path.filename().string(), read_file(path), true);
     // The oracle's input picks a fixture (first byte) and edits its honest reply: an
     // empty edit script per fixture (fuzz.sh adds a real signed package as fixture 5).
     for (std::uint8_t fixture = 0; fixture < 6; ++fixture) {
