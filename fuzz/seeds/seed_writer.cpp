@@ -74,6 +74,8 @@ Bytes le32(std::uint32_t v) { return {std::uint8_t(v), std::uint8_t(v >> 8), std
 
 // ---- OpenPGP ---------------------------------------------------------------------------
 
+constexpr std::size_t max_reply_seed = 256 * 1024;
+
 struct PgpInput {
     std::string name;
     Bytes bytes;
@@ -97,6 +99,9 @@ void pgp_seeds(Corpus& corpus, const std::vector<fs::path>& files)
             continue;
         }
         Bytes reply = umd::pgp::encode(*parsed);
+        // A reply carrying a decompressed bomb (20 MB of text) would raise libFuzzer's
+        // input length for the trusted-side targets to its size and slow every run.
+        if (reply.size() > max_reply_seed) continue;
         inputs.push_back({name, std::move(bytes), std::move(*parsed), std::move(reply)});
     }
     for (const PgpInput& in : inputs) {
