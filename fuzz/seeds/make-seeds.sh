@@ -10,6 +10,7 @@
 #   usage: fuzz/seeds/make-seeds.sh <fuzz-build-dir> <seed-root> <ci-build-dir>
 # Writes <seed-root>/<target>/...; replaces what was there.
 set -euo pipefail
+trap 'echo "make-seeds: failed (status $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 fuzz_build=$(realpath "${1:?usage: make-seeds.sh <fuzz-build-dir> <seed-root> <ci-build-dir>}")
