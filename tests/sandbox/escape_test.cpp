@@ -12,7 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -27,6 +29,16 @@ namespace umd::sandbox {
 namespace {
 
 using testing::run_once;
+
+/// With UMD_WRITE_VIOLATION_REPORTS=<dir>, each handler's stderr is kept there as
+/// <dir>/<attempt>: the real violation reports seed the report parser's fuzz target
+/// (fuzz/seeds/make-seeds.sh).
+void keep_report(const std::string& what, const std::string& stderr_text)
+{
+    const char* dir = std::getenv("UMD_WRITE_VIOLATION_REPORTS");
+    if (!dir || stderr_text.empty()) return;
+    std::ofstream(std::filesystem::path(dir) / what, std::ios::binary) << stderr_text;
+}
 
 /// What the escape attempts need from the outside world: a listening TCP and unix
 /// socket, a directory, and a bystander process to signal, trace and read.
@@ -132,6 +144,7 @@ TEST_P(EscapeTest, StrictBlocksOrKills)
 {
     std::string what = GetParam();
     auto out = run_once(*blob_, strict_.get(), world_->request(what));
+    keep_report(what, out.stderr_text);
     ASSERT_TRUE(out.ended_by_itself) << what << ": " << out.stderr_text;
     EXPECT_EQ(out.reply.rfind("ok", 0), std::string::npos) << what << " escaped: " << out.reply;
     if (out.exit.kind == ExitInfo::Kind::signaled) {
@@ -174,6 +187,7 @@ TEST_F(EscapeTest, NoHandlerSurvivesAViolation)
 {
     for (const char* what : {"survive_blocked_sigsys", "survive_ignored_sigsys", "survive_own_sigsys_handler"}) {
         auto out = run_once(*blob_, strict_.get(), what);
+        keep_report(what, out.stderr_text);
         ASSERT_TRUE(out.ended_by_itself) << what;
         EXPECT_EQ(out.reply, "") << what << " replied: " << out.reply;
         EXPECT_EQ(out.exit.kind, ExitInfo::Kind::signaled) << what << ": " << explain_exit(out.exit, out.stderr_text);
@@ -204,6 +218,7 @@ TEST_F(EscapeTest, NarrowedCallsAreRefusedByTheFilterItself)
     };
     for (const auto& a : attempts) {
         auto out = run_once(*blob_, strict_.get(), world_->request(a.what));
+        keep_report(a.what, out.stderr_text);
         ASSERT_TRUE(out.ended_by_itself) << a.what << ": " << out.stderr_text;
         EXPECT_EQ(out.reply, "") << a.what << " was not refused by the filter: " << out.reply;
         ASSERT_EQ(out.exit.kind, ExitInfo::Kind::signaled) << a.what << ": " << explain_exit(out.exit, out.stderr_text);

@@ -20,7 +20,7 @@ void put(Blob& b, std::size_t at, const T& value)
 
 void put_name(Blob& b, std::size_t at, const std::string& name, std::size_t room)
 {
-    std::memcpy(b.data() + at, name.data(), std::min(name.size(), room));
+    std::copy_n(name.begin(), std::min(name.size(), room), b.begin() + static_cast<std::ptrdiff_t>(at));
 }
 
 /// Appends an entry with `ip`, `matches` and a target header + data; returns its offset.
@@ -34,12 +34,12 @@ std::uint32_t append(Entries& e, const ipt_ip& ip, const Blob& matches, const st
     put(e.bytes, at + offsetof(ipt_entry, ip), ip);
     put(e.bytes, at + offsetof(ipt_entry, target_offset), static_cast<std::uint16_t>(target_offset));
     put(e.bytes, at + offsetof(ipt_entry, next_offset), static_cast<std::uint16_t>(next_offset));
-    std::memcpy(e.bytes.data() + at + sizeof(ipt_entry), matches.data(), matches.size());
+    std::copy(matches.begin(), matches.end(), e.bytes.begin() + static_cast<std::ptrdiff_t>(at + sizeof(ipt_entry)));
     const std::size_t t = at + target_offset;
     put(e.bytes, t, static_cast<std::uint16_t>(target_size));
     put_name(e.bytes, t + 2, target, XT_EXTENSION_MAXNAMELEN - 1);
     put(e.bytes, t + offsetof(xt_entry_target, u.user.revision), revision);
-    std::memcpy(e.bytes.data() + t + sizeof(xt_entry_target), data.data(), data.size());
+    std::copy(data.begin(), data.end(), e.bytes.begin() + static_cast<std::ptrdiff_t>(t + sizeof(xt_entry_target)));
     ++e.count;
     return static_cast<std::uint32_t>(at);
 }
@@ -56,7 +56,7 @@ std::uint32_t Entries::standard(std::int32_t verdict, const ipt_ip& ip, const Bl
 std::uint32_t Entries::error(const std::string& name)
 {
     Blob data(align8(XT_FUNCTION_MAXNAMELEN), 0);
-    std::memcpy(data.data(), name.data(), std::min<std::size_t>(name.size(), XT_FUNCTION_MAXNAMELEN - 1));
+    std::copy_n(name.begin(), std::min<std::size_t>(name.size(), XT_FUNCTION_MAXNAMELEN - 1), data.begin());
     return append(*this, {}, {}, XT_ERROR_TARGET, 0, data);
 }
 
@@ -73,7 +73,7 @@ Blob match(const std::string& name, const Blob& data, std::uint8_t revision)
     put(m, 0, static_cast<std::uint16_t>(m.size()));
     put_name(m, 2, name, XT_EXTENSION_MAXNAMELEN - 1);
     put(m, offsetof(xt_entry_match, u.user.revision), revision);
-    std::memcpy(m.data() + sizeof(xt_entry_match), data.data(), data.size());
+    std::copy(data.begin(), data.end(), m.begin() + sizeof(xt_entry_match));
     return m;
 }
 
