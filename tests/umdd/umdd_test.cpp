@@ -728,13 +728,7 @@ Result<BpfilterReply> bpfilter_call(int sock, int netns, BpfilterOption option, 
     return reply;
 }
 
-template <typename T>
-Bytes bytes_of(const T& value)
-{
-    Bytes b(sizeof value);
-    std::memcpy(b.data(), &value, sizeof value);
-    return b;
-}
+using bpfilter::test::bytes_of;
 
 TEST_F(Umdd, IptablesSocketOptionsAreAnsweredAsTheKernelAnswersThem)
 {

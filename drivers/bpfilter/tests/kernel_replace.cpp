@@ -17,16 +17,30 @@ namespace {
 
 constexpr int cannot_ask = 255;
 
-/// In the child: a new network namespace, the filter table's current size, the replace.
-[[noreturn]] void replace_in_new_namespace(std::span<const std::uint8_t> blob, bool keep_num_counters)
+/// In the child: a raw socket in a network namespace of its own (or the child ends).
+int socket_in_new_namespace()
 {
     if (::unshare(CLONE_NEWNET) != 0) ::_exit(cannot_ask);
     const int fd = ::socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
     if (fd < 0) ::_exit(cannot_ask);
+    return fd;
+}
+
+/// In the child: the filter table's IPT_SO_GET_INFO (or the child ends).
+ipt_getinfo filter_info(int fd)
+{
     ipt_getinfo info{};
     std::strcpy(info.name, "filter");
     socklen_t len = sizeof info;
     if (::getsockopt(fd, SOL_IP, IPT_SO_GET_INFO, &info, &len) != 0) ::_exit(cannot_ask);
+    return info;
+}
+
+/// In the child: a new network namespace, the filter table's current size, the replace.
+[[noreturn]] void replace_in_new_namespace(std::span<const std::uint8_t> blob, bool keep_num_counters)
+{
+    const int fd = socket_in_new_namespace();
+    ipt_getinfo info = filter_info(fd);
     std::vector<std::uint8_t> request(blob.begin(), blob.end());
     std::vector<xt_counters> counters(info.num_entries + 1);
     if (!keep_num_counters && request.size() >= sizeof(ipt_replace)) {
@@ -61,13 +75,8 @@ bool read_all(int fd, void* data, std::size_t size) { return transfer_all(::read
 /// In the child: replace, add counters, read the table back; results to `out`.
 [[noreturn]] void table_in_new_namespace(std::span<const std::uint8_t> blob, std::span<const xt_counters> add, int out)
 {
-    if (::unshare(CLONE_NEWNET) != 0) ::_exit(cannot_ask);
-    const int fd = ::socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
-    if (fd < 0) ::_exit(cannot_ask);
-    ipt_getinfo info{};
-    std::strcpy(info.name, "filter");
-    socklen_t len = sizeof info;
-    if (::getsockopt(fd, SOL_IP, IPT_SO_GET_INFO, &info, &len) != 0) ::_exit(cannot_ask);
+    const int fd = socket_in_new_namespace();
+    ipt_getinfo info = filter_info(fd);
     int replace_error = 0, add_error = 0;
     if (!blob.empty()) {
         std::vector<std::uint8_t> request(blob.begin(), blob.end());
@@ -87,14 +96,13 @@ bool read_all(int fd, void* data, std::size_t size) { return transfer_all(::read
         std::memcpy(request.data() + sizeof head, add.data(), add.size_bytes());
         if (::setsockopt(fd, SOL_IP, IPT_SO_SET_ADD_COUNTERS, request.data(), static_cast<socklen_t>(request.size())) != 0) add_error = errno;
     }
-    len = sizeof info;
-    if (::getsockopt(fd, SOL_IP, IPT_SO_GET_INFO, &info, &len) != 0) ::_exit(cannot_ask);
+    info = filter_info(fd);
     std::vector<std::uint8_t> get(sizeof(ipt_get_entries) + info.size, 0);
     ipt_get_entries head{};
     std::strcpy(head.name, "filter");
     head.size = info.size;
     std::memcpy(get.data(), &head, sizeof head);
-    len = static_cast<socklen_t>(get.size());
+    socklen_t len = static_cast<socklen_t>(get.size());
     if (::getsockopt(fd, SOL_IP, IPT_SO_GET_ENTRIES, get.data(), &len) != 0) ::_exit(cannot_ask);
     const std::uint32_t size = info.size;
     if (!write_all(out, &replace_error, sizeof replace_error) || !write_all(out, &add_error, sizeof add_error) ||
