@@ -46,12 +46,16 @@ int multiport_check(const ExtensionUse& use)
     return ported && !use.inv_proto && known && m.count <= XT_MULTI_PORTS ? 0 : -EINVAL;
 }
 
-/// ipt_REJECT's reject_tg_check(): no echo reply; a TCP reset only for TCP.
+/// ipt_REJECT's reject_tg_check(): no echo reply; a TCP reset only for TCP. Any other
+/// value is taken, as the kernel takes it. Read as the integer it is on the wire: the
+/// field's type is an enum, and a value outside it is the caller's to send (the fuzz
+/// campaign sent 784; reading it as the enum was undefined behaviour).
 int reject_check(const ExtensionUse& use)
 {
-    const auto r = read<ipt_reject_info>(use);
-    if (r.with == IPT_ICMP_ECHOREPLY) return -EINVAL;
-    if (r.with == IPT_TCP_RESET && (use.proto != IPPROTO_TCP || use.inv_proto)) return -EINVAL;
+    static_assert(sizeof(ipt_reject_info) == sizeof(std::uint32_t));
+    const auto with = read<std::uint32_t>(use);
+    if (with == IPT_ICMP_ECHOREPLY) return -EINVAL;
+    if (with == IPT_TCP_RESET && (use.proto != IPPROTO_TCP || use.inv_proto)) return -EINVAL;
     return 0;
 }
 
