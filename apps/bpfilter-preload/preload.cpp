@@ -12,6 +12,9 @@
 //
 // Without a reachable umdd the calls fail with ENOENT — what iptables reports for a
 // missing kernel module — after one line on stderr saying why.
+//
+// The list of tables, which iptables-legacy-save reads from /proc/net/ip_tables_names,
+// is umdd's: an open of that file reads "filter" (the one table umdd serves).
 #include <netinet/in.h>   // before the kernel's headers: glibc's definitions win
 #include <linux/netfilter_ipv4/ip_tables.h>
 
@@ -147,9 +150,32 @@ bool intercepted(int level, int optname, bool set)
                : optname >= IPT_SO_GET_INFO && optname <= IPT_SO_GET_REVISION_TARGET;
 }
 
+/// The tables umdd serves, as the kernel lists the tables it has.
+FILE* table_names()
+{
+    static const char names[] = "filter\n";
+    return ::fmemopen(const_cast<char*>(names), sizeof names - 1, "r");
+}
+
+bool is_table_names(const char* path) { return path && std::strcmp(path, "/proc/net/ip_tables_names") == 0; }
+
+using FOpen = FILE* (*)(const char*, const char*);
+
 }  // namespace
 
 extern "C" {
+
+__attribute__((visibility("default"))) FILE* fopen(const char* path, const char* mode)
+{
+    if (is_table_names(path)) return table_names();
+    return next_symbol<FOpen>("fopen")(path, mode);
+}
+
+__attribute__((visibility("default"))) FILE* fopen64(const char* path, const char* mode)
+{
+    if (is_table_names(path)) return table_names();
+    return next_symbol<FOpen>("fopen64")(path, mode);
+}
 
 __attribute__((visibility("default"))) int setsockopt(int fd, int level, int optname, const void* value, socklen_t size)
 {
