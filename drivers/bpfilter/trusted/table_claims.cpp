@@ -5,7 +5,6 @@
 #include <linux/netfilter_ipv4/ip_tables.h>
 
 #include <algorithm>
-#include <type_traits>
 #include <cstddef>
 #include <cstring>
 
@@ -76,10 +75,7 @@ Status check_entries(ByteView entries, const TableRecord& t)
 
 bool is_entry_start(const TableRecord& t, std::uint32_t offset)
 {
-    return std::binary_search(t.entries.begin(), t.entries.end(), offset, [](const auto& a, const auto& b) {
-        if constexpr (std::is_same_v<std::decay_t<decltype(a)>, EntryRecord>) return a.offset < b;
-        else return a < b.offset;
-    });
+    return std::ranges::binary_search(t.entries, offset, {}, &EntryRecord::offset);
 }
 
 /// Hooks start and end at entries; a reachable jump lands on an entry's start.
