@@ -18,6 +18,7 @@ Result<std::vector<Row>> run_trustdb(const Settings& settings);
 Result<std::vector<Row>> run_pool(const Settings& settings);
 Result<std::vector<Row>> run_umdd(const Settings& settings);
 Result<std::vector<Row>> run_guard(const Settings& settings);
+Result<std::vector<Row>> run_bpfilter(const Settings& settings);
 
 /// Driver options for a sandbox profile ("none" or "strict"), as the CLI builds them.
 Result<DriverOptions> driver_options(std::string_view profile);

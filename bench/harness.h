@@ -48,6 +48,8 @@ struct Settings {
     std::string self_dir;           ///< directory of umd-bench
     unsigned packages = 1000;       ///< rpm case
     std::size_t digests = 1000000;  ///< trustdb case
+    unsigned rules = 10000;         ///< bpfilter case: rules in the restored table
+    std::string preload_path;       ///< bpfilter case: libumd-bpfilter-preload.so (default: in the build tree or installed)
 };
 
 /// A timed operation; an error stops the case.

@@ -1,6 +1,6 @@
 // bench/main.cpp — umd-bench: each case measured side by side with its baseline (trusted side).
 //
-//   umd-bench ipc|spawn|pool|pgp|rpm|trustdb [--json] [--iterations N] [--umd PATH] [--packages N]
+//   umd-bench ipc|spawn|pool|pgp|rpm|trustdb|umdd|guard|bpfilter [--json] [--iterations N] [--umd PATH] [--packages N] [--rules N]
 // Exit status: 0 when every row was measured (bars met or not: see meets_bar), 2 on usage or a failure.
 #include <unistd.h>
 
@@ -20,9 +20,9 @@ int main(int argc, char** argv)
     Settings settings;
     std::string which;
     const std::map<std::string, umd::Result<std::vector<Row>> (*)(const Settings&)> cases = {
-        {"ipc", run_ipc}, {"spawn", run_spawn}, {"pgp", run_pgp}, {"rpm", run_rpm}, {"trustdb", run_trustdb}, {"pool", run_pool}, {"umdd", run_umdd}, {"guard", run_guard}};
-    app.add_option("case", which, "ipc, spawn, pool, pgp, rpm, trustdb, umdd or guard (root)")->required()
-        ->check(CLI::IsMember({"ipc", "spawn", "pool", "pgp", "rpm", "trustdb", "umdd", "guard"}));
+        {"ipc", run_ipc}, {"spawn", run_spawn}, {"pgp", run_pgp}, {"rpm", run_rpm}, {"trustdb", run_trustdb}, {"pool", run_pool}, {"umdd", run_umdd}, {"guard", run_guard}, {"bpfilter", run_bpfilter}};
+    app.add_option("case", which, "ipc, spawn, pool, pgp, rpm, trustdb, umdd, guard (root) or bpfilter (root)")->required()
+        ->check(CLI::IsMember({"ipc", "spawn", "pool", "pgp", "rpm", "trustdb", "umdd", "guard", "bpfilter"}));
     app.add_flag("--json", settings.json, "Print rows as a JSON array");
     app.add_option("--iterations", settings.iterations, "Rounds per row (default: per case)")->check(CLI::PositiveNumber);
     app.add_option("--umd", settings.umd_path, "The umd program (default: ../apps/umd/umd from umd-bench, or umd beside it)");
@@ -32,6 +32,8 @@ int main(int argc, char** argv)
     app.add_option("--packages", settings.packages, "rpm: number of signed packages (default 1000)")->check(CLI::PositiveNumber);
     app.add_option("--digests", settings.digests, "trustdb: number of digests inserted and looked up (default 1000000)")
         ->check(CLI::PositiveNumber);
+    app.add_option("--rules", settings.rules, "bpfilter: rules in the restored table (default 10000)")->check(CLI::PositiveNumber);
+    app.add_option("--preload", settings.preload_path, "bpfilter: libumd-bpfilter-preload.so (default: beside umd-bench's build or install)");
     CLI11_PARSE(app, argc, argv);
 
     char self[PATH_MAX] = {};
