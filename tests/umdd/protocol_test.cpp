@@ -2,6 +2,10 @@
 // every bound refused with an error (the daemon decodes what any local user sends).
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <climits>
+#include <cstdint>
+
 #include "apps/umdd/protocol/protocol.h"
 
 namespace umd::daemon {
@@ -273,6 +277,59 @@ TEST(UmddProtocol, GuardMessagesRoundTripAndAnAnswerThatContradictsItselfIsRefus
         ASSERT_FALSE(refused);
         EXPECT_EQ(refused.error().code, Errc::protocol);
     }
+}
+
+TEST(UmddProtocol, BpfilterMessagesRoundTripAndRefuseWhatNoSocketOptionIs)
+{
+    for (auto option : {BpfilterOption::set_replace, BpfilterOption::set_add_counters, BpfilterOption::get_info,
+                        BpfilterOption::get_entries, BpfilterOption::get_revision_match, BpfilterOption::get_revision_target}) {
+        auto back = round_trip(encode_fields(BpfilterRequest{option, 1234}), [](ByteReader& in) { return decode_bpfilter(in); });
+        ASSERT_TRUE(back) << back.error().message;
+        EXPECT_EQ(back->option, option);
+        EXPECT_EQ(back->value_size, 1234u);
+    }
+    const auto refused = [](const Bytes& fields) {
+        ByteReader in(fields, "test");
+        auto r = decode_bpfilter(in);
+        return r ? Errc::internal : r.error().code;
+    };
+    // An option kind no socket option is: refused before anything is read.
+    for (std::uint8_t kind : {0, 7, 0x80, 0xFF}) {
+        Bytes fields = encode_fields(BpfilterRequest{BpfilterOption::get_info, 16});
+        fields[0] = kind;
+        EXPECT_EQ(refused(fields), Errc::bad_input) << "option kind " << int(kind);
+    }
+    // An option value larger than the largest table the driver takes (32 MiB and a header).
+    EXPECT_TRUE(round_trip(encode_fields(BpfilterRequest{BpfilterOption::set_replace, (32u << 20) + 4096}),
+                           [](ByteReader& in) { return decode_bpfilter(in); }));
+    EXPECT_EQ(refused(encode_fields(BpfilterRequest{BpfilterOption::set_replace, (32u << 20) + 4097})), Errc::bad_input);
+    EXPECT_EQ(refused(encode_fields(BpfilterRequest{BpfilterOption::set_replace, 0xFFFFFFFF})), Errc::bad_input);
+    // A byte more than the request's fields.
+    Bytes longer = encode_fields(BpfilterRequest{BpfilterOption::get_entries, 40});
+    longer.push_back(0);
+    EXPECT_EQ(refused(longer), Errc::bad_input);
+
+    BpfilterReply reply{-EINVAL, 0, "entry 3: next_offset 0"};
+    auto r = round_trip(encode_fields(reply), [](ByteReader& in) { return decode_bpfilter_reply(in); });
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->result, -EINVAL);
+    EXPECT_EQ(r->reason, reply.reason);
+    auto revision = round_trip(encode_fields(BpfilterReply{3, 0, {}}), [](ByteReader& in) { return decode_bpfilter_reply(in); });
+    ASSERT_TRUE(revision);
+    EXPECT_EQ(revision->result, 3);
+
+    // A umdd answering what no socket option returns: a protocol error, not the caller's errno.
+    for (const BpfilterReply& lie : {BpfilterReply{-4096, 0, {}}, BpfilterReply{INT32_MIN, 0, {}}, BpfilterReply{0, (32u << 20) + 4097, {}}}) {
+        Bytes fields = encode_fields(lie);
+        ByteReader in(fields, "test");
+        auto bad = decode_bpfilter_reply(in);
+        ASSERT_FALSE(bad) << lie.result << " " << lie.out_size;
+        EXPECT_EQ(bad.error().code, Errc::protocol);
+    }
+    Bytes trailing = encode_fields(reply);
+    trailing.push_back(0);
+    ByteReader tin(trailing, "test");
+    EXPECT_FALSE(decode_bpfilter_reply(tin));
 }
 
 }  // namespace

@@ -30,6 +30,8 @@
 
 #include <zlib.h>
 
+#include <fmt/format.h>
+
 #include <sys/mman.h>
 
 #include "apps/umdd/protocol/protocol.h"
@@ -819,6 +821,140 @@ TEST_F(Umdd, IptablesSocketOptionsAreAnsweredAsTheKernelAnswersThem)
     UniqueFd sock2 = connect_to(d.socket());
     EXPECT_FALSE(bpfilter_call(sock2.get(), not_a_namespace.get(), BpfilterOption::get_info, bytes_of(ipt_getinfo{})));
     expect_still_serving(d);
+    EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
+/// GET_INFO and GET_ENTRIES of the filter table through umdd: the entries, without the header.
+Result<Bytes> entries_through(int sock, int netns)
+{
+    ipt_getinfo ask{};
+    std::strcpy(ask.name, "filter");
+    Bytes answer;
+    auto info = UMD_TRY(bpfilter_call(sock, netns, BpfilterOption::get_info, bytes_of(ask), &answer));
+    if (info.result != 0 || answer.size() != sizeof ask) return fail(Errc::protocol, "GET_INFO: {}", info.result);
+    std::memcpy(&ask, answer.data(), sizeof ask);
+    ipt_get_entries head{};
+    std::strcpy(head.name, "filter");
+    head.size = ask.size;
+    Bytes request = bytes_of(head);
+    request.resize(sizeof head + ask.size, 0);
+    auto entries = UMD_TRY(bpfilter_call(sock, netns, BpfilterOption::get_entries, request, &answer));
+    if (entries.result != 0 || answer.size() != request.size()) return fail(Errc::protocol, "GET_ENTRIES: {}", entries.result);
+    return Bytes(answer.begin() + sizeof head, answer.end());
+}
+
+TEST_F(Umdd, EveryTruncationOfAnIptablesTableGetsTheKernelsErrnoAndTheTableStays)
+{
+    using namespace umd::bpfilter::test;
+    char tmpl[] = "/tmp/umdd-bpfilter.XXXXXX";
+    const std::string dir = ::mkdtemp(tmpl);
+    std::ofstream(dir + "/rules") << "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n:custom - [0:0]\n"
+                                     "-A INPUT -p tcp -m multiport --dports 80,443 -m comment --comment web -j ACCEPT\n"
+                                     "-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n"
+                                     "-A INPUT -j custom\n"
+                                     "-A custom -s 10.0.0.0/8 -j LOG --log-prefix \"ten: \"\n"
+                                     "-A custom -p tcp -j REJECT --reject-with tcp-reset\n"
+                                     "COMMIT\n";
+    constexpr unsigned mutations = 200;
+    const auto variants = [](const Bytes& table) { return truncations_and_mutations(table, mutations); };
+    const auto kernel = iptables_table_and_kernel_answers(dir + "/rules", dir + "/xtables.lock", variants);
+    std::system(("rm -rf " + dir).c_str());
+    if (!kernel) GTEST_SKIP() << "needs root, network namespaces and iptables-legacy";
+
+    Daemon d("");
+    UniqueFd sock = connect_to(d.socket());
+    UniqueFd netns(inet_socket_in_new_namespace());
+    ASSERT_TRUE(netns);
+    // The table iptables wrote, in place of the new namespace's 4 entries.
+    Bytes first = kernel->table;
+    const std::uint32_t initial_entries = 4;
+    std::memcpy(first.data() + offsetof(ipt_replace, num_counters), &initial_entries, sizeof initial_entries);
+    auto taken = bpfilter_call(sock.get(), netns.get(), BpfilterOption::set_replace, first);
+    ASSERT_TRUE(taken && taken->result == 0) << (taken ? taken->reason : taken.error().message) << d.log();
+    const auto before = entries_through(sock.get(), netns.get());
+    ASSERT_TRUE(before) << before.error().message;
+
+    const auto requests = variants(kernel->table);
+    ASSERT_EQ(requests.size(), kernel->errors.size());
+    const std::size_t truncations = requests.size() - mutations;
+    unsigned differ = 0, accepted = 0;
+    const auto started = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        auto r = bpfilter_call(sock.get(), netns.get(), BpfilterOption::set_replace, requests[i]);
+        ASSERT_TRUE(r) << "request " << i << ": " << r.error().message << d.log();
+        const int ours = -r->result;
+        const std::string what = i < truncations ? fmt::format("a cut to {} bytes", requests[i].size()) : fmt::format("mutation {}", i - truncations);
+        if (i < truncations) {
+            EXPECT_NE(ours, 0) << what << " was taken";
+        }
+        if (ours != kernel->errors[i] && ++differ <= 10)
+            ADD_FAILURE() << what << ": umdd says " << std::strerror(ours) << " (" << r->reason << "), the kernel " << std::strerror(kernel->errors[i]);
+        if (ours == 0) {
+            ++accepted;   // a harmless mutation: the table back as it was, as on the kernel's side
+            auto back = bpfilter_call(sock.get(), netns.get(), BpfilterOption::set_replace, kernel->table);
+            ASSERT_TRUE(back && back->result == 0) << what;
+        }
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::printf("[          ] %zu truncations and %u mutations of a %zu-byte table from iptables-legacy: %u mutations taken, "
+                "%u answers differ from the kernel's; %.2f s\n", truncations, mutations, kernel->table.size(), accepted, differ, seconds);
+    EXPECT_EQ(differ, 0u);
+    const auto after = entries_through(sock.get(), netns.get());
+    ASSERT_TRUE(after) << after.error().message;
+    EXPECT_TRUE(*after == *before) << "the stored table changed";
+    EXPECT_TRUE(*after == kernel->entries_after) << "the stored table reads back differently from the kernel's";
+    auto st = status(sock.get());
+    ASSERT_TRUE(st);
+    for (const auto& driver : st->drivers) {
+        if (driver.name == "bpfilter") {
+            EXPECT_EQ(driver.restarts, 0u) << "a request crashed the handler";
+        }
+    }
+    EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
+TEST_F(Umdd, ABpfilterRequestWithoutItsDescriptorsIsRefusedAndUmddServesOn)
+{
+    if (::geteuid() != 0) GTEST_SKIP() << "the bpfilter operation is for administrators (root here)";
+    Daemon d("");
+    expect_still_serving(d);
+    const int before = settled_fds(d.pid());
+    UniqueFd inet(::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW));
+    UniqueFd memfd(::memfd_create("bpfilter value", MFD_CLOEXEC));
+    ASSERT_TRUE(inet && memfd);
+    ipt_getinfo ask{};
+    std::strcpy(ask.name, "filter");
+    ASSERT_EQ(::write(memfd.get(), &ask, sizeof ask), static_cast<ssize_t>(sizeof ask));
+    int pipe_fds[2];
+    ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
+    UniqueFd pipe_read(pipe_fds[0]), pipe_write(pipe_fds[1]);
+    const Bytes get_info = encode_fields(BpfilterRequest{BpfilterOption::get_info, sizeof ask});
+    const struct Case {
+        const char* what;
+        Bytes fields;
+        std::vector<int> fds;
+    } cases[] = {
+        {"no descriptor", get_info, {}},
+        {"the socket without its memfd", get_info, {inet.get()}},
+        {"a descriptor too many", get_info, {inet.get(), memfd.get(), memfd.get()}},
+        {"the memfd where the socket belongs", get_info, {memfd.get(), inet.get()}},
+        {"a pipe for the memfd", get_info, {inet.get(), pipe_read.get()}},
+        {"a value larger than the memfd holds", encode_fields(BpfilterRequest{BpfilterOption::get_info, 4096}), {inet.get(), memfd.get()}},
+    };
+    for (const Case& c : cases) {
+        UniqueFd sock = connect_to(d.socket());
+        auto reply = call(sock.get(), Operation::bpfilter, c.fields, c.fds);
+        ASSERT_FALSE(reply) << c.what << " was answered";
+        EXPECT_EQ(reply.error().code, Errc::bad_input) << c.what << ": " << reply.error().message;
+    }
+    // The well-formed request is answered, and nothing passed was kept.
+    UniqueFd sock = connect_to(d.socket());
+    auto answered = bpfilter_call(sock.get(), inet.get(), BpfilterOption::get_info, bytes_of(ask));
+    ASSERT_TRUE(answered) << answered.error().message << d.log();
+    EXPECT_EQ(answered->result, 0);
+    sock.reset();
+    expect_still_serving(d);
+    EXPECT_EQ(settled_fds(d.pid()), before) << "umdd kept a descriptor it was passed";
     EXPECT_EQ(d.stop(), 0) << d.log();
 }
 

@@ -9,7 +9,9 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
 namespace umd::bpfilter::test {
@@ -112,6 +114,84 @@ bool read_all(int fd, void* data, std::size_t size) { return transfer_all(::read
 }
 
 
+/// In the child: GET_ENTRIES of the filter table of `size` bytes (or the child ends).
+std::vector<std::uint8_t> filter_entries(int fd, std::uint32_t size)
+{
+    std::vector<std::uint8_t> get(sizeof(ipt_get_entries) + size, 0);
+    ipt_get_entries head{};
+    std::strcpy(head.name, "filter");
+    head.size = size;
+    std::memcpy(get.data(), &head, sizeof head);
+    socklen_t len = static_cast<socklen_t>(get.size());
+    if (::getsockopt(fd, SOL_IP, IPT_SO_GET_ENTRIES, get.data(), &len) != 0) ::_exit(cannot_ask);
+    return {get.begin() + sizeof head, get.end()};
+}
+
+/// In the child: the filter table as a replace request, from what the kernel reads back.
+std::vector<std::uint8_t> table_as_replace(int fd)
+{
+    const ipt_getinfo info = filter_info(fd);
+    std::vector<std::uint8_t> entries = filter_entries(fd, info.size);
+    for (std::size_t at = 0; at + sizeof(ipt_entry) <= entries.size();) {
+        ipt_entry e;
+        std::memcpy(&e, entries.data() + at, sizeof e);
+        e.counters = {};
+        e.comefrom = 0;
+        std::memcpy(entries.data() + at, &e, sizeof e);
+        if (e.next_offset == 0) ::_exit(cannot_ask);
+        at += e.next_offset;
+    }
+    ipt_replace head{};
+    std::strcpy(head.name, "filter");
+    head.valid_hooks = info.valid_hooks;
+    head.num_entries = info.num_entries;
+    head.size = info.size;
+    std::memcpy(head.hook_entry, info.hook_entry, sizeof head.hook_entry);
+    std::memcpy(head.underflow, info.underflow, sizeof head.underflow);
+    head.num_counters = info.num_entries;
+    std::vector<std::uint8_t> request(sizeof head + entries.size());
+    std::memcpy(request.data(), &head, sizeof head);
+    if (!entries.empty()) std::memcpy(request.data() + sizeof head, entries.data(), entries.size());
+    return request;
+}
+
+/// In the child: IPT_SO_SET_REPLACE of `request` as it is but for the counters pointer
+/// (a buffer of the child's) where the request holds one; 0 or the errno.
+int replace_as_is(int fd, const std::vector<std::uint8_t>& request)
+{
+    std::vector<std::uint8_t> r = request;
+    std::vector<xt_counters> counters(filter_info(fd).num_entries + 1);
+    if (r.size() >= offsetof(ipt_replace, counters) + sizeof(xt_counters*)) {
+        xt_counters* where = counters.data();
+        std::memcpy(r.data() + offsetof(ipt_replace, counters), &where, sizeof where);
+    }
+    return ::setsockopt(fd, SOL_IP, IPT_SO_SET_REPLACE, r.data(), static_cast<socklen_t>(r.size())) == 0 ? 0 : errno;
+}
+
+[[noreturn]] void iptables_in_new_namespace(const std::string& rules, const std::string& lockfile, const Variants& variants, int out)
+{
+    const int fd = socket_in_new_namespace();
+    ::setenv("XTABLES_LOCKFILE", lockfile.c_str(), 1);
+    const std::string restore = "iptables-legacy-restore < '" + rules + "' >/dev/null 2>&1";
+    if (std::system(restore.c_str()) != 0) ::_exit(cannot_ask);
+    const std::vector<std::uint8_t> table = table_as_replace(fd);
+    const auto requests = variants(table);
+    std::vector<int> errors;
+    for (const auto& request : requests) {
+        errors.push_back(replace_as_is(fd, request));
+        if (errors.back() == 0 && replace_as_is(fd, table) != 0) ::_exit(cannot_ask);   // the table back as it was
+    }
+    const std::vector<std::uint8_t> after = filter_entries(fd, filter_info(fd).size);
+    const auto put = [out](const void* data, std::size_t size) {
+        const auto n = static_cast<std::uint32_t>(size);
+        if (!write_all(out, &n, sizeof n) || !write_all(out, data, size)) ::_exit(cannot_ask);
+    };
+    put(table.data(), table.size());
+    put(errors.data(), errors.size() * sizeof(int));
+    put(after.data(), after.size());
+    ::_exit(0);
+}
+
 }  // namespace
 
 std::optional<KernelTable> kernel_table_after(std::span<const std::uint8_t> blob, std::span<const xt_counters> add)
@@ -153,6 +233,47 @@ std::optional<int> kernel_replace(std::span<const std::uint8_t> blob, bool keep_
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) == cannot_ask) return std::nullopt;
     return WEXITSTATUS(status);
+}
+
+int inet_socket_in_new_namespace()
+{
+    const int own = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (own < 0) return -1;
+    int fd = -1;
+    if (::unshare(CLONE_NEWNET) == 0) {
+        fd = ::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+        if (::setns(own, CLONE_NEWNET) != 0) std::abort();   // the test cannot go on in the wrong namespace
+    }
+    ::close(own);
+    return fd;
+}
+
+std::optional<IptablesAnswers> iptables_table_and_kernel_answers(const std::string& rules, const std::string& lockfile, const Variants& variants)
+{
+    if (::geteuid() != 0 || std::system("command -v iptables-legacy-restore >/dev/null 2>&1") != 0) return std::nullopt;
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
+    const pid_t child = ::fork();
+    if (child < 0) return std::nullopt;
+    if (child == 0) {
+        ::close(fds[0]);
+        iptables_in_new_namespace(rules, lockfile, variants, fds[1]);
+    }
+    ::close(fds[1]);
+    const auto get = [&](auto& v) {
+        std::uint32_t size = 0;
+        if (!read_all(fds[0], &size, sizeof size) || size > (64u << 20) || size % sizeof v[0] != 0) return false;
+        v.resize(size / sizeof v[0]);
+        return read_all(fds[0], v.data(), size);
+    };
+    IptablesAnswers answers;
+    const bool ok = get(answers.table) && get(answers.errors) && get(answers.entries_after);
+    ::close(fds[0]);
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+    return answers;
 }
 
 }  // namespace umd::bpfilter::test

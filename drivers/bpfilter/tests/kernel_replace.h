@@ -7,7 +7,9 @@
 #include <linux/netfilter_ipv4/ip_tables.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <string>
 #include <span>
 #include <vector>
 
@@ -30,5 +32,24 @@ struct KernelTable {
     std::vector<std::uint8_t> entries;
 };
 std::optional<KernelTable> kernel_table_after(std::span<const std::uint8_t> blob, std::span<const xt_counters> add = {});
+
+/// An AF_INET socket made in a new network namespace, which it alone keeps alive; the
+/// calling thread is back in its own namespace after. -1 when none can be made.
+int inet_socket_in_new_namespace();
+
+/// A table iptables-legacy wrote, and the kernel's answers to requests made from it, all in
+/// a new network namespace: `iptables-legacy-restore` of the file `rules` (XTABLES_LOCKFILE
+/// set to `lockfile`), the filter table read back (GET_INFO, GET_ENTRIES) and made an
+/// IPT_SO_SET_REPLACE value again (counters and comefrom zeroed, num_counters its entry
+/// count); then each request of `variants(table)` written in turn, its errno kept (0: the
+/// kernel took it, and the table was written back); the entries (GET_ENTRIES) at the end.
+/// nullopt when the test cannot ask (not root, no iptables-legacy).
+struct IptablesAnswers {
+    std::vector<std::uint8_t> table;
+    std::vector<int> errors;
+    std::vector<std::uint8_t> entries_after;
+};
+using Variants = std::function<std::vector<std::vector<std::uint8_t>>(const std::vector<std::uint8_t>&)>;
+std::optional<IptablesAnswers> iptables_table_and_kernel_answers(const std::string& rules, const std::string& lockfile, const Variants& variants);
 
 }  // namespace umd::bpfilter::test

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <random>
 
 namespace umd::bpfilter::test {
 namespace {
@@ -180,6 +181,30 @@ Replace filter_with_rule(std::uint16_t proto, const Blob& match_blob, std::uint8
     ip.proto = proto;
     ip.invflags = invflags;
     return filter_with([&](Entries& e) { return e.standard(drop_verdict, ip, match_blob); });
+}
+
+std::vector<Blob> truncations_and_mutations(const Blob& good, unsigned mutations)
+{
+    std::vector<Blob> out;
+    for (std::size_t len = 0; len < good.size(); ++len) {
+        out.emplace_back(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(len));
+        if (len >= header_size) {
+            Blob cut = out.back();
+            const auto size = static_cast<std::uint32_t>(len - header_size);
+            std::memcpy(cut.data() + offsetof(ipt_replace, size), &size, sizeof size);
+            out.push_back(std::move(cut));
+        }
+    }
+    std::mt19937 random(18);
+    for (unsigned i = 0; i < mutations; ++i) {
+        Blob b = good;
+        std::size_t at = 0;
+        do at = random() % b.size();
+        while (at < offsetof(ipt_replace, num_entries) || (at >= offsetof(ipt_replace, num_counters) && at < header_size));
+        b[at] = static_cast<std::uint8_t>(b[at] ^ (1u + random() % 255));   // never the byte it was
+        out.push_back(std::move(b));
+    }
+    return out;
 }
 
 }  // namespace umd::bpfilter::test

@@ -79,4 +79,10 @@ inline constexpr std::int32_t drop_verdict = -NF_DROP - 1;
 /// Offsets of fields inside the option value, for tests that corrupt them.
 inline constexpr std::size_t header_size = sizeof(ipt_replace);
 
+/// Hostile requests made from a good one: the request cut at every length (a shorter
+/// optlen), every cut past the header again with the header's size cut to match, then
+/// `mutations` one-byte changes (a fixed seed: the same list on every call) anywhere but
+/// the table's name, valid hooks and counters fields, which a caller must get right.
+std::vector<Blob> truncations_and_mutations(const Blob& good, unsigned mutations);
+
 }  // namespace umd::bpfilter::test
