@@ -84,10 +84,22 @@ Result<std::unique_ptr<BpfilterService>> BpfilterService::start(const DriverOpti
 {
     auto service = std::make_unique<BpfilterService>();
     service->drivers_ = UMD_TRY(DriverSet::create(bpfilter::loader_module(), options, 1));
+    if (auto watch = bpfilter::NamespaceWatch::open()) service->watch_ = std::move(*watch);
+    else log(LogLevel::warning, "bpfilter: dead namespaces' tables are not dropped (kept up to the limits): {}", watch.error().message);
     return service;
 }
 
 std::vector<DriverStatus> BpfilterService::status() const { return drivers_->status(); }
+
+void BpfilterService::forget_dead_namespaces(int sock, bpfilter::NamespaceKey ns)
+{
+    if (!watch_) return;
+    auto watched = watch_->watch(sock, ns);
+    for (const auto key : watched.gone)
+        if (tables_.drop(key)) log(LogLevel::debug, "bpfilter: network namespace {:#x} is gone: its tables are dropped", key.cookie);
+    if (watched.not_watched && !said_unwatched_.exchange(true))
+        log(LogLevel::warning, "bpfilter: a namespace's tables will not be dropped when it dies: {}", watched.not_watched->message);
+}
 
 BpfilterReply BpfilterService::replace(bpfilter::NamespaceKey ns, ByteView value, int memfd, uid_t peer)
 {
@@ -116,6 +128,7 @@ BpfilterReply BpfilterService::replace(bpfilter::NamespaceKey ns, ByteView value
 Result<BpfilterReply> BpfilterService::handle(const BpfilterRequest& request, int sock, int memfd, uid_t peer)
 {
     const auto ns = UMD_TRY(namespace_of(sock));
+    forget_dead_namespaces(sock, ns);
     const Bytes value = UMD_TRY(read_value(memfd, request.value_size));
     const std::size_t len = value.size();
     switch (request.option) {

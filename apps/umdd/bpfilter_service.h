@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -18,6 +19,7 @@
 
 #include "apps/umdd/driver_set.h"
 #include "apps/umdd/protocol/protocol.h"
+#include "drivers/bpfilter/trusted/namespace_watch.h"
 #include "drivers/bpfilter/trusted/table_store.h"
 
 namespace umd::daemon {
@@ -36,9 +38,13 @@ public:
 
 private:
     BpfilterReply replace(bpfilter::NamespaceKey ns, ByteView value, int memfd, uid_t peer);
+    /// Watches the caller's namespace and drops the tables of those that died.
+    void forget_dead_namespaces(int sock, bpfilter::NamespaceKey ns);
 
     std::unique_ptr<DriverSet> drivers_;
     bpfilter::TableStore tables_;
+    std::unique_ptr<bpfilter::NamespaceWatch> watch_;   ///< null: netlink refused, tables kept up to the store's limits
+    std::atomic<bool> said_unwatched_{false};
 };
 
 }  // namespace umd::daemon

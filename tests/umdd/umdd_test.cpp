@@ -913,6 +913,38 @@ TEST_F(Umdd, EveryTruncationOfAnIptablesTableGetsTheKernelsErrnoAndTheTableStays
     EXPECT_EQ(d.stop(), 0) << d.log();
 }
 
+TEST_F(Umdd, TheTablesOfANamespaceThatDiedAreDropped)
+{
+    UniqueFd dying(bpfilter::test::inet_socket_in_new_namespace()), living(bpfilter::test::inet_socket_in_new_namespace());
+    if (::geteuid() != 0 || !dying || !living) GTEST_SKIP() << "needs root and network namespaces";
+    Daemon d("");
+    UniqueFd sock = connect_to(d.socket());
+    ipt_getinfo ask{};
+    std::strcpy(ask.name, "filter");
+    for (int netns : {dying.get(), living.get()}) {
+        auto r = bpfilter_call(sock.get(), netns, BpfilterOption::get_info, bytes_of(ask));
+        ASSERT_TRUE(r && r->result == 0) << d.log();
+    }
+    std::uint64_t cookie = 0;
+    socklen_t len = sizeof cookie;
+    ASSERT_EQ(::getsockopt(dying.get(), SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len), 0);
+    const std::string dropped = fmt::format("network namespace {:#x} is gone", cookie);
+    EXPECT_FALSE(d.log().find(dropped) != std::string::npos) << "dropped while it lived";
+    dying.reset();   // umdd holds nothing of it: this was the namespace's last reference
+    // umdd learns of the death at its next bpfilter call (the kernel cleans a namespace up
+    // asynchronously: at most 20 s here).
+    bool seen = false;
+    for (int i = 0; i < 400 && !seen; ++i) {
+        auto r = bpfilter_call(sock.get(), living.get(), BpfilterOption::get_info, bytes_of(ask));
+        ASSERT_TRUE(r && r->result == 0) << d.log();
+        seen = d.log().find(dropped) != std::string::npos;
+        if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_TRUE(seen) << d.log();
+    EXPECT_EQ(d.log().find("is gone", d.log().find(dropped) + dropped.size()), std::string::npos) << "the living namespace was dropped";
+    EXPECT_EQ(d.stop(), 0) << d.log();
+}
+
 TEST_F(Umdd, ABpfilterRequestWithoutItsDescriptorsIsRefusedAndUmddServesOn)
 {
     if (::geteuid() != 0) GTEST_SKIP() << "the bpfilter operation is for administrators (root here)";

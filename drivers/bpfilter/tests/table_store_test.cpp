@@ -143,5 +143,24 @@ TEST(TableStore, OtherTablesAndTooManyNamespacesAreRefused)
     EXPECT_EQ(store.namespaces(), 2u);
 }
 
+TEST(TableStore, ADroppedNamespaceFreesItsPlaceAndItsBytes)
+{
+    TableStore store(StoreLimits{2, std::size_t{1} << 20});
+    ASSERT_TRUE(store.info(NamespaceKey{1}, "filter"));
+    auto big = store.replace(NamespaceKey{1}, accepted(filter_with_protocol_rules().build(), 4));
+    ASSERT_TRUE(big) << big.error().reason;
+    ASSERT_TRUE(store.info(NamespaceKey{2}, "filter"));
+    const std::size_t both = store.bytes();
+    ASSERT_FALSE(store.info(NamespaceKey{3}, "filter"));
+    EXPECT_TRUE(store.drop(NamespaceKey{1}));
+    EXPECT_FALSE(store.drop(NamespaceKey{1})) << "dropped twice";
+    EXPECT_EQ(store.namespaces(), 1u);
+    EXPECT_EQ(store.bytes(), both - filter_with_protocol_rules().build().size() + header_size);
+    ASSERT_TRUE(store.info(NamespaceKey{3}, "filter")) << "the dropped namespace's place is free";
+    auto other = store.info(NamespaceKey{2}, "filter");
+    ASSERT_TRUE(other);
+    EXPECT_EQ(other->num_entries, 4u) << "another namespace's table was touched";
+}
+
 }  // namespace
 }  // namespace umd::bpfilter::test

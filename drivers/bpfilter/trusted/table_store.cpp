@@ -148,6 +148,16 @@ XtResult<void> TableStore::add_counters(NamespaceKey ns, std::string_view table,
     return {};
 }
 
+bool TableStore::drop(NamespaceKey ns)
+{
+    std::lock_guard hold(lock_);
+    auto space = tables_.find(ns);
+    if (space == tables_.end()) return false;
+    for (const auto& [name, stored] : space->second) bytes_ -= stored.table.entries.size();
+    tables_.erase(space);
+    return true;
+}
+
 std::size_t TableStore::namespaces() const
 {
     std::lock_guard hold(lock_);

@@ -70,6 +70,9 @@ public:
     /// IPT_SO_SET_ADD_COUNTERS: one counter per entry of the table (EINVAL otherwise).
     XtResult<void> add_counters(NamespaceKey ns, std::string_view table, std::span<const Counter> add);
 
+    /// Forgets a namespace's tables (it is gone: namespace_watch.h); false when none were kept.
+    bool drop(NamespaceKey ns);
+
     std::size_t namespaces() const;
     std::size_t bytes() const;
 
