@@ -28,6 +28,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <span>
 #include <string>
 
 #include "apps/umd/daemon_client.h"
@@ -87,8 +88,22 @@ struct Answer {
     umd::Bytes out;
 };
 
-/// One socket option through umdd: its result (0, a revision or -errno) and the bytes for the caller.
-umd::Result<Answer> ask_umdd(int sock, BpfilterOption option, const void* value, std::size_t size)
+/// Exactly `into.size()` bytes from the start of the memfd.
+umd::Status read_answer(int memfd, std::span<std::uint8_t> into)
+{
+    std::size_t got = 0;
+    while (got < into.size()) {
+        const ssize_t n = ::pread(memfd, into.data() + got, into.size() - got, static_cast<off_t>(got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return umd::fail(umd::Errc::protocol, "umdd reply: {} bytes announced, fewer written", into.size());
+        got += static_cast<std::size_t>(n);
+    }
+    return {};
+}
+
+/// One socket option through umdd: its result (0, a revision or -errno) and the bytes for
+/// the caller — read straight into `into` (a get's buffer, at most its size) when given.
+umd::Result<Answer> ask_umdd(int sock, BpfilterOption option, const void* value, std::size_t size, std::span<std::uint8_t> into = {})
 {
     auto client = UMD_TRY(umd::cli::DaemonClient::connect(socket_path()));
     auto memfd = UMD_TRY(umd::cli::reply_file("umd-bpfilter"));
@@ -105,7 +120,12 @@ umd::Result<Answer> ask_umdd(int sock, BpfilterOption option, const void* value,
     umd::ByteReader in(fields, "umdd bpfilter reply");
     auto reply = UMD_TRY(umd::daemon::decode_bpfilter_reply(in));
     Answer answer{reply.result, {}};
-    if (reply.out_size > 0) answer.out = UMD_TRY(umd::cli::read_reply_file(memfd.get(), reply.out_size, reply.out_size));
+    if (reply.out_size > 0 && into.data()) {
+        if (reply.out_size > into.size()) return umd::fail(umd::Errc::protocol, "umdd answered more than the caller's buffer holds");
+        UMD_TRY(read_answer(memfd.get(), into.first(reply.out_size)));
+    } else if (reply.out_size > 0) {
+        answer.out = UMD_TRY(umd::cli::read_reply_file(memfd.get(), reply.out_size, reply.out_size));
+    }
     if (reply.result < 0 && !reply.reason.empty()) failed(0, reply.reason);
     return answer;
 }
@@ -135,11 +155,11 @@ int get_option(int sock, int optname, void* value, socklen_t* size)
     case IPT_SO_GET_REVISION_MATCH: option = BpfilterOption::get_revision_match; break;
     default: option = BpfilterOption::get_revision_target; break;
     }
-    auto answer = ask_umdd(sock, option, value, *size);
+    // The answer goes straight into the caller's buffer (at most its size), as the kernel
+    // copies it out: no copy of a large table in between.
+    auto answer = ask_umdd(sock, option, value, *size, std::span(static_cast<std::uint8_t*>(value), *size));
     if (!answer) return failed(errno_of(answer.error()), answer.error().message);
     if (answer->result < 0) return failed(-answer->result, {});
-    if (answer->out.size() > *size) return failed(EIO, "umdd answered more than the caller's buffer holds");
-    std::memcpy(value, answer->out.data(), answer->out.size());
     return answer->result;   // a revision query returns the revision, as the kernel does
 }
 

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -129,8 +130,11 @@ Result<BpfilterReply> BpfilterService::handle(const BpfilterRequest& request, in
 {
     const auto ns = UMD_TRY(namespace_of(sock));
     forget_dead_namespaces(sock, ns);
-    const Bytes value = UMD_TRY(read_value(memfd, request.value_size));
-    const std::size_t len = value.size();
+    // GET_ENTRIES' value is the caller's buffer for the table; ip_tables reads only its
+    // header, and so does umdd (the length checks use the caller's optlen).
+    const std::size_t len = request.value_size;
+    const bool header_only = request.option == BpfilterOption::get_entries;
+    const Bytes value = UMD_TRY(read_value(memfd, header_only ? std::min(len, sizeof(ipt_get_entries)) : len));
     switch (request.option) {
     case BpfilterOption::set_replace: return replace(ns, value, memfd, peer);
     case BpfilterOption::set_add_counters: {
@@ -165,10 +169,10 @@ Result<BpfilterReply> BpfilterService::handle(const BpfilterRequest& request, in
         ipt_get_entries head{};
         std::memcpy(&head, value.data(), sizeof head);
         if (len != sizeof head + std::size_t{head.size}) return refused(EINVAL);
-        auto entries = tables_.entries(ns, table_name(ByteView(value).first(sizeof head.name)), head.size);
-        if (!entries) return refused(entries.error().error, entries.error().reason);
         Bytes answer = bytes_of(head);
-        answer.insert(answer.end(), entries->begin(), entries->end());
+        answer.resize(len);
+        auto entries = tables_.entries_into(ns, table_name(ByteView(value).first(sizeof head.name)), std::span(answer).subspan(sizeof head));
+        if (!entries) return refused(entries.error().error, entries.error().reason);
         return BpfilterReply{0, UMD_TRY(write_answer(memfd, answer)), {}};
     }
     case BpfilterOption::get_revision_match:

@@ -18,7 +18,7 @@ constexpr std::uint32_t filter_hooks = (1u << NF_INET_LOCAL_IN) | (1u << NF_INET
 std::unexpected<XtError> refuse(int error, std::string reason) { return std::unexpected(XtError{error, std::move(reason)}); }
 
 template <typename T>
-void put(Bytes& b, std::size_t at, const T& value)
+void put(std::span<std::uint8_t> b, std::size_t at, const T& value)
 {
     std::memcpy(b.data() + at, &value, sizeof value);
 }
@@ -98,13 +98,21 @@ XtResult<TableInfo> TableStore::info(NamespaceKey ns, std::string_view table)
 
 XtResult<Bytes> TableStore::entries(NamespaceKey ns, std::string_view table, std::uint32_t size)
 {
+    Bytes out(size);
+    auto written = entries_into(ns, table, out);
+    if (!written) return std::unexpected(written.error());
+    return out;
+}
+
+XtResult<void> TableStore::entries_into(NamespaceKey ns, std::string_view table, std::span<std::uint8_t> out)
+{
     std::lock_guard hold(lock_);
     auto found = find(ns, table);
     if (!found) return std::unexpected(found.error());
     Stored* s = *found;
     const TableRecord& r = s->table.layout;
-    if (size != r.size) return refuse(EAGAIN, fmt::format("the table holds {} bytes, not {}", r.size, size));
-    Bytes out = s->table.entries;
+    if (out.size() != r.size) return refuse(EAGAIN, fmt::format("the table holds {} bytes, not {}", r.size, out.size()));
+    std::memcpy(out.data(), s->table.entries.data(), out.size());
     for (std::size_t i = 0; i < r.entries.size(); ++i) {
         const std::size_t at = r.entries[i].offset;
         const Counter c = s->counters[i];
@@ -113,7 +121,7 @@ XtResult<Bytes> TableStore::entries(NamespaceKey ns, std::string_view table, std
         put(out, at + offsetof(ipt_entry, comefrom), r.entries[i].hook_mask);
         out[at + offsetof(ipt_entry, ip) + offsetof(ipt_ip, flags)] &= IPT_F_MASK;
     }
-    return out;
+    return {};
 }
 
 XtResult<std::vector<Counter>> TableStore::replace(NamespaceKey ns, AcceptedTable table)

@@ -64,6 +64,9 @@ public:
     XtResult<TableInfo> info(NamespaceKey ns, std::string_view table);
     /// IPT_SO_GET_ENTRIES: `size` must be the table's size (EAGAIN otherwise: it changed).
     XtResult<Bytes> entries(NamespaceKey ns, std::string_view table, std::uint32_t size);
+    /// The same written into `out`, whose size is the `size` asked for (the caller's answer
+    /// buffer, after its header: no copy of a large table is made in between).
+    XtResult<void> entries_into(NamespaceKey ns, std::string_view table, std::span<std::uint8_t> out);
     /// IPT_SO_SET_REPLACE, after the checks: the table must exist with the same valid hooks
     /// (EINVAL) and `num_counters` entries (EAGAIN). Returns the old table's counters.
     XtResult<std::vector<Counter>> replace(NamespaceKey ns, AcceptedTable table);
