@@ -1,9 +1,14 @@
-# bench/smoke_test.cmake — runs `umd-bench ipc --iterations 3 --json` and checks the
-# output is a JSON array of rows with the expected fields. No timing is asserted.
-execute_process(COMMAND ${BENCH} ipc --iterations 3 --json
+# bench/smoke_test.cmake — runs `umd-bench CASE ARGS... --json` (default: ipc
+# --iterations 3) and checks the output is a JSON array of rows with the expected
+# fields. No timing is asserted.
+if(NOT CASE)
+  set(CASE ipc)
+  set(ARGS --iterations 3)
+endif()
+execute_process(COMMAND ${BENCH} ${CASE} ${ARGS} --json
                 OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "umd-bench ipc exited with ${rc}: ${err}")
+  message(FATAL_ERROR "umd-bench ${CASE} exited with ${rc}: ${err}")
 endif()
 string(JSON type ERROR_VARIABLE json_error TYPE "${out}")
 if(json_error OR NOT type STREQUAL "ARRAY")
@@ -22,4 +27,4 @@ foreach(i RANGE ${last})
     endif()
   endforeach()
 endforeach()
-message(STATUS "umd-bench ipc: ${count} rows")
+message(STATUS "umd-bench ${CASE}: ${count} rows")
