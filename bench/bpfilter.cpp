@@ -142,6 +142,15 @@ std::string find_program(const char* name)
     return {};
 }
 
+/// A row of this case: through umdd against the kernel, bar ≤ 2 ×.
+Row row_of(std::string name, std::string baseline, Pair times, std::string unit, unsigned rules, std::string notes)
+{
+    Row row = pair_row("bpfilter", std::move(name), std::move(baseline), times, 2.0, std::move(unit));
+    row.extra["rules"] = rules;
+    row.notes = std::move(notes);
+    return row;
+}
+
 }  // namespace
 
 Result<std::vector<Row>> run_bpfilter(const Settings& settings)
@@ -190,17 +199,9 @@ Result<std::vector<Row>> run_bpfilter(const Settings& settings)
                 (umd ? measured : baseline).push_back(*took);
             }
         }
-        Row row;
-        row.case_name = "bpfilter";
-        row.name = fmt::format("iptables-legacy-restore, {} rules, through umdd", rules);
-        row.baseline = "the same restore into the kernel's ip_tables";
-        row.measured_ns = median(measured);
-        row.baseline_ns = median(baseline);
-        row.bar = 2.0;
-        row.unit = "ns/restore";
-        row.extra["rules"] = rules;
-        row.notes = "each round in a new network namespace on each side; fork + setns + exec included on both";
-        rows.push_back(std::move(row));
+        rows.push_back(row_of(fmt::format("iptables-legacy-restore, {} rules, through umdd", rules), "the same restore into the kernel's ip_tables",
+                              Pair{median(measured), median(baseline)}, "ns/restore", rules,
+                              "each round in a new network namespace on each side; fork + setns + exec included on both"));
     }
     {
         // One namespace a side, holding the N rules; then one rule appended per round.
@@ -220,17 +221,8 @@ Result<std::vector<Row>> run_bpfilter(const Settings& settings)
         const Command kernel_append{append, kernel_env, "/dev/null", log}, umd_append{append, umd_env, "/dev/null", log};
         const unsigned rounds = settings.iterations ? settings.iterations : 11;
         auto pair = UMD_TRY(interleave(rounds, [&] { return run_in(umd_ns.get(), umd_append); }, [&] { return run_in(kernel_ns.get(), kernel_append); }));
-        Row row;
-        row.case_name = "bpfilter";
-        row.name = fmt::format("iptables-legacy -A into {} rules, through umdd", rules);
-        row.baseline = "the same append in the kernel's ip_tables";
-        row.measured_ns = pair.measured_ns;
-        row.baseline_ns = pair.baseline_ns;
-        row.bar = 2.0;
-        row.unit = "ns/command";
-        row.extra["rules"] = rules;
-        row.notes = "GET_INFO + GET_ENTRIES of the whole table, then SET_REPLACE of it with one rule more";
-        rows.push_back(std::move(row));
+        rows.push_back(row_of(fmt::format("iptables-legacy -A into {} rules, through umdd", rules), "the same append in the kernel's ip_tables", pair,
+                              "ns/command", rules, "GET_INFO + GET_ENTRIES of the whole table, then SET_REPLACE of it with one rule more"));
     }
     rows.front().extra["umdd_rss_kib"] = daemon->rss_kib();
     return rows;

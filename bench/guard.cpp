@@ -158,16 +158,7 @@ Result<std::unique_ptr<Image>> mount_image(const std::string& path, const char* 
 
 Row make_row(std::string name, std::string baseline, const Pair& p, double bar)
 {
-    Row row;
-    row.case_name = "guard";
-    row.name = std::move(name);
-    row.baseline = std::move(baseline);
-    row.measured_ns = p.measured_ns;
-    row.baseline_ns = p.baseline_ns;
-    row.bar = bar;
-    if (bar == 0) row.bar_kind = "none";
-    row.unit = "ns/op";
-    return row;
+    return pair_row("guard", std::move(name), std::move(baseline), p, bar);
 }
 
 /// Rows 1 and 2 for the guard `who` on `g`, against the same on `p`.

@@ -37,6 +37,20 @@ Result<Pair> interleave(unsigned rounds, const Op& measured, const Op& baseline)
     return Pair{median(std::move(m)), median(std::move(b))};
 }
 
+Row pair_row(std::string case_name, std::string name, std::string baseline, const Pair& p, double bar, std::string unit)
+{
+    Row row;
+    row.case_name = std::move(case_name);
+    row.name = std::move(name);
+    row.baseline = std::move(baseline);
+    row.measured_ns = p.measured_ns;
+    row.baseline_ns = p.baseline_ns;
+    row.bar = bar;
+    if (bar == 0) row.bar_kind = "none";
+    row.unit = std::move(unit);
+    return row;
+}
+
 double median(std::vector<double> values)
 {
     return percentile(std::move(values), 0.5);

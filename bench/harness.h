@@ -62,6 +62,9 @@ struct Pair {
 };
 Result<Pair> interleave(unsigned rounds, const Op& measured, const Op& baseline);
 
+/// A row of `case_name` from a pair of medians, with a ratio bar (0: no bar).
+Row pair_row(std::string case_name, std::string name, std::string baseline, const Pair& p, double bar, std::string unit = "ns/op");
+
 /// Nanoseconds taken by one call of `op` (its error passed on).
 Result<double> time_once(const Op& op);
 

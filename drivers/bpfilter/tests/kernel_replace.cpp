@@ -192,33 +192,65 @@ int replace_as_is(int fd, const std::vector<std::uint8_t>& request)
     ::_exit(0);
 }
 
+/// A child running `child(write_end)` (which ends with _exit), and the parent's read end.
+struct Writer {
+    pid_t pid = -1;
+    int from = -1;
+};
+template <typename Child>
+std::optional<Writer> fork_writer(Child child)
+{
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        ::close(fds[0]);
+        ::close(fds[1]);
+        return std::nullopt;
+    }
+    if (pid == 0) {
+        ::close(fds[0]);
+        child(fds[1]);
+    }
+    ::close(fds[1]);
+    return Writer{pid, fds[0]};
+}
+
+/// The child's exit status once it ended (-1 when a signal ended it).
+int reaped(pid_t pid)
+{
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/// Reads what the writer sent with `read`, then reaps it: true when both went well.
+template <typename Read>
+bool read_from(const Writer& w, Read read)
+{
+    const bool ok = read(w.from);
+    ::close(w.from);
+    return reaped(w.pid) == 0 && ok;
+}
+
 }  // namespace
 
 std::optional<KernelTable> kernel_table_after(std::span<const std::uint8_t> blob, std::span<const xt_counters> add)
 {
     if (::geteuid() != 0) return std::nullopt;
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
-    const pid_t child = ::fork();
-    if (child < 0) return std::nullopt;
-    if (child == 0) {
-        ::close(fds[0]);
-        table_in_new_namespace(blob, add, fds[1]);
-    }
-    ::close(fds[1]);
+    auto writer = fork_writer([&](int out) { table_in_new_namespace(blob, add, out); });
+    if (!writer) return std::nullopt;
     KernelTable t;
-    std::uint32_t size = 0;
-    bool ok = read_all(fds[0], &t.replace_error, sizeof t.replace_error) && read_all(fds[0], &t.add_error, sizeof t.add_error) &&
-              read_all(fds[0], &t.info, sizeof t.info) && read_all(fds[0], &size, sizeof size) && size < (64u << 20);
-    if (ok) {
+    const bool ok = read_from(*writer, [&](int in) {
+        std::uint32_t size = 0;
+        if (!read_all(in, &t.replace_error, sizeof t.replace_error) || !read_all(in, &t.add_error, sizeof t.add_error) ||
+            !read_all(in, &t.info, sizeof t.info) || !read_all(in, &size, sizeof size) || size >= (64u << 20))
+            return false;
         t.entries.resize(size);
-        ok = read_all(fds[0], t.entries.data(), size);
-    }
-    ::close(fds[0]);
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (!ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+        return read_all(in, t.entries.data(), size);
+    });
+    if (!ok) return std::nullopt;
     return t;
 }
 
@@ -228,11 +260,9 @@ std::optional<int> kernel_replace(std::span<const std::uint8_t> blob, bool keep_
     const pid_t child = ::fork();
     if (child < 0) return std::nullopt;
     if (child == 0) replace_in_new_namespace(blob, keep_num_counters);
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) == cannot_ask) return std::nullopt;
-    return WEXITSTATUS(status);
+    const int status = reaped(child);
+    if (status < 0 || status == cannot_ask) return std::nullopt;
+    return status;
 }
 
 int inet_socket_in_new_namespace()
@@ -251,28 +281,19 @@ int inet_socket_in_new_namespace()
 std::optional<IptablesAnswers> iptables_table_and_kernel_answers(const std::string& rules, const std::string& lockfile, const Variants& variants)
 {
     if (::geteuid() != 0 || std::system("command -v iptables-legacy-restore >/dev/null 2>&1") != 0) return std::nullopt;
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
-    const pid_t child = ::fork();
-    if (child < 0) return std::nullopt;
-    if (child == 0) {
-        ::close(fds[0]);
-        iptables_in_new_namespace(rules, lockfile, variants, fds[1]);
-    }
-    ::close(fds[1]);
-    const auto get = [&](auto& v) {
-        std::uint32_t size = 0;
-        if (!read_all(fds[0], &size, sizeof size) || size > (64u << 20) || size % sizeof v[0] != 0) return false;
-        v.resize(size / sizeof v[0]);
-        return read_all(fds[0], v.data(), size);
-    };
+    auto writer = fork_writer([&](int out) { iptables_in_new_namespace(rules, lockfile, variants, out); });
+    if (!writer) return std::nullopt;
     IptablesAnswers answers;
-    const bool ok = get(answers.table) && get(answers.errors) && get(answers.entries_after);
-    ::close(fds[0]);
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (!ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+    const bool ok = read_from(*writer, [&](int in) {
+        const auto get = [in](auto& v) {
+            std::uint32_t size = 0;
+            if (!read_all(in, &size, sizeof size) || size > (64u << 20) || size % sizeof v[0] != 0) return false;
+            v.resize(size / sizeof v[0]);
+            return read_all(in, v.data(), size);
+        };
+        return get(answers.table) && get(answers.errors) && get(answers.entries_after);
+    });
+    if (!ok) return std::nullopt;
     return answers;
 }
 
