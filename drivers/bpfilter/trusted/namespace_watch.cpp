@@ -29,6 +29,7 @@ struct NsidMessage {
 /// The messages of one netlink datagram; `done` when it ends a dump, `error` from an
 /// NLMSG_ERROR (0 for an acknowledgement).
 struct Datagram {
+    std::uint32_t sequence = 0;   ///< of its first message
     std::vector<NsidMessage> messages;
     bool done = false;
     std::optional<int> error;
@@ -42,6 +43,7 @@ Datagram parse(const std::uint8_t* data, std::size_t size)
         nlmsghdr h;
         std::memcpy(&h, data + at, sizeof h);
         if (h.nlmsg_len < sizeof h || h.nlmsg_len > size - at) break;
+        if (at == 0) d.sequence = h.nlmsg_seq;
         const std::uint8_t* body = data + at + NLMSG_HDRLEN;
         const std::size_t body_size = h.nlmsg_len - NLMSG_HDRLEN;
         if (h.nlmsg_type == NLMSG_DONE) d.done = true;
@@ -101,6 +103,9 @@ struct Answer {
 /// or the dump's end.
 Result<Answer> ask(int fd, const std::vector<std::uint8_t>& request, bool dump)
 {
+    nlmsghdr sent;
+    std::memcpy(&sent, request.data(), sizeof sent);
+    const std::uint32_t sequence = sent.nlmsg_seq;
     if (::send(fd, request.data(), request.size(), 0) != static_cast<ssize_t>(request.size())) return fail_errno(errno, "netlink send");
     Answer answer;
     std::vector<std::uint8_t> buffer(32768);
@@ -109,6 +114,7 @@ Result<Answer> ask(int fd, const std::vector<std::uint8_t>& request, bool dump)
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return fail_errno(n < 0 ? errno : EPROTO, "netlink recv");
         Datagram d = parse(buffer.data(), static_cast<std::size_t>(n));
+        if (d.sequence != sequence) continue;   // a late answer to an earlier request
         answer.messages.insert(answer.messages.end(), d.messages.begin(), d.messages.end());
         if (d.error && *d.error != 0) {
             answer.error = *d.error;
