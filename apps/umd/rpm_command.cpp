@@ -52,18 +52,21 @@ struct Verified {
     std::vector<daemon::RpmFileDigest> files;
 };
 
-Verified verified_here(const rpm::VerifiedPackage& v)
+Verified verified_here(const rpm::VerifiedPackage& v, bool digests)
 {
     Verified out{v.info().nevra(), v.signer(), v.info().digest_algo, {}};
-    for (const auto& f : v.info().files)
-        if ((f.mode & 0170000) == 0100000 && !f.digest.empty()) out.files.push_back({f.digest, f.path});
+    if (digests)
+        for (const auto& f : v.info().files)
+            if ((f.mode & 0170000) == 0100000 && !f.digest.empty()) out.files.push_back({f.digest, f.path});
     return out;
 }
 
-/// Runs `each` on every verified package; returns the exit code (worst wins).
+/// Runs `each` on every verified package (with `digests`, its files' digests too);
+/// returns the exit code (worst wins).
 template <class Each>
-int for_each_verified(Context& ctx, const RpmArgs& args, Failures failures, Each each)
+int for_each_verified(Context& ctx, const RpmArgs& args, bool digests, Each each)
 {
+    const Failures failures = digests ? Failures::stderr_only : Failures::verdict_line;
     auto manager = ctx.manager();
     if (!manager) return ctx.report(manager.error());
     auto session = rpm::RpmSession::open(**manager, args.keyrings);
@@ -75,7 +78,7 @@ int for_each_verified(Context& ctx, const RpmArgs& args, Failures failures, Each
             worst = std::max(worst, report_failure(ctx, failures, path, v.error()));
             continue;
         }
-        each(path, verified_here(*v));
+        each(path, verified_here(*v, digests));
     }
     return worst;
 }
@@ -155,7 +158,7 @@ int verify_packages(Context& ctx, const RpmArgs& args, bool digests, Each each)
     if (!daemon) return ctx.report(daemon.error());
     if (*daemon)
         if (auto code = verify_through(ctx, **daemon, args, digests, each)) return *code;
-    return for_each_verified(ctx, args, digests ? Failures::stderr_only : Failures::verdict_line, each);
+    return for_each_verified(ctx, args, digests, each);
 }
 
 /// `umd rpm show`'s document (rpm::describe_package), from umdd or made here.
