@@ -28,6 +28,7 @@ except ValueError as e:
     fail(f"stdout is not one JSON document: {e}")
 if not out.endswith("}\n"):
     fail("the document does not end in a line feed")
+jsonschema.Draft202012Validator.check_schema(schema)   # the schema file itself is a valid JSON Schema
 errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(d), key=lambda e: list(e.absolute_path))
 if errors:
     fail("schema umd/1: " + "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]))
