@@ -59,7 +59,7 @@ else
         if command -v python3 >/dev/null && [ -s "$work/keyring.json" ]; then
             uid=$(python3 -c '
 import json, sys
-for c in json.load(open(sys.argv[1])).get("certificates", []):
+for c in json.load(open(sys.argv[1]))["results"][0]["description"].get("certificates", []):
     if c["primary"]["fingerprint"] == sys.argv[2]:
         print((c.get("verified_user_ids") or [""])[0]); break
 ' "$work/keyring.json" "$fpr" 2>/dev/null)

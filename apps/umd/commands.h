@@ -11,6 +11,7 @@
 #include <string>
 
 #include "apps/umd/daemon_client.h"
+#include "apps/umd/json_document.h"
 #include "cli11.h"
 
 #include <umd/error.h>
@@ -27,6 +28,13 @@ struct Context {
     std::string socket_path;         ///< --socket: the umdd to use (else $UMD_SOCKET, else the default)
     bool standalone = false;         ///< --standalone: never use a umdd
     int exit_code = 0;
+    /// With --json: the command's one document (docs/json.md), printed on stdout by
+    /// finish(). The verdicts and errors reported below go into it instead of the lines.
+    std::optional<JsonDocument> json;
+
+    /// Registers the `--json` flag on `cmd`: when given, the command's callback starts
+    /// with `json` set up for it, named by its path ("rpm verify").
+    void add_json_flag(CLI::App& cmd);
 
     /// The umdd to send this command's request to, or null to run standalone: when
     /// --standalone is given, or nothing listens at the default socket. A socket named
@@ -51,13 +59,23 @@ struct Context {
     void shut_down();
     /// The driver `name` from the Manager (loaded on first use).
     Result<Driver*> driver(const std::string& name);
-    /// Prints "umd: <message>" to stderr and returns the exit code for the error's kind.
+    /// A failure of the command as a whole: "umd: <message>" on stderr (and the
+    /// document's "error" with --json). Returns the exit code for the error's kind.
     int report(const Error& error);
     /// The verdict on one input that could not be judged good (unreadable, malformed,
     /// refused): "<name>: FAILED (<kind>)" on stdout, where every input's verdict goes
-    /// (the name escaped: one line whatever it holds), and report()'s line on stderr.
-    /// Returns the exit code for the error's kind.
+    /// (the name escaped: one line whatever it holds), or its entry in the document
+    /// with --json; diagnose()'s line on stderr. Returns the exit code for the error's kind.
     int report_verdict(const std::string& name, const Error& error);
+    /// report_verdict() without the line on stderr (for a reason told before).
+    void print_failed(const std::string& name, const Error& error);
+    /// The failure of a command's only input (`pgp verify`, `pgp show`, `rpm show`): its
+    /// entry in the document with --json (report_verdict), else report()'s line.
+    int report_only_input(const std::string& name, const Error& error);
+    /// "umd: <message>" on stderr only (why one input failed); the exit code for its kind.
+    int diagnose(const Error& error);
+    /// With --json, prints the document on stdout with the exit status; else nothing.
+    void finish();
 
 private:
     /// The socket path, and whether the user named it (flag or environment).

@@ -122,7 +122,7 @@ Result<Driver*> Context::driver(const std::string& name)
     return m->driver(name);
 }
 
-int Context::report(const Error& error)
+int Context::diagnose(const Error& error)
 {
     // Messages may quote input (a path, a handler's words): stderr gets no control
     // character and no invalid UTF-8 (libumd already cleans what a handler says).
@@ -130,10 +130,44 @@ int Context::report(const Error& error)
     return umd::exit_code(error.code);
 }
 
+int Context::report(const Error& error)
+{
+    if (json) json->set_error(error);
+    return diagnose(error);
+}
+
+void Context::print_failed(const std::string& name, const Error& error)
+{
+    if (json) json->add_failure(name, error);
+    else std::printf("%s: FAILED (%s)\n", printable_text(name).c_str(), std::string(errc_name(error.code)).c_str());
+}
+
 int Context::report_verdict(const std::string& name, const Error& error)
 {
-    std::printf("%s: FAILED (%s)\n", printable_text(name).c_str(), std::string(errc_name(error.code)).c_str());
-    return report(error);
+    print_failed(name, error);
+    return diagnose(error);
+}
+
+int Context::report_only_input(const std::string& name, const Error& error)
+{
+    return json ? report_verdict(name, error) : report(error);
+}
+
+void Context::add_json_flag(CLI::App& cmd)
+{
+    // The command's path ("trust check"), from its parents up to the program.
+    std::string name = cmd.get_name();
+    for (const CLI::App* up = cmd.get_parent(); up && up->get_parent(); up = up->get_parent()) name = up->get_name() + " " + name;
+    // A flag's callback runs when the command line is parsed, before the command's.
+    cmd.add_flag_callback("--json", [this, name] { json.emplace(name); },
+                          "Print one JSON document on stdout (schema umd/1, docs/json.md); diagnostics stay on stderr");
+}
+
+void Context::finish()
+{
+    if (!json) return;
+    const std::string text = json->text(exit_code);
+    std::fputs(text.c_str(), stdout);
 }
 
 }  // namespace umd::cli

@@ -57,9 +57,18 @@ void print_status(const nlohmann::json& j)
                 number(j, "audit", "suppressed"), number(j, "audit", "dropped"));
 }
 
-/// Prints one file's answer; its exit code: 0 allowed to run, 1 not.
-int print_check(const std::string& file, const daemon::GuardCheckReply& r)
+/// Prints one file's answer (or its entry in the document); its exit code: 0 allowed to run, 1 not.
+int print_check(Context& ctx, const std::string& file, const daemon::GuardCheckReply& r)
 {
+    if (ctx.json) {
+        nlohmann::ordered_json fields = {{"exec_allowed", r.exec_allowed}, {"open_allowed", r.open_allowed},
+                                         {"reason", utf8_text(r.reason)}, {"digest", utf8_text(r.digest)},
+                                         {"nevra", utf8_text(r.nevra)}, {"path", utf8_text(r.path)}, {"elf", r.elf},
+                                         {"guarded", r.guarded}, {"permissive", r.permissive}};
+        if (r.exec_allowed) ctx.json->add_yes(file, std::move(fields));
+        else ctx.json->add_failure(file, Error{Errc::rejected, fmt::format("exec denied: {}", r.reason)}, std::move(fields));
+        return r.exec_allowed ? 0 : 1;
+    }
     std::string why = r.reason;
     if (!r.digest.empty()) why += ", " + r.digest;
     if (!r.nevra.empty()) why += fmt::format(", {} as {}", printable_text(r.nevra), printable_text(r.path));
@@ -70,6 +79,17 @@ int print_check(const std::string& file, const daemon::GuardCheckReply& r)
     return r.exec_allowed ? 0 : 1;
 }
 
+/// The guard refused this command's own open of `file`: that refusal is its verdict.
+int print_refused_open(Context& ctx, const std::string& file)
+{
+    constexpr const char* why = "the guard refused this command's own open: an untrusted ELF file";
+    if (ctx.json)
+        ctx.json->add_failure(file, Error{Errc::rejected, why}, {{"exec_allowed", false}, {"open_allowed", false}});
+    else
+        std::printf("%s: exec DENIED, open DENIED (%s)\n", printable_text(file).c_str(), why);
+    return 1;
+}
+
 }  // namespace
 
 void register_guard(CLI::App& app, Context& ctx)
@@ -77,11 +97,10 @@ void register_guard(CLI::App& app, Context& ctx)
     auto* guard = app.add_subcommand("guard", "The exec guard in umdd: code runs only when a trusted package vouches for it");
     guard->require_subcommand(1);
 
-    auto json = std::make_shared<bool>(false);
     auto* status = guard->add_subcommand("status", "The guard's mode, marks and counters");
-    status->add_flag("--json", *json, "JSON output");
+    ctx.add_json_flag(*status);
     status->footer("Exit status: 0 shown, 2 no umdd, 3 or more a failure.");
-    status->callback([&ctx, json] {
+    status->callback([&ctx] {
         auto daemon = guard_daemon(ctx);
         auto document = daemon ? (*daemon)->call_for_document(daemon::Operation::guard_status, {}, {})
                                : Result<nlohmann::json>(std::unexpected(daemon.error()));
@@ -89,7 +108,7 @@ void register_guard(CLI::App& app, Context& ctx)
             ctx.exit_code = ctx.report(document.error());
             return;
         }
-        if (*json) std::printf("%s\n", document->dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+        if (ctx.json) ctx.json->set("guard", *document);
         else print_status(*document);
         ctx.exit_code = 0;
     });
@@ -97,6 +116,7 @@ void register_guard(CLI::App& app, Context& ctx)
     auto mode = std::make_shared<std::string>();
     auto* set_mode = guard->add_subcommand("mode", "Switch the guard to enforcing or permissive (until umdd restarts)");
     set_mode->add_option("MODE", *mode, "enforcing or permissive")->required()->check(CLI::IsMember({"enforcing", "permissive"}));
+    ctx.add_json_flag(*set_mode);
     set_mode->footer("Only root or umdd's admin group may switch. The mode configured in umdd.toml (or --guard-mode)\n"
                      "is the one a restart of umdd starts in.\n"
                      "Exit status: 0 switched, 2 no umdd or no guard, 3 or more a failure, 4 not permitted.");
@@ -109,13 +129,15 @@ void register_guard(CLI::App& app, Context& ctx)
             ctx.exit_code = ctx.report(done.error());
             return;
         }
-        std::printf("guard: %s\n", mode->c_str());
+        if (ctx.json) ctx.json->set("mode", *mode);
+        else std::printf("guard: %s\n", mode->c_str());
         ctx.exit_code = 0;
     });
 
     auto files = std::make_shared<std::vector<std::string>>();
     auto* check = guard->add_subcommand("check", "What the guard decides for each file, and why");
     check->add_option("FILE", *files, "Files to check")->required();
+    ctx.add_json_flag(*check);
     check->footer("Exit status: 0 every file may run, 1 any may not, 2 any unreadable (or no umdd).");
     check->callback([&ctx, files] {
         auto daemon = guard_daemon(ctx);
@@ -131,21 +153,23 @@ void register_guard(CLI::App& app, Context& ctx)
                 // On a guarded filesystem the guard refuses any open of an untrusted ELF
                 // file (ld.so maps libraries after a plain open), this command's too:
                 // that refusal is the guard's verdict.
-                std::printf("%s: exec DENIED, open DENIED (the guard refused this command's own open: an untrusted ELF file)\n",
-                            printable_text(f).c_str());
-                worst = std::max(worst, 1);
+                worst = std::max(worst, print_refused_open(ctx, f));
                 continue;
             }
             if (!opened) {
-                worst = std::max(worst, ctx.report(Error{open_error == ENOENT ? Errc::not_found : Errc::io,
-                                                         fmt::format("{}: {}", f, std::strerror(open_error))}));
+                worst = std::max(worst, ctx.report_verdict(f, Error{open_error == ENOENT ? Errc::not_found : Errc::io,
+                                                                    fmt::format("{}: {}", f, std::strerror(open_error))}));
                 continue;
             }
             const int fds[] = {opened.get()};
             auto fields = (*daemon)->call(daemon::Operation::guard_check, daemon::encode_fields(daemon::GuardCheckRequest{f}), fds);
             if (!fields) {
-                worst = std::max(worst, ctx.report(fields.error()));
-                if (fields.error().code != Errc::io && fields.error().code != Errc::bad_input) break;
+                // A file umdd could not read is this file's verdict; anything else ends the command.
+                if (fields.error().code != Errc::io && fields.error().code != Errc::bad_input) {
+                    worst = std::max(worst, ctx.report(fields.error()));
+                    break;
+                }
+                worst = std::max(worst, ctx.report_verdict(f, fields.error()));
                 continue;
             }
             ByteReader in(*fields, "umdd guard check reply");
@@ -154,7 +178,7 @@ void register_guard(CLI::App& app, Context& ctx)
                 worst = std::max(worst, ctx.report(reply.error()));
                 break;
             }
-            worst = std::max(worst, print_check(f, *reply));
+            worst = std::max(worst, print_check(ctx, f, *reply));
         }
         ctx.exit_code = worst;
     });

@@ -41,9 +41,10 @@ int main(int argc, char** argv)
     } catch (const nlohmann::json::exception& e) {
         // A document from umdd without a field this CLI prints: a umdd of another
         // version, or one that breaks the protocol. Never an abort.
-        std::fprintf(stderr, "umd: umdd's answer does not have the expected shape: %s\n", e.what());
+        ctx.exit_code = ctx.report(umd::Error{umd::Errc::protocol, std::string("umdd's answer does not have the expected shape: ") + e.what()});
+        ctx.finish();
         ctx.shut_down();
-        umd::cli::leave(umd::exit_code(umd::Errc::protocol));
+        umd::cli::leave(ctx.exit_code);
     } catch (const CLI::ParseError& e) {
         // For a word that names no command (or an unknown option) where a command is
         // expected, CLI11 only says that a subcommand is required: name the word.
@@ -70,6 +71,7 @@ int main(int argc, char** argv)
         // CLI11 uses 0 for --help/--version and 1..n for usage errors; usage errors are exit 2 here.
         umd::cli::leave(code == 0 ? 0 : 2);
     }
+    ctx.finish();
     ctx.shut_down();
     umd::cli::leave(ctx.exit_code);
 }

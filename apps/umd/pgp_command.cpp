@@ -35,7 +35,6 @@ struct VerifyArgs {
     std::string output;
     std::string not_before, not_after;
     unsigned signatures = 1;
-    bool json = false;
     std::string file;
 };
 
@@ -77,18 +76,13 @@ Result<pgp::VerifiedFiles> run_verify(Context& ctx, const VerifyArgs& args)
     return verify(ctx, files);
 }
 
-/// JSON text that cannot throw: every string put in is made valid UTF-8 at its source
-/// (utf8_text), and as a last line of defence the dump replaces what is not.
-std::string json_text(const nlohmann::json& j, int indent = -1)
+/// The verdict's fields in the document: the good signers' primary fingerprints, how
+/// many were required, and every signature that did not count, with why.
+nlohmann::ordered_json verdict_json(const pgp::Verdict& v)
 {
-    return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-nlohmann::json verdict_json(const pgp::Verdict& v)
-{
-    nlohmann::json bad = nlohmann::json::array();
+    nlohmann::ordered_json bad = nlohmann::ordered_json::array();
     for (const auto& b : v.bad) bad.push_back({{"issuer", utf8_text(b.issuer)}, {"reason", utf8_text(b.reason)}});
-    return {{"valid", v.valid()}, {"good_signers", v.good_signers}, {"required", v.required}, {"bad", bad}};
+    return {{"good_signers", v.good_signers}, {"required", v.required}, {"bad", bad}};
 }
 
 void register_verify(CLI::App& pgp, Context& ctx)
@@ -102,43 +96,45 @@ void register_verify(CLI::App& pgp, Context& ctx)
     verify->add_option("--not-before", args->not_before, "Ignore signatures made before this time (Unix seconds, or ISO 8601 with an optional zone: 2026-02-28T12:00+02:00)");
     verify->add_option("--not-after", args->not_after, "Ignore signatures made after this time (default: now)");
     verify->add_option("--signatures", args->signatures, "Good signatures from distinct certificates required (default 1)");
-    verify->add_flag("--json", args->json, "Print the verdict as JSON");
+    ctx.add_json_flag(*verify);
     verify->add_option("FILE", args->file, "The signed data (with --signature) or the signed message ('-': standard input)")->required();
     verify->footer("Exit status: 0 valid, 1 not valid, 2 malformed input, usage or I/O error, 3 or more a handler failure.");
     verify->callback([&ctx, args] {
         // stdout carries one thing: the JSON verdict or the content (docs/output.md).
-        if (args->json && args->output == "-") {
+        // A usage error: no document, as for the parser's own.
+        if (ctx.json && args->output == "-") {
+            ctx.json.reset();
             ctx.exit_code = ctx.report(Error{Errc::invalid_argument,
                                              "--json prints the verdict on stdout, where --output - would write the "
                                              "content: give --output a file"});
             return;
         }
         auto verified = run_verify(ctx, *args);
-        auto verdict = verified ? Result<pgp::Verdict>(std::move(verified->verdict))
-                                : Result<pgp::Verdict>(std::unexpected(verified.error()));
-        if (!verdict) {
-            if (args->json)
-                std::printf("%s\n", json_text({{"valid", false}, {"error", errc_name(verdict.error().code)},
-                                               {"message", utf8_text(verdict.error().message)}}).c_str());
-            ctx.exit_code = ctx.report(verdict.error());
+        if (!verified) {
+            ctx.exit_code = ctx.report_only_input(args->file, verified.error());
             return;
         }
-        if (verdict->valid() && !args->output.empty()) {
+        const pgp::Verdict& verdict = verified->verdict;
+        const Status status = verdict.status();
+        if (ctx.json) {
+            if (status) ctx.json->add_yes(args->file, verdict_json(verdict));
+            else ctx.json->add_failure(args->file, status.error(), verdict_json(verdict));
+        }
+        if (verdict.valid() && !args->output.empty()) {
             if (auto ok = write_output(args->output, verified->content); !ok) {
                 ctx.exit_code = ctx.report(ok.error());
                 return;
             }
         }
-        if (args->json) std::printf("%s\n", json_text(verdict_json(*verdict)).c_str());
-        else if (verdict->valid() && args->output != "-")
-            for (const auto& signer : verdict->good_signers) std::printf("%s\n", signer.c_str());
-        if (auto ok = verdict->status(); !ok) {
-            ctx.exit_code = ctx.report(ok.error());
+        if (!ctx.json && verdict.valid() && args->output != "-")
+            for (const auto& signer : verdict.good_signers) std::printf("%s\n", signer.c_str());
+        if (!status) {
+            ctx.exit_code = ctx.diagnose(status.error());
             return;
         }
         // With the content on stdout, the signers go to stderr so the two do not mix.
-        if (!args->json && args->output == "-")
-            for (const auto& signer : verdict->good_signers) std::fprintf(stderr, "%s\n", signer.c_str());
+        if (args->output == "-")
+            for (const auto& signer : verdict.good_signers) std::fprintf(stderr, "%s\n", signer.c_str());
         ctx.exit_code = 0;
     });
 }
@@ -197,18 +193,17 @@ void print_human(const nlohmann::json& j)
 void register_show(CLI::App& pgp, Context& ctx)
 {
     auto file = std::make_shared<std::string>();
-    auto json = std::make_shared<bool>(false);
     auto* show = pgp.add_subcommand("show", "Describe an OpenPGP file (keys with computed fingerprints, signatures)");
     show->add_option("FILE", *file, "Keyring, signature or signed message ('-': standard input)")->required();
-    show->add_flag("--json", *json, "Print JSON");
+    ctx.add_json_flag(*show);
     show->footer("Exit status: 0 described, 2 malformed input or I/O error, 3 or more a handler failure.");
-    show->callback([&ctx, file, json] {
+    show->callback([&ctx, file] {
         auto j = describe_file(ctx, *file);
         if (!j) {
-            ctx.exit_code = ctx.report(j.error());
+            ctx.exit_code = ctx.report_only_input(*file, j.error());
             return;
         }
-        if (*json) std::printf("%s\n", json_text(*j, 2).c_str());
+        if (ctx.json) ctx.json->add_yes(*file, {{"description", *j}});
         else print_human(*j);
         ctx.exit_code = 0;
     });

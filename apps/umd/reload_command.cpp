@@ -9,6 +9,7 @@ void register_reload(CLI::App& app, Context& ctx)
     reload->footer("As SIGHUP does; a broken configuration is refused and the one in force stays.\n"
                    "Only root or umdd's admin group may reload.\n"
                    "Exit status: 0 reloaded, 2 no umdd or a broken configuration, 3 or more a failure, 4 not permitted.");
+    ctx.add_json_flag(*reload);
     reload->callback([&ctx] {
         auto daemon = ctx.daemon();
         if (!daemon) {

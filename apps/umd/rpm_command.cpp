@@ -40,13 +40,33 @@ enum class Failures { verdict_line, stderr_only };
 
 int report_failure(Context& ctx, Failures failures, const std::string& path, const Error& error)
 {
-    return failures == Failures::verdict_line ? ctx.report_verdict(path, error) : ctx.report(error);
+    // A JSON document has every package's entry, `digests`' too.
+    return failures == Failures::verdict_line || ctx.json ? ctx.report_verdict(path, error) : ctx.diagnose(error);
 }
 
-/// Runs `each` on every verified package; returns the exit code (worst wins).
-template <class Each>
-int for_each_verified(Context& ctx, const RpmArgs& args, Failures failures, Each each)
+/// What was verified of one package (here or by umdd), and with `digests` the
+/// digests of its regular files.
+struct Verified {
+    std::string nevra, signer;
+    std::uint32_t digest_algo = 0;
+    std::vector<daemon::RpmFileDigest> files;
+};
+
+Verified verified_here(const rpm::VerifiedPackage& v, bool digests)
 {
+    Verified out{v.info().nevra(), v.signer(), v.info().digest_algo, {}};
+    if (digests)
+        for (const auto& f : v.info().files)
+            if ((f.mode & 0170000) == 0100000 && !f.digest.empty()) out.files.push_back({f.digest, f.path});
+    return out;
+}
+
+/// Runs `each` on every verified package (with `digests`, its files' digests too);
+/// returns the exit code (worst wins).
+template <class Each>
+int for_each_verified(Context& ctx, const RpmArgs& args, bool digests, Each each)
+{
+    const Failures failures = digests ? Failures::stderr_only : Failures::verdict_line;
     auto manager = ctx.manager();
     if (!manager) return ctx.report(manager.error());
     auto session = rpm::RpmSession::open(**manager, args.keyrings);
@@ -58,17 +78,10 @@ int for_each_verified(Context& ctx, const RpmArgs& args, Failures failures, Each
             worst = std::max(worst, report_failure(ctx, failures, path, v.error()));
             continue;
         }
-        each(path, *v);
+        each(path, verified_here(*v, digests));
     }
     return worst;
 }
-
-/// What umdd verified of one package, and with `digests` the files' digests.
-struct Verified {
-    std::string nevra, signer;
-    std::uint32_t digest_algo = 0;
-    std::vector<daemon::RpmFileDigest> files;
-};
 
 /// Reads the digest list umdd wrote into the memfd (bounded by what the reply says).
 Result<std::vector<daemon::RpmFileDigest>> read_digest_list(int fd, std::uint64_t size)
@@ -136,6 +149,18 @@ std::optional<int> verify_through(Context& ctx, DaemonClient& daemon, const RpmA
     return worst;
 }
 
+/// `umd rpm verify|digests`: through umdd when one answers (and the keyrings fit in
+/// one request), else here; `each` prints one verified package either way.
+template <class Each>
+int verify_packages(Context& ctx, const RpmArgs& args, bool digests, Each each)
+{
+    auto daemon = ctx.daemon();
+    if (!daemon) return ctx.report(daemon.error());
+    if (*daemon)
+        if (auto code = verify_through(ctx, **daemon, args, digests, each)) return *code;
+    return for_each_verified(ctx, args, digests, each);
+}
+
 /// `umd rpm show`'s document (rpm::describe_package), from umdd or made here.
 Result<nlohmann::json> describe_package(Context& ctx, const std::string& path)
 {
@@ -191,23 +216,11 @@ void register_rpm(CLI::App& app, Context& ctx)
         ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     verify->add_option("PKG", args->packages, "Package files")->required();
     verify->footer(footer);
+    ctx.add_json_flag(*verify);
     verify->callback([&ctx, args] {
-        auto daemon = ctx.daemon();
-        if (!daemon) {
-            ctx.exit_code = ctx.report(daemon.error());
-            return;
-        }
-        if (*daemon) {
-            auto code = verify_through(ctx, **daemon, *args, false, [](const std::string& path, const Verified& v) {
-                std::printf("%s: OK %s signed by %s\n", printable_text(path).c_str(), printable_text(v.nevra).c_str(), v.signer.c_str());
-            });
-            if (code) {
-                ctx.exit_code = *code;
-                return;
-            }
-        }
-        ctx.exit_code = for_each_verified(ctx, *args, Failures::verdict_line, [](const std::string& path, const rpm::VerifiedPackage& v) {
-            std::printf("%s: OK %s signed by %s\n", printable_text(path).c_str(), printable_text(v.info().nevra()).c_str(), v.signer().c_str());
+        ctx.exit_code = verify_packages(ctx, *args, false, [&ctx](const std::string& path, const Verified& v) {
+            if (ctx.json) ctx.json->add_yes(path, {{"nevra", utf8_text(v.nevra)}, {"signer", v.signer}});
+            else std::printf("%s: OK %s signed by %s\n", printable_text(path).c_str(), printable_text(v.nevra).c_str(), v.signer.c_str());
         });
     });
 
@@ -217,44 +230,35 @@ void register_rpm(CLI::App& app, Context& ctx)
         ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     digests->add_option("PKG", dargs->packages, "Package files")->required();
     digests->footer(std::string("Prints '<algorithm>:<hex>  <path>' per file, e.g. sha256:...  /usr/bin/x.\n") + footer);
+    ctx.add_json_flag(*digests);
     digests->callback([&ctx, dargs] {
-        auto daemon = ctx.daemon();
-        if (!daemon) {
-            ctx.exit_code = ctx.report(daemon.error());
-            return;
-        }
-        if (*daemon) {
-            auto code = verify_through(ctx, **daemon, *dargs, true, [](const std::string&, const Verified& v) {
-                const char* algo = rpm::digest_algo_name(v.digest_algo);
-                for (const auto& f : v.files) std::printf("%s:%s  %s\n", algo, f.digest.c_str(), printable_text(f.path).c_str());
-            });
-            if (code) {
-                ctx.exit_code = *code;
+        ctx.exit_code = verify_packages(ctx, *dargs, true, [&ctx](const std::string& path, const Verified& v) {
+            // A package whose file digests have no known algorithm has no regular file with a digest.
+            const char* known = rpm::digest_algo_name(v.digest_algo);
+            const std::string algo = known ? known : "unknown";
+            if (!ctx.json) {
+                for (const auto& f : v.files) std::printf("%s:%s  %s\n", algo.c_str(), f.digest.c_str(), printable_text(f.path).c_str());
                 return;
             }
-        }
-        ctx.exit_code = for_each_verified(ctx, *dargs, Failures::stderr_only, [](const std::string&, const rpm::VerifiedPackage& v) {
-            const char* algo = rpm::digest_algo_name(v.info().digest_algo);
-            for (const auto& f : v.info().files)
-                if ((f.mode & 0170000) == 0100000 && !f.digest.empty())
-                    std::printf("%s:%s  %s\n", algo, f.digest.c_str(), printable_text(f.path).c_str());
+            nlohmann::ordered_json files = nlohmann::ordered_json::array();
+            for (const auto& f : v.files) files.push_back({{"path", utf8_text(f.path)}, {"digest", algo + ":" + utf8_text(f.digest)}});
+            ctx.json->add_yes(path, {{"nevra", utf8_text(v.nevra)}, {"signer", v.signer}, {"files", std::move(files)}});
         });
     });
 
     auto path = std::make_shared<std::string>();
-    auto json = std::make_shared<bool>(false);
     auto* show = rpm->add_subcommand("show", "Show what a package's header says (no signature check)");
     show->add_option("PKG", *path, "Package file")->required();
-    show->add_flag("--json", *json, "Print JSON");
+    ctx.add_json_flag(*show);
     show->footer("The fields are read from the header through checked claims, but nothing is verified: use `umd rpm verify`.\n"
                  "Exit status: 0 shown, 2 malformed or unreadable, 3 or more a handler failure.");
-    show->callback([&ctx, path, json] {
+    show->callback([&ctx, path] {
         auto described = describe_package(ctx, *path);
         if (!described) {
-            ctx.exit_code = ctx.report(described.error());
+            ctx.exit_code = ctx.report_only_input(*path, described.error());
             return;
         }
-        if (*json) std::printf("%s\n", described->dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+        if (ctx.json) ctx.json->add_yes(*path, {{"description", *described}});
         else print_package(*described);
         ctx.exit_code = 0;
     });

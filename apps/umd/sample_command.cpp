@@ -42,6 +42,7 @@ void register_sample(CLI::App& app, Context& ctx)
     auto offset = std::make_shared<std::string>();
     write->add_option("OFFSET", *offset, "Byte offset, 0..131071")->required();
     write->footer("Exit status: 0 the handler set the byte, 1 the reply was rejected, 2 bad offset, 3 handler failure.");
+    ctx.add_json_flag(*write);
     write->callback([&ctx, offset] {
         auto value = parse_offset(*offset);
         if (!value) {
@@ -53,7 +54,8 @@ void register_sample(CLI::App& app, Context& ctx)
             ctx.exit_code = ctx.report(done.error());
             return;
         }
-        std::printf("sample: the handler set byte %llu of its 128 KiB reply; verified\n", static_cast<unsigned long long>(*value));
+        if (ctx.json) ctx.json->set("offset", *value);
+        else std::printf("sample: the handler set byte %llu of its 128 KiB reply; verified\n", static_cast<unsigned long long>(*value));
         ctx.exit_code = 0;
     });
 }

@@ -3,34 +3,37 @@
 
 #include "commands.h"
 
+#include <umd/text.h>
+
 namespace umd::cli {
 namespace {
 
+/// One driver in the document's "drivers", the same fields standalone and through umdd.
+nlohmann::ordered_json driver_json(const std::string& name, std::string_view state, long long pid, std::uint64_t starts,
+                                   std::uint64_t restarts, std::uint64_t requests, std::uint64_t failures,
+                                   const std::string& sandbox, const std::string& error)
+{
+    return {{"driver", utf8_text(name)}, {"state", state}, {"pid", pid}, {"starts", starts}, {"restarts", restarts},
+            {"requests", requests}, {"failures", failures}, {"sandbox", utf8_text(sandbox)},
+            {"error", error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(utf8_text(error))}};
+}
+
 /// `umd status` of a running umdd: its drivers, the same fields as standalone.
-int print_daemon_status(DaemonClient& daemon, bool json)
+int print_daemon_status(Context& ctx, DaemonClient& daemon)
 {
     auto fields = daemon.call(daemon::Operation::status, {}, {});
-    if (!fields) {
-        std::fprintf(stderr, "umd: %s\n", fields.error().message.c_str());
-        return exit_code(fields.error().code);
-    }
+    if (!fields) return ctx.report(fields.error());
     ByteReader in(*fields, "umdd status reply");
     auto status = daemon::decode_status(in);
-    if (!status) {
-        std::fprintf(stderr, "umd: %s\n", status.error().message.c_str());
-        return exit_code(status.error().code);
-    }
-    nlohmann::json out = nlohmann::json::array();
+    if (!status) return ctx.report(status.error());
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const auto& d : status->drivers) {
-        if (json) {
-            out.push_back({{"driver", d.name}, {"state", d.state}, {"pid", d.pid}, {"starts", d.starts},
-                           {"restarts", d.restarts}, {"requests", d.requests}, {"failures", d.failures},
-                           {"sandbox", d.sandbox}, {"error", d.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.error)}});
-        } else {
+        if (ctx.json)
+            out.push_back(driver_json(d.name, d.state, d.pid, d.starts, d.restarts, d.requests, d.failures, d.sandbox, d.error));
+        else
             std::printf("%-8s %-8s pid %-7d sandbox: %s\n", d.name.c_str(), d.state.c_str(), d.pid, d.sandbox.c_str());
-        }
     }
-    if (json) std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    if (ctx.json) ctx.json->set("drivers", std::move(out));
     return 0;
 }
 
@@ -39,16 +42,15 @@ int print_daemon_status(DaemonClient& daemon, bool json)
 void register_status(CLI::App& app, Context& ctx)
 {
     auto* status = app.add_subcommand("status", "Start each built-in driver once and show its state and isolation");
-    auto json = std::make_shared<bool>(false);
-    status->add_flag("--json", *json, "Machine-readable output");
-    status->callback([&ctx, json] {
+    ctx.add_json_flag(*status);
+    status->callback([&ctx] {
         auto daemon = ctx.daemon();
         if (!daemon) {
             ctx.exit_code = ctx.report(daemon.error());
             return;
         }
         if (*daemon) {
-            ctx.exit_code = print_daemon_status(**daemon, *json);
+            ctx.exit_code = print_daemon_status(ctx, **daemon);
             return;
         }
         auto manager = ctx.manager();
@@ -57,7 +59,7 @@ void register_status(CLI::App& app, Context& ctx)
             return;
         }
         int worst = 0;
-        nlohmann::json out = nlohmann::json::array();
+        nlohmann::ordered_json out = nlohmann::ordered_json::array();
         for (const auto& name : ctx.registry->names()) {
             auto driver = (*manager)->driver(name);
             DriverStatus st;
@@ -67,7 +69,7 @@ void register_status(CLI::App& app, Context& ctx)
                 start_error = driver.error().message;
                 worst = std::max(worst, umd::exit_code(driver.error().code));
             } else {
-                                // Any answer, even "I do not know that request", proves the handler is up;
+                // Any answer, even "I do not know that request", proves the handler is up;
                 // only a failure of the handler itself (crash, sandbox, timeout, protocol) counts.
                 auto probe = (*driver)->send_recv(0xFF, {});
                 bool answered = probe || probe.error().code == Errc::internal || probe.error().code == Errc::bad_input;
@@ -77,18 +79,16 @@ void register_status(CLI::App& app, Context& ctx)
                 }
                 st = (*driver)->status();
             }
-            if (*json) {
-                out.push_back({{"driver", st.name}, {"state", state_name(st.state)}, {"pid", st.pid},
-                               {"starts", st.starts}, {"restarts", st.restarts}, {"requests", st.requests},
-                               {"failures", st.failures}, {"sandbox", st.sandbox},
-                               {"error", start_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(start_error)}});
+            if (ctx.json) {
+                out.push_back(driver_json(st.name, state_name(st.state), st.pid, st.starts, st.restarts, st.requests,
+                                          st.failures, st.sandbox, start_error));
             } else {
                 std::printf("%-8s %-8s pid %-7d sandbox: %s\n", st.name.c_str(), std::string(state_name(st.state)).c_str(),
                             static_cast<int>(st.pid), st.sandbox.c_str());
                 if (!start_error.empty()) std::printf("         error: %s\n", start_error.c_str());
             }
         }
-        if (*json) std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+        if (ctx.json) ctx.json->set("drivers", std::move(out));
         ctx.exit_code = worst;
     });
 }

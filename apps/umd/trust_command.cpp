@@ -64,15 +64,43 @@ Result<DaemonClient*> daemon_for(Context& ctx, const DbChoice& db)
     return named == std::filesystem::path(status.trust_db) ? daemon : nullptr;
 }
 
-/// One package's verdict, as both paths report it.
+/// The packages' verdicts, as both paths count them.
 struct Tally {
     std::size_t added = 0, refused = 0;
     int worst = 0;
 };
 
-int print_summary(const Tally& tally)
+/// One package's verdict on stdout: "NAME: added NEVRA" or "NAME: FAILED (KIND)" (or
+/// its entry in the document), counted. Why a package was refused is told on stderr
+/// by the caller, when it happens.
+void print_add_verdict(Context& ctx, Tally& tally, const std::string& name, const Result<std::string>& nevra)
 {
-    std::printf("trust: added %zu package%s, refused %zu\n", tally.added, tally.added == 1 ? "" : "s", tally.refused);
+    if (!nevra) {
+        ++tally.refused;
+        tally.worst = std::max(tally.worst, exit_code(nevra.error().code));
+        ctx.print_failed(name, nevra.error());
+    } else if (++tally.added; ctx.json) {
+        ctx.json->add_yes(name, {{"nevra", utf8_text(*nevra)}});
+    } else {
+        std::printf("%s: added %s\n", printable_text(name).c_str(), printable_text(*nevra).c_str());
+    }
+}
+
+/// Why a package was refused, on stderr (below the progress bar when one is drawn).
+void tell_refusal(Context& ctx, const Error& error, bool bar)
+{
+    if (bar) std::fputc('\n', stderr);
+    ctx.diagnose(with_context(error, "refused"));
+}
+
+int print_summary(Context& ctx, const Tally& tally)
+{
+    if (ctx.json) {
+        ctx.json->set("added", tally.added);
+        ctx.json->set("refused", tally.refused);
+    } else {
+        std::printf("trust: added %zu package%s, refused %zu\n", tally.added, tally.added == 1 ? "" : "s", tally.refused);
+    }
     return tally.worst;
 }
 
@@ -91,26 +119,31 @@ int add_here(Context& ctx, const AddArgs& args, const std::string& db_path, bool
     auto db = rpm::TrustDb::open(db_path, {.allow_weak_digests = args.allow_weak});
     if (!db) return ctx.report(db.error());
     std::vector<rpm::VerifiedPackage> verified;
-    Tally tally;
+    std::vector<Result<std::string>> verdicts;   // one per package, in order: its NEVRA or why it was refused
     for (std::size_t i = 0; i < args.packages.size(); ++i) {
         auto v = (*session)->verify(args.packages[i]);
         if (v) {
             if (auto ok = rpm::check_admissible(*v, args.packages[i], args.allow_weak); !ok) v = std::unexpected(ok.error());
         }
         if (v) {
+            verdicts.emplace_back(v->info().nevra());
             verified.push_back(std::move(*v));
         } else {
-            if (bar) std::fputc('\n', stderr);
-            tally.worst = std::max(tally.worst, ctx.report(with_context(v.error(), "refused")));
-            ++tally.refused;
+            tell_refusal(ctx, v.error(), bar);
+            verdicts.emplace_back(std::unexpected(v.error()));
         }
         if (bar) draw_progress(i + 1, args.packages.size());
     }
     std::vector<const rpm::VerifiedPackage*> batch;
     for (const auto& v : verified) batch.push_back(&v);
-    if (auto s = db->add_batch(batch); !s) return ctx.report(s.error());
-    tally.added = batch.size();
-    return print_summary(tally);
+    // One transaction: when it fails, no package was added, and each says why.
+    const Status committed = db->add_batch(batch);
+    Tally tally;
+    for (std::size_t i = 0; i < args.packages.size(); ++i)
+        print_add_verdict(ctx, tally, args.packages[i],
+                          committed || !verdicts[i] ? verdicts[i] : Result<std::string>(std::unexpected(committed.error())));
+    if (!committed) return std::max(print_summary(ctx, tally), ctx.report(committed.error()));
+    return print_summary(ctx, tally);
 }
 
 /// `trust add` through umdd: the keyrings and up to max_trust_add packages a request.
@@ -130,10 +163,9 @@ std::optional<int> add_through(Context& ctx, DaemonClient& daemon, const AddArgs
     const std::size_t per_request = std::min(daemon::max_trust_add, daemon::max_fds - keyrings.size());
     Tally tally;
     std::size_t done = 0;
-    const auto refuse = [&](const Error& e) {
-        if (bar) std::fputc('\n', stderr);
-        tally.worst = std::max(tally.worst, ctx.report(with_context(e, "refused")));
-        ++tally.refused;
+    const auto refuse = [&](const std::string& name, const Error& e) {
+        tell_refusal(ctx, e, bar);
+        print_add_verdict(ctx, tally, name, std::unexpected(e));
     };
     for (std::size_t next = 0; next < args.packages.size();) {
         daemon::TrustAddRequest request;
@@ -147,7 +179,7 @@ std::optional<int> add_through(Context& ctx, DaemonClient& daemon, const AddArgs
             auto fd = open_for_daemon(args.packages[next], Errc::io);   // as PackageSource::open reports it
             if (!fd) {
                 if (!package_fds.empty()) break;   // reported after the packages before it, in order
-                refuse(fd.error());
+                refuse(args.packages[next], fd.error());
                 continue;
             }
             request.names.push_back(args.packages[next]);
@@ -157,21 +189,23 @@ std::optional<int> add_through(Context& ctx, DaemonClient& daemon, const AddArgs
         if (package_fds.empty()) continue;
         auto fields = daemon.call(daemon::Operation::trust_add, daemon::encode_fields(request), fds);
         // The keyring, a refusal of who asks, a failed commit or umdd gone: the batch stops here.
-        if (!fields) return std::max(tally.worst, ctx.report(fields.error()));
+        // What was added before stays added, and is counted.
+        const auto stop = [&](const Error& e) { return std::max(print_summary(ctx, tally), ctx.report(e)); };
+        if (!fields) return stop(fields.error());
         ByteReader in(*fields, "umdd trust add reply");
         auto reply = daemon::decode_trust_add_reply(in);
-        if (!reply) return std::max(tally.worst, ctx.report(reply.error()));
+        if (!reply) return stop(reply.error());
         if (reply->packages.size() != package_fds.size())
-            return std::max(tally.worst, ctx.report(Error{Errc::protocol, fmt::format("umdd answered for {} of {} packages",
-                                                                                     reply->packages.size(), package_fds.size())}));
-        for (const auto& verdict : reply->packages) {
-            if (verdict) ++tally.added;
-            else refuse(verdict.error());
+            return stop(Error{Errc::protocol, fmt::format("umdd answered for {} of {} packages", reply->packages.size(), package_fds.size())});
+        for (std::size_t i = 0; i < reply->packages.size(); ++i) {
+            const std::string& name = request.names[keyrings.size() + i];
+            if (reply->packages[i]) print_add_verdict(ctx, tally, name, reply->packages[i]);
+            else refuse(name, reply->packages[i].error());
         }
         done = next;
         if (bar) draw_progress(done, args.packages.size());
     }
-    return print_summary(tally);
+    return print_summary(ctx, tally);
 }
 
 int remove_package(Context& ctx, const DbChoice& db, const std::string& nevra)
@@ -180,13 +214,14 @@ int remove_package(Context& ctx, const DbChoice& db, const std::string& nevra)
     if (!daemon) return ctx.report(daemon.error());
     if (*daemon) {
         auto done = (*daemon)->call(daemon::Operation::trust_remove, daemon::encode_fields(daemon::TrustRemoveRequest{nevra}), {});
-        if (!done) return ctx.report(done.error());
+        if (!done) return ctx.report_only_input(nevra, done.error());
     } else {
         auto opened = rpm::TrustDb::open(db.path, {.create = false});
         if (!opened) return ctx.report(opened.error());
-        if (auto s = opened->remove(nevra); !s) return ctx.report(s.error());
+        if (auto s = opened->remove(nevra); !s) return ctx.report_only_input(nevra, s.error());
     }
-    std::printf("trust: removed %s\n", nevra.c_str());
+    if (ctx.json) ctx.json->add_yes(nevra);
+    else std::printf("trust: removed %s\n", printable_text(nevra).c_str());
     return 0;
 }
 
@@ -200,9 +235,21 @@ Result<nlohmann::json> list_packages(Context& ctx, const DbChoice& db)
     return rpm::describe_trusted(packages);
 }
 
-/// Prints one file's answer; returns its exit code (0 trusted, 1 not).
-int print_check(const std::string& file, const daemon::TrustCheckAnswer& answer)
+/// Prints one file's answer (or its entry in the document); returns its exit code (0 trusted, 1 not).
+int print_check(Context& ctx, const std::string& file, const daemon::TrustCheckAnswer& answer)
 {
+    if (ctx.json) {
+        nlohmann::ordered_json fields = {{"digest", answer.digest}, {"vouchers", answer.vouchers}};
+        if (answer.vouchers == 0) {
+            ctx.json->add_failure(file, Error{Errc::rejected, fmt::format("no trusted package vouches for {}", answer.digest)},
+                                  std::move(fields));
+            return 1;
+        }
+        fields["nevra"] = utf8_text(answer.nevra);
+        fields["path"] = utf8_text(answer.path);
+        ctx.json->add_yes(file, std::move(fields));
+        return 0;
+    }
     // One line per file, whatever its name holds (a line feed would forge another file's verdict).
     const std::string name = printable_text(file);
     if (answer.vouchers == 0) {
@@ -229,7 +276,7 @@ int check_here(Context& ctx, const std::string& db_path, const std::vector<std::
             answer.nevra = r->vouchers[0].nevra;
             answer.path = r->vouchers[0].path;
         }
-        worst = std::max(worst, print_check(f, answer));
+        worst = std::max(worst, print_check(ctx, f, answer));
     }
     return worst;
 }
@@ -267,7 +314,7 @@ int check_through(Context& ctx, DaemonClient& daemon, const std::vector<std::str
                                                                                reply->files.size(), opened.size())}));
         for (std::size_t i = 0; i < opened.size(); ++i) {
             if (!reply->files[i]) worst = std::max(worst, ctx.report_verdict(request.names[i], reply->files[i].error()));
-            else worst = std::max(worst, print_check(request.names[i], *reply->files[i]));
+            else worst = std::max(worst, print_check(ctx, request.names[i], *reply->files[i]));
         }
     }
     return worst;
@@ -297,6 +344,7 @@ void register_trust(CLI::App& app, Context& ctx)
         ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     add->add_flag("--allow-weak-digests", add_args->allow_weak, weak_help);
     add->add_option("PKG", add_args->packages, "Package files")->required();
+    ctx.add_json_flag(*add);
     add->footer("A package whose file digests are MD5 or SHA-1 is refused unless --allow-weak-digests.\n"
                 "Through umdd, only root or umdd's admin group may add.\n"
                 "Exit status: 0 all added, 1 any refused (not valid, or weak digests), 2 any malformed or unreadable,\n"
@@ -323,22 +371,22 @@ void register_trust(CLI::App& app, Context& ctx)
     auto* remove = trust->add_subcommand("remove", "Remove a package and every digest it added");
     add_db_option(remove);
     remove->add_option("NEVRA", *nevra, "name-[epoch:]version-release.arch, as `umd trust list` shows it")->required();
+    ctx.add_json_flag(*remove);
     remove->footer("Through umdd, only root or umdd's admin group may remove.\n"
                    "Exit status: 0 removed, 2 no such package or no database, 3 or more a failure, 4 not permitted.");
     remove->callback([&ctx, db, nevra] { ctx.exit_code = remove_package(ctx, *db, *nevra); });
 
-    auto json = std::make_shared<bool>(false);
     auto* list = trust->add_subcommand("list", "List the packages in the database");
     add_db_option(list);
-    list->add_flag("--json", *json, "JSON output");
-    list->callback([&ctx, db, json] {
+    ctx.add_json_flag(*list);
+    list->callback([&ctx, db] {
         auto packages = list_packages(ctx, *db);
         if (!packages) {
             ctx.exit_code = ctx.report(packages.error());
             return;
         }
-        if (*json) {
-            std::printf("%s\n", packages->dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+        if (ctx.json) {
+            ctx.json->set("packages", *packages);
         } else {
             for (const auto& p : *packages)
                 std::printf("%s  files=%u  signer=%s\n", printable_text(p["nevra"].get<std::string>()).c_str(),
@@ -353,6 +401,7 @@ void register_trust(CLI::App& app, Context& ctx)
     auto check_weak = std::make_shared<bool>(false);
     check->add_flag("--allow-weak-digests", *check_weak, weak_help);
     check->add_option("FILE", *files, "Files to check")->required();
+    ctx.add_json_flag(*check);
     check->footer("MD5 and SHA-1 digests in the database do not make a file trusted unless --allow-weak-digests.\n"
                   "Exit status: 0 all trusted, 1 any not trusted, 2 any unreadable.");
     check->callback([&ctx, db, files, check_weak] {

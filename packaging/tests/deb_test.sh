@@ -75,7 +75,8 @@ step "umd: programs, man pages, units, configuration, directories"
 for f in usr/bin/umd usr/bin/umd-gpgv usr/bin/umd-sqv usr/sbin/umdd "$libdir/umd/libumd-bpfilter-preload.so" \
          usr/share/man/man1/umd.1.gz usr/share/man/man1/umd-gpgv.1.gz usr/share/man/man8/umdd.8.gz \
          usr/share/man/man5/umdd.toml.5.gz lib/systemd/system/umdd.socket lib/systemd/system/umdd.service \
-         etc/umd/umdd.toml etc/umd/keys.d/README var/lib/umd usr/share/doc/umd/copyright; do
+         etc/umd/umdd.toml etc/umd/keys.d/README var/lib/umd usr/share/doc/umd/copyright \
+         usr/share/doc/umd/schema/umd-1.json; do
   need "$f"
 done
 deb=$(ls "$tmp"/umd_"$version"_*.deb)

@@ -61,6 +61,8 @@ need "$prefix/share/man/man1/umd.1"
 [ "$expect_bench" = 0 ] || need "$prefix/share/man/man1/umd-bench.1"
 need "$prefix/share/doc/umd/README.md"
 need "$prefix/share/doc/umd/architecture.md"
+need "$prefix/share/doc/umd/json.md"
+need "$prefix/share/doc/umd/schema/umd-1.json"
 if grep -rq "$(cd "$here/../.." && pwd)" "$libdir/cmake/umd" "$libdir"/pkgconfig/umd*.pc "$prefix/include"; then
   die "the installed package refers to the source tree"
 fi

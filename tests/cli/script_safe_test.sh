@@ -37,7 +37,7 @@ run 2 "$umd" --standalone pgp verify --keyring one.gpg --signature - - < data
 run 2 "$umd" --standalone pgp verify --json --keyring one.gpg --output - message.asc
 [ -z "$out" ] || fail "--json --output -: nothing on stdout, got [$out]"
 run 0 "$umd" --standalone pgp verify --json --keyring one.gpg --output content.txt message.asc
-python3 -c 'import json, sys; assert json.loads(sys.argv[1])["valid"]' "$out" || fail "--json --output FILE: [$out]"
+python3 -c 'import json, sys; assert json.loads(sys.argv[1])["results"][0]["verdict"] == "yes"' "$out" || fail "--json --output FILE: [$out]"
 [ "$(cat content.txt)" = data ] || fail "--json --output FILE: the content"
 run 0 "$umd" --standalone pgp show - < data.sig
 case $out in "kind: detached-signature"*) ;; *) fail "pgp show -: [$out]" ;; esac

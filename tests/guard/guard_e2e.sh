@@ -150,7 +150,7 @@ PY
 
     # A handler killed while `trust add` runs: that request fails, enforcement does not.
     local rpm_pid
-    rpm_pid=$("$umd" status --json | python3 -c 'import json,sys; print([d["pid"] for d in json.load(sys.stdin) if d["driver"].startswith("rpm") and d["pid"] > 0][0])')
+    rpm_pid=$("$umd" status --json | python3 -c 'import json,sys; print([d["pid"] for d in json.load(sys.stdin)["drivers"] if d["driver"].startswith("rpm") and d["pid"] > 0][0])')
     kill -KILL "$rpm_pid"
     "$umd" trust add --keyring "$fx/rsa4096.asc" "$fx/rsa4096.rpm" >/dev/null 2>&1 || true
     run 126 "$g/unknown"
@@ -167,7 +167,7 @@ PY
     run 0 "$script"
     logged "guard: would deny (permissive) exec of $script" || fail "permissive deny not logged"
     run 0 "$umd" guard status --json
-    python3 -c 'import json,sys; j=json.loads(sys.argv[1]); assert j["mode"]=="permissive" and j["verdicts"]["denies"]>=4 and j["marks"]==1, j' "$out" ||
+    python3 -c 'import json,sys; j=json.loads(sys.argv[1])["guard"]; assert j["mode"]=="permissive" and j["verdicts"]["denies"]>=4 and j["marks"]==1, j' "$out" ||
         fail "guard status: $out"
     run 0 "$umd" guard mode enforcing
     run 126 "$script"
@@ -205,7 +205,7 @@ case_concurrency() {
         [ "$(cat "$work/loop$loop" 2>/dev/null)" = 0 ] || fail "loop $loop: $(cat "$work/loop$loop" 2>/dev/null) wrong decisions"
     done
     run 0 "$umd" guard status --json
-    python3 -c 'import json,sys; j=json.loads(sys.argv[1]); e=j["events"]["exec"]; assert e>=4000, e' "$out" || fail "not every exec was seen: $out"
+    python3 -c 'import json,sys; j=json.loads(sys.argv[1])["guard"]; e=j["events"]["exec"]; assert e>=4000, e' "$out" || fail "not every exec was seen: $out"
     stop_umdd
 }
 

@@ -237,7 +237,9 @@ case_trust() {
     run 0 "$umd" trust list --db "$db" --json
     python3 - "$out" "$nevra" "$(cat rsa2048.fpr)" <<'EOF' || fail "list --json: $out"
 import json, sys
-packages = json.loads(sys.argv[1])
+document = json.loads(sys.argv[1])   # schema umd/1: docs/json.md
+assert document["schema"] == "umd/1" and document["command"] == "trust list", document
+packages = document["packages"]
 assert len(packages) == 1, packages
 p = packages[0]
 assert p["nevra"] == sys.argv[2] and p["signer"] == sys.argv[3] and p["files"] == 3, p

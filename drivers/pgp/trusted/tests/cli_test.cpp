@@ -136,8 +136,11 @@ TEST_F(Cli, MessagesWithOutputAndJson)
     EXPECT_EQ(c.out, "command line data\n");   // as gpgv --output and sq verify write it
     test::Run j = umd("pgp verify --json --keyring " + key_ + " " + f("data.asc"));
     EXPECT_EQ(j.status, 0);
-    EXPECT_NE(j.out.find("\"valid\":true"), std::string::npos);
-    EXPECT_NE(j.out.find(fpr_), std::string::npos);
+    ASSERT_TRUE(nlohmann::json::accept(j.out)) << j.out;
+    auto doc = nlohmann::json::parse(j.out);   // schema umd/1: docs/json.md
+    EXPECT_EQ(doc["schema"], "umd/1");
+    EXPECT_EQ(doc["results"][0]["verdict"], "yes");
+    EXPECT_EQ(doc["results"][0]["good_signers"], nlohmann::json::array({fpr_}));
 }
 
 /// `umd pgp verify --output` writes a cleartext message's text byte for byte as
@@ -270,9 +273,10 @@ TEST_F(Cli, HandlerWordsQuotingInvalidUtf8AreExitTwoWithValidJson)
     EXPECT_EQ(j.status, 2) << j.out;
     ASSERT_TRUE(nlohmann::json::accept(j.out)) << j.out;
     auto parsed = nlohmann::json::parse(j.out);
-    EXPECT_EQ(parsed["valid"], false);
-    EXPECT_EQ(parsed["error"], "bad_input");
-    std::string message = parsed["message"];
+    const auto& entry = parsed["results"][0];
+    EXPECT_EQ(entry["verdict"], "failed");
+    EXPECT_EQ(entry["error"]["kind"], "bad_input");
+    std::string message = entry["error"]["message"];
     EXPECT_NE(message.find("\\xff\\xfe\\x1b[2J"), std::string::npos) << message;
 
     test::Run human = run(std::string(UMD_CLI) + " pgp verify --keyring " + key_ + " " + bad + " 2>&1");
@@ -294,7 +298,7 @@ TEST_F(Cli, ShowMakesUserIdsSafeForJsonAndTerminals)
     test::Run j = umd("pgp show --json " + key);
     EXPECT_EQ(j.status, 0);
     ASSERT_TRUE(nlohmann::json::accept(j.out)) << j.out;
-    auto uids = nlohmann::json::parse(j.out)["certificates"][0]["verified_user_ids"];
+    auto uids = nlohmann::json::parse(j.out)["results"][0]["description"]["certificates"][0]["verified_user_ids"];
     ASSERT_EQ(uids.size(), 2u) << j.out;
     EXPECT_EQ(uids[0], "Plain <plain@example.org>");
     // JSON carries valid UTF-8 as it is (the escape is JSON-escaped) and invalid bytes as \xNN.
