@@ -12,6 +12,7 @@
 #include "drivers/bpfilter/handler/replace_check.h"
 
 #include "drivers/bpfilter/handler/extensions.h"
+#include "drivers/bpfilter/rule_fields.h"
 
 #include <netinet/in.h>   // before the kernel's headers: glibc's definitions win
 #include <linux/netfilter_ipv4/ip_tables.h>
@@ -66,6 +67,7 @@ public:
     }
     /// `n` bytes at `at` (the caller has checked they are inside).
     std::span<const std::uint8_t> slice(std::size_t at, std::size_t n) const { return data_.subspan(at, n); }
+    std::span<const std::uint8_t> all() const { return data_; }
     bool all_zero(std::size_t at, std::size_t n) const
     {
         return std::all_of(data_.begin() + static_cast<std::ptrdiff_t>(at), data_.begin() + static_cast<std::ptrdiff_t>(at + n),
@@ -362,6 +364,9 @@ private:
             std::string name;
             std::uint8_t revision = 0;
             if (auto checked = check_one(ExtensionKind::match, at, name, revision); !checked) return std::unexpected(checked.error());
+            const auto kind = match_kind(name, revision);
+            if (!kind) return bad(ENOENT, fmt::format("match '{}' revision {} has no record", name, revision));
+            e.match_records.push_back(read_match(entries_.all(), at, static_cast<std::uint16_t>(at - e.offset), *kind, revision));
             e.matches.push_back(std::move(name));
             at += entries_.get<std::uint16_t>(at);
         }
@@ -376,6 +381,8 @@ private:
         } else {
             e.target = TargetKind::extension;
         }
+        e.ip = read_ip(entries_.all(), e.offset);
+        e.target_data = read_target(entries_.all(), t, e.target);
         return {};
     }
 
@@ -404,7 +411,8 @@ TableRecord records_of(const CheckedTable& table)
     r.underflow = table.underflow;
     r.entries.reserve(table.entries.size());
     for (const CheckedEntry& e : table.entries)
-        r.entries.push_back({e.offset, e.target_offset, e.next_offset, e.hook_mask, e.target, e.target == TargetKind::standard ? e.verdict : 0});
+        r.entries.push_back({e.offset, e.target_offset, e.next_offset, e.hook_mask, e.target, e.target == TargetKind::standard ? e.verdict : 0,
+                             e.ip, e.target_data, e.match_records});
     return r;
 }
 

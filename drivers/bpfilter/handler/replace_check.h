@@ -38,6 +38,9 @@ struct CheckedEntry {
     std::string target_name;            ///< extension: its name; error: the chain name
     std::uint8_t target_revision = 0;
     std::vector<std::string> matches;   ///< match names, in order
+    IpRecord ip;                        ///< the entry's ipt_ip
+    std::vector<MatchRecord> match_records;   ///< each match's kind and fields
+    TargetData target_data;             ///< the ERROR name or the extension target's fields
 };
 
 struct CheckedTable {

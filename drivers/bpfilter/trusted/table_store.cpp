@@ -56,7 +56,7 @@ AcceptedTable initial_filter_table()
     put(t.entries, at + sizeof(ipt_entry), static_cast<std::uint16_t>(sizeof(xt_error_target)));
     std::memcpy(t.entries.data() + at + sizeof(ipt_entry) + offsetof(xt_entry_target, u.user.name), XT_ERROR_TARGET, sizeof XT_ERROR_TARGET);
     std::memcpy(t.entries.data() + at + sizeof(ipt_entry) + sizeof(xt_entry_target), XT_ERROR_TARGET, sizeof XT_ERROR_TARGET);
-    r.entries.push_back({at, sizeof(ipt_entry), sizeof(ipt_entry) + sizeof(xt_error_target), 0, TargetKind::error, 0});
+    r.entries.push_back({at, sizeof(ipt_entry), sizeof(ipt_entry) + sizeof(xt_error_target), 0, TargetKind::error, 0, {}, {TargetExtension::none, XT_ERROR_TARGET}, {}});
     r.size = static_cast<std::uint32_t>(t.entries.size());
     return t;
 }
