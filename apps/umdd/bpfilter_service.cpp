@@ -11,6 +11,8 @@
 
 #include "apps/umdd/log.h"
 #include "drivers/bpfilter/handler/extensions.h"
+#include "drivers/bpfilter/trusted/evaluate.h"
+#include "drivers/bpfilter/trusted/rule_text.h"
 #include "drivers/bpfilter/trusted/replace_session.h"
 #include <umd_generated/bpfilter_loader.h>
 
@@ -111,6 +113,38 @@ BpfilterReply BpfilterService::replace(bpfilter::NamespaceKey ns, ByteView value
     auto written = write_answer(memfd, counters);
     if (!written) return refused(EIO, written.error().message);
     return BpfilterReply{0, *written, {}};
+}
+
+Result<BpfilterEvalReply> BpfilterService::evaluate(const BpfilterEvalRequest& request, int sock)
+{
+    const auto ns = UMD_TRY(namespace_of(sock));
+    auto table = tables_.table(ns, "filter");
+    if (!table) return fail(Errc::system, "bpfilter eval: {}", table.error().reason);
+    bpfilter::Packet p;
+    p.proto = request.proto;
+    p.src = request.src;
+    p.dst = request.dst;
+    p.sport = request.sport;
+    p.dport = request.dport;
+    p.icmp_type = request.icmp_type;
+    p.icmp_code = request.icmp_code;
+    p.tcp_flags = request.tcp_flags;
+    p.in = request.in;
+    p.out = request.out;
+    p.state = static_cast<bpfilter::ConnState>(request.state);
+    p.mark = request.mark;
+    const auto d = UMD_TRY(bpfilter::evaluate(*table, static_cast<bpfilter::Hook>(request.hook), p));
+    BpfilterEvalReply reply;
+    reply.verdict = static_cast<std::uint8_t>(d.verdict);
+    reply.chain = d.place.chain;
+    reply.number = d.place.number;
+    reply.chain_end = d.place.chain_end;
+    reply.entry = static_cast<std::uint32_t>(d.entry);
+    reply.reject_with = d.reject_with;
+    reply.mark = d.mark;
+    reply.steps = static_cast<std::uint32_t>(d.steps);
+    reply.rule = bpfilter::save_rule(table->layout, d.entry);
+    return reply;
 }
 
 Result<BpfilterReply> BpfilterService::handle(const BpfilterRequest& request, int sock, int memfd, uid_t peer)

@@ -31,6 +31,10 @@ public:
     /// not what the request says; a refusal the kernel would give is a reply with -errno.
     Result<BpfilterReply> handle(const BpfilterRequest& request, int sock, int memfd, uid_t peer);
 
+    /// `umd bpfilter eval`: the verdict of the filter table of `sock`'s network namespace
+    /// on the described packet. Errc::invalid_argument when the description cannot decide it.
+    Result<BpfilterEvalReply> evaluate(const BpfilterEvalRequest& request, int sock);
+
     std::vector<DriverStatus> status() const;
     const bpfilter::TableStore& tables() const { return tables_; }
 

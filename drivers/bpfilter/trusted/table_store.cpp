@@ -148,6 +148,14 @@ XtResult<void> TableStore::add_counters(NamespaceKey ns, std::string_view table,
     return {};
 }
 
+XtResult<AcceptedTable> TableStore::table(NamespaceKey ns, std::string_view table)
+{
+    std::lock_guard hold(lock_);
+    auto found = find(ns, table);
+    if (!found) return std::unexpected(found.error());
+    return (*found)->table;
+}
+
 std::size_t TableStore::namespaces() const
 {
     std::lock_guard hold(lock_);

@@ -70,6 +70,10 @@ public:
     /// IPT_SO_SET_ADD_COUNTERS: one counter per entry of the table (EINVAL otherwise).
     XtResult<void> add_counters(NamespaceKey ns, std::string_view table, std::span<const Counter> add);
 
+    /// A copy of the namespace's table (the one a new namespace gets, on first use), for
+    /// `umd bpfilter eval`: its entries and checked records.
+    XtResult<AcceptedTable> table(NamespaceKey ns, std::string_view table);
+
     std::size_t namespaces() const;
     std::size_t bytes() const;
 
