@@ -70,6 +70,16 @@ void read_conntrack(ByteView b, std::size_t data, MatchRecord& m)
     m.state_mask = field<decltype(Info::state_mask)>(b, data + offsetof(Info, state_mask));
 }
 
+/// The source and destination port ranges of xt_tcp or xt_udp (the same layout).
+template <typename Info>
+void read_ports(ByteView b, std::size_t data, MatchRecord& m)
+{
+    for (unsigned i = 0; i < 2; ++i) {
+        m.sports[i] = field<std::uint16_t>(b, data + offsetof(Info, spts) + 2 * i);
+        m.dports[i] = field<std::uint16_t>(b, data + offsetof(Info, dpts) + 2 * i);
+    }
+}
+
 }  // namespace
 
 IpRecord read_ip(ByteView b, std::size_t entry)
@@ -120,20 +130,14 @@ MatchRecord read_match(ByteView b, std::size_t at, std::uint16_t offset, MatchKi
     const std::size_t d = at + ext_header;
     switch (kind) {
     case MatchKind::tcp:
-        for (unsigned i = 0; i < 2; ++i) {
-            m.sports[i] = field<std::uint16_t>(b, d + offsetof(xt_tcp, spts) + 2 * i);
-            m.dports[i] = field<std::uint16_t>(b, d + offsetof(xt_tcp, dpts) + 2 * i);
-        }
+        read_ports<xt_tcp>(b, d, m);
         m.tcp_option = field<std::uint8_t>(b, d + offsetof(xt_tcp, option));
         m.tcp_flag_mask = field<std::uint8_t>(b, d + offsetof(xt_tcp, flg_mask));
         m.tcp_flag_cmp = field<std::uint8_t>(b, d + offsetof(xt_tcp, flg_cmp));
         m.invflags = field<std::uint8_t>(b, d + offsetof(xt_tcp, invflags));
         break;
     case MatchKind::udp:
-        for (unsigned i = 0; i < 2; ++i) {
-            m.sports[i] = field<std::uint16_t>(b, d + offsetof(xt_udp, spts) + 2 * i);
-            m.dports[i] = field<std::uint16_t>(b, d + offsetof(xt_udp, dpts) + 2 * i);
-        }
+        read_ports<xt_udp>(b, d, m);
         m.invflags = field<std::uint8_t>(b, d + offsetof(xt_udp, invflags));
         break;
     case MatchKind::icmp:
