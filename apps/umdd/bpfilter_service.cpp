@@ -12,6 +12,7 @@
 #include "apps/umdd/log.h"
 #include "drivers/bpfilter/handler/extensions.h"
 #include "drivers/bpfilter/trusted/evaluate.h"
+#include "drivers/bpfilter/trusted/kernel_hz.h"
 #include "drivers/bpfilter/trusted/rule_text.h"
 #include "drivers/bpfilter/trusted/replace_session.h"
 #include <umd_generated/bpfilter_loader.h>
@@ -86,6 +87,8 @@ Result<std::unique_ptr<BpfilterService>> BpfilterService::start(const DriverOpti
 {
     auto service = std::make_unique<BpfilterService>();
     service->drivers_ = UMD_TRY(DriverSet::create(bpfilter::loader_module(), options, 1));
+    service->hz_ = bpfilter::kernel_hz();
+    if (service->hz_ == 0) log(LogLevel::warning, "bpfilter: the kernel's HZ could not be measured (/proc/timer_list): the limit match is refused");
     return service;
 }
 
@@ -96,7 +99,7 @@ BpfilterReply BpfilterService::replace(bpfilter::NamespaceKey ns, ByteView value
     if (value.size() > bpfilter::Limits::max_request) return refused(ENOMEM, "the table is larger than umdd takes");
     auto lease = drivers_->lease(peer, lease_wait);
     if (!lease) return refused(EAGAIN, lease.error().message);
-    auto outcome = bpfilter::check_replace(**lease, value);
+    auto outcome = bpfilter::check_replace(**lease, value, hz_);
     if (!outcome) {
         // The handler failed or contradicted the bytes: no table is taken.
         log(LogLevel::warning, "bpfilter: a replacement was not checked: {}", outcome.error().message);

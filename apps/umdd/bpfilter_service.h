@@ -42,6 +42,7 @@ private:
     BpfilterReply replace(bpfilter::NamespaceKey ns, ByteView value, int memfd, uid_t peer);
 
     std::unique_ptr<DriverSet> drivers_;
+    std::uint32_t hz_ = 0;   ///< the kernel's HZ for the limit match (0: unknown, limit refused)
     bpfilter::TableStore tables_;
 };
 

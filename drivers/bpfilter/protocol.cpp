@@ -28,7 +28,7 @@ std::string printable_reason(std::string_view reason)
 /// Bytes of the rule part of one entry record without its matches, and of one match record.
 constexpr std::size_t ip_wire = 4 * 4 + 4 * 16 + 2 + 1 + 1;
 constexpr std::size_t target_wire = 1 + 4 + 4 + 1 + 1 + 4 + 4;   // the chain name's bytes come on top
-constexpr std::size_t match_wire = 2 + 1 + 1 + 8 + 3 + 1 + 1 + 2 + 1 + 1 + 30 + 15 + 1 + 16 + 8 + 2 + 4;
+constexpr std::size_t match_wire = 2 + 1 + 1 + 8 + 3 + 1 + 1 + 2 + 1 + 1 + 30 + 15 + 1 + 16 + 8 + 2 + 4 + 8;
 constexpr std::size_t min_entry_wire = Limits::entry_record + ip_wire + target_wire + 2;
 
 template <std::size_t N>
@@ -66,6 +66,8 @@ void encode_match(ByteWriter& out, const MatchRecord& m)
     out.u16(m.state_mask);
     out.u16(m.ct_match_flags);
     out.u16(m.ct_invert_flags);
+    out.u32(m.limit_avg);
+    out.u32(m.limit_burst);
 }
 
 Result<MatchRecord> decode_match(ByteReader& in)
@@ -95,6 +97,8 @@ Result<MatchRecord> decode_match(ByteReader& in)
     m.state_mask = UMD_TRY(in.u16());
     m.ct_match_flags = UMD_TRY(in.u16());
     m.ct_invert_flags = UMD_TRY(in.u16());
+    m.limit_avg = UMD_TRY(in.u32());
+    m.limit_burst = UMD_TRY(in.u32());
     return m;
 }
 

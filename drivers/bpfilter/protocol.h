@@ -27,6 +27,9 @@ namespace umd::bpfilter {
 /// Request types of the bpfilter driver (frame header `type`).
 enum class Request : std::uint8_t {
     check_replace = 1,   ///< payload: an IPT_SO_SET_REPLACE option value; reply: CheckReply
+    /// payload: u32 the kernel's HZ (little-endian), then the option value; reply: CheckReply.
+    /// The `limit` match's checks depend on HZ; without it (check_replace) limit is ENOENT.
+    check_replace_hz = 2,
 };
 
 inline constexpr unsigned hook_count = 5;   ///< NF_INET_NUMHOOKS: PRE_ROUTING .. POST_ROUTING
@@ -60,9 +63,9 @@ struct IpRecord {
 
 /// The matches whose data the records carry decoded (rule_fields.h reads them).
 enum class MatchKind : std::uint8_t {
-    tcp = 1, udp = 2, icmp = 3, multiport = 4, iprange = 5, mark = 6, state = 7, conntrack = 8, comment = 9,
+    tcp = 1, udp = 2, icmp = 3, multiport = 4, iprange = 5, mark = 6, state = 7, conntrack = 8, comment = 9, limit = 10,
 };
-inline constexpr std::uint8_t last_match_kind = 9;
+inline constexpr std::uint8_t last_match_kind = 10;
 
 /// One match of an entry: where it is, which it is, and its data's fields. One flat
 /// record for every kind (what a kind does not have stays 0, and the Manager checks that
@@ -85,6 +88,7 @@ struct MatchRecord {
     std::uint32_t mark = 0, mark_mask = 0;
     std::uint16_t state_mask = 0;      ///< state: statemask; conntrack: state_mask
     std::uint16_t ct_match_flags = 0, ct_invert_flags = 0;
+    std::uint32_t limit_avg = 0, limit_burst = 0;   ///< limit: xt_rateinfo's avg and burst (the caller's part)
     bool operator==(const MatchRecord&) const = default;
 };
 

@@ -6,6 +6,7 @@
 #include <linux/netfilter/xt_comment.h>
 #include <linux/netfilter/xt_conntrack.h>
 #include <linux/netfilter/xt_iprange.h>
+#include <linux/netfilter/xt_limit.h>
 #include <linux/netfilter/xt_mark.h>
 #include <linux/netfilter/xt_multiport.h>
 #include <linux/netfilter/xt_state.h>
@@ -59,6 +60,7 @@ constexpr KnownMatch known_matches[] = {
     {MatchKind::conntrack, "conntrack", 2, sizeof(xt_conntrack_mtinfo2)},
     {MatchKind::conntrack, "conntrack", 3, sizeof(xt_conntrack_mtinfo3)},
     {MatchKind::comment, "comment", 0, sizeof(xt_comment_info)},
+    {MatchKind::limit, "limit", 0, sizeof(xt_rateinfo)},
 };
 
 /// The conntrack fields evaluation reads, from the revision's layout.
@@ -171,8 +173,20 @@ MatchRecord read_match(ByteView b, std::size_t at, std::uint16_t offset, MatchKi
         else read_conntrack<xt_conntrack_mtinfo3>(b, d, m);
         break;
     case MatchKind::comment: break;
+    case MatchKind::limit:
+        // Only what the caller owns: the kernel writes prev, credit, credit_cap, cost and
+        // master in its own copy and hands back zeros for them (limit_mt's usersize).
+        m.limit_avg = field<std::uint32_t>(b, d + offsetof(xt_rateinfo, avg));
+        m.limit_burst = field<std::uint32_t>(b, d + offsetof(xt_rateinfo, burst));
+        break;
     }
     return m;
+}
+
+KernelOwned kernel_owned(MatchKind kind)
+{
+    if (kind == MatchKind::limit) return {offsetof(xt_rateinfo, prev), aligned(sizeof(xt_rateinfo)) - ext_header};
+    return {};
 }
 
 TargetExtension target_extension(std::string_view name, std::uint8_t revision)

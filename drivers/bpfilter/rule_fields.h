@@ -38,6 +38,13 @@ MatchRecord read_match(ByteView entries, std::size_t at, std::uint16_t offset, M
 TargetExtension target_extension(std::string_view name, std::uint8_t revision);
 /// Its target_size (header and data, aligned to 8).
 std::uint16_t target_size(TargetExtension extension);
+/// The bytes of a match's data that the kernel owns (written by its checkentry, read back
+/// as zeros by GET_ENTRIES): [first, size) from the data's start; first == size when none.
+struct KernelOwned {
+    std::size_t first = 0, size = 0;
+};
+KernelOwned kernel_owned(MatchKind kind);
+
 /// The data of the target at `at` (its header's start), of that kind.
 TargetData read_target(ByteView entries, std::size_t at, TargetKind kind);
 

@@ -116,7 +116,7 @@ bool verdict_ok(std::int32_t verdict)
 /// The table being checked: the request, its entries and what was learnt of them.
 class Checker {
 public:
-    explicit Checker(std::span<const std::uint8_t> request) : request_(request), b_(request) {}
+    Checker(std::span<const std::uint8_t> request, std::uint32_t hz) : request_(request), b_(request), hz_(hz) {}
 
     std::expected<CheckedTable, Refusal> run()
     {
@@ -343,6 +343,7 @@ private:
         const EntryHead h = read_head(entries_, e.offset);
         ExtensionUse use;
         use.table = table_.name;
+        use.hz = hz_;
         use.hook_mask = comefrom_[index];
         use.proto = h.proto;
         use.inv_proto = (h.invflags & IPT_INV_PROTO) != 0;
@@ -391,6 +392,7 @@ private:
     std::span<const std::uint8_t> request_;
     Bytes b_;
     Bytes entries_{{}};
+    std::uint32_t hz_ = 0;
     std::uint32_t num_entries_ = 0;
     CheckedTable table_;
     std::array<std::uint32_t, hook_count> found_entry_{}, found_underflow_{};
@@ -399,7 +401,7 @@ private:
 
 }  // namespace
 
-std::expected<CheckedTable, Refusal> check_replace(std::span<const std::uint8_t> request) { return Checker(request).run(); }
+std::expected<CheckedTable, Refusal> check_replace(std::span<const std::uint8_t> request, std::uint32_t hz) { return Checker(request, hz).run(); }
 
 TableRecord records_of(const CheckedTable& table)
 {

@@ -57,7 +57,8 @@ struct CheckedTable {
 TableRecord records_of(const CheckedTable& table);
 
 /// Checks an IPT_SO_SET_REPLACE option value; `request.size()` is the caller's optlen.
+/// `hz` is the kernel's HZ (0: unknown, and the `limit` match is refused with ENOENT).
 /// Time and memory are bounded by request.size(), whatever the header claims.
-std::expected<CheckedTable, Refusal> check_replace(std::span<const std::uint8_t> request);
+std::expected<CheckedTable, Refusal> check_replace(std::span<const std::uint8_t> request, std::uint32_t hz = 0);
 
 }  // namespace umd::bpfilter

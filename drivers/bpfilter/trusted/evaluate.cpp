@@ -144,6 +144,7 @@ Result<bool> match_holds(const MatchRecord& m, const Packet& p)
     case MatchKind::state: return state_matches(m, p);
     case MatchKind::conntrack: return conntrack_matches(m, p);
     case MatchKind::comment: return true;
+    case MatchKind::limit: return true;   // a packet within the rate: a description has no history
     }
     return fail(Errc::internal, "an unknown match kind");
 }

@@ -89,12 +89,24 @@ std::string states(std::uint16_t mask, bool conntrack)
     return out;
 }
 
+/// libxt_limit's print_rate(): the largest unit the period divides without losing much.
+std::string limit_rate(std::uint32_t period)
+{
+    static constexpr std::pair<const char*, std::uint32_t> rates[] = {
+        {"day", 10000u * 24 * 60 * 60}, {"hour", 10000u * 60 * 60}, {"min", 10000u * 60}, {"sec", 10000u}};
+    if (period == 0) return "inf";
+    std::size_t i = 1;
+    for (; i < std::size(rates); ++i)
+        if (period > rates[i].second || rates[i].second / period < rates[i].second % period) break;
+    return fmt::format("{}/{}", rates[i - 1].second / period, rates[i - 1].first);
+}
+
 void match(std::string& out, const MatchRecord& m)
 {
     out += fmt::format(" -m {}", m.kind == MatchKind::tcp ? "tcp" : m.kind == MatchKind::udp ? "udp" : m.kind == MatchKind::icmp ? "icmp"
                                  : m.kind == MatchKind::multiport ? "multiport" : m.kind == MatchKind::iprange ? "iprange"
                                  : m.kind == MatchKind::mark ? "mark" : m.kind == MatchKind::state ? "state"
-                                 : m.kind == MatchKind::conntrack ? "conntrack" : "comment");
+                                 : m.kind == MatchKind::conntrack ? "conntrack" : m.kind == MatchKind::limit ? "limit" : "comment");
     switch (m.kind) {
     case MatchKind::tcp:
         ports(out, "--sport", m.sports, m.invflags & XT_TCP_INV_SRCPT);
@@ -138,6 +150,7 @@ void match(std::string& out, const MatchRecord& m)
             out += fmt::format(" {}--ctstate {}", not_if(m.ct_invert_flags & XT_CONNTRACK_STATE), states(m.state_mask, true));
         break;
     case MatchKind::comment: break;
+    case MatchKind::limit: out += fmt::format(" --limit {} --limit-burst {}", limit_rate(m.limit_avg), m.limit_burst); break;
     }
 }
 

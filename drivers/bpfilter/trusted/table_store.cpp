@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "drivers/bpfilter/rule_fields.h"
+
 namespace umd::bpfilter {
 namespace {
 
@@ -112,6 +114,12 @@ XtResult<Bytes> TableStore::entries(NamespaceKey ns, std::string_view table, std
         put(out, at + offsetof(ipt_entry, counters) + offsetof(xt_counters, bcnt), c.bytes);
         put(out, at + offsetof(ipt_entry, comefrom), r.entries[i].hook_mask);
         out[at + offsetof(ipt_entry, ip) + offsetof(ipt_ip, flags)] &= IPT_F_MASK;
+        // What a match's module keeps for itself reads back as zeros (xt_match_to_user).
+        for (const MatchRecord& m : r.entries[i].matches) {
+            const KernelOwned owned = kernel_owned(m.kind);
+            const std::size_t data = at + m.offset + sizeof(xt_entry_match);
+            if (owned.size > owned.first) std::memset(out.data() + data + owned.first, 0, owned.size - owned.first);
+        }
     }
     return out;
 }
