@@ -114,8 +114,7 @@ int print(const daemon::BpfilterEvalReply& r, bool json)
         if (r.verdict == 2) j["reject_with"] = r.reject_with;
         std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else if (r.chain_end) {
-        std::printf("%s by the %s policy of chain %s\n  %s\n", verdict, r.chain == "INPUT" || r.chain == "FORWARD" || r.chain == "OUTPUT" ? "" : "end",
-                    printable_text(r.chain).c_str(), printable_text(r.rule).c_str());
+        std::printf("%s by the policy of chain %s\n  %s\n", verdict, printable_text(r.chain).c_str(), printable_text(r.rule).c_str());
     } else {
         std::printf("%s by rule %u of chain %s\n  %s\n", verdict, r.number, printable_text(r.chain).c_str(), printable_text(r.rule).c_str());
     }
