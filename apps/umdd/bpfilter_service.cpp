@@ -87,19 +87,27 @@ Result<std::unique_ptr<BpfilterService>> BpfilterService::start(const DriverOpti
 {
     auto service = std::make_unique<BpfilterService>();
     service->drivers_ = UMD_TRY(DriverSet::create(bpfilter::loader_module(), options, 1));
-    service->hz_ = bpfilter::kernel_hz();
-    if (service->hz_ == 0) log(LogLevel::warning, "bpfilter: the kernel's HZ could not be measured (/proc/timer_list): the limit match is refused");
     return service;
 }
 
 std::vector<DriverStatus> BpfilterService::status() const { return drivers_->status(); }
+
+std::uint32_t BpfilterService::hz()
+{
+    std::call_once(hz_once_, [this] {
+        hz_ = bpfilter::kernel_hz();
+        if (hz_ == 0) log(LogLevel::warning, "bpfilter: the kernel's HZ could not be measured (/proc/timer_list): the limit match is refused");
+        else log(LogLevel::info, "bpfilter: the kernel's HZ is {}", hz_);
+    });
+    return hz_;
+}
 
 BpfilterReply BpfilterService::replace(bpfilter::NamespaceKey ns, ByteView value, int memfd, uid_t peer)
 {
     if (value.size() > bpfilter::Limits::max_request) return refused(ENOMEM, "the table is larger than umdd takes");
     auto lease = drivers_->lease(peer, lease_wait);
     if (!lease) return refused(EAGAIN, lease.error().message);
-    auto outcome = bpfilter::check_replace(**lease, value, hz_);
+    auto outcome = bpfilter::check_replace(**lease, value, hz());
     if (!outcome) {
         // The handler failed or contradicted the bytes: no table is taken.
         log(LogLevel::warning, "bpfilter: a replacement was not checked: {}", outcome.error().message);

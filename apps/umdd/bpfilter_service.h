@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include <umd/error.h>
@@ -42,7 +43,11 @@ private:
     BpfilterReply replace(bpfilter::NamespaceKey ns, ByteView value, int memfd, uid_t peer);
 
     std::unique_ptr<DriverSet> drivers_;
-    std::uint32_t hz_ = 0;   ///< the kernel's HZ for the limit match (0: unknown, limit refused)
+    /// The kernel's HZ for the limit match (0: unknown, limit refused), measured on the
+    /// first replacement (200 ms, once) rather than at start, which umdd keeps quick.
+    std::uint32_t hz();
+    std::once_flag hz_once_;
+    std::uint32_t hz_ = 0;
     bpfilter::TableStore tables_;
 };
 
