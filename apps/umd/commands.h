@@ -93,5 +93,6 @@ void register_rpm(CLI::App& app, Context& ctx);
 void register_trust(CLI::App& app, Context& ctx);
 void register_reload(CLI::App& app, Context& ctx);
 void register_guard(CLI::App& app, Context& ctx);
+void register_bpfilter(CLI::App& app, Context& ctx);
 
 }  // namespace umd::cli

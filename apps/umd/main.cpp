@@ -35,6 +35,7 @@ int main(int argc, char** argv)
     umd::cli::register_trust(app, ctx);
     umd::cli::register_reload(app, ctx);
     umd::cli::register_guard(app, ctx);
+    umd::cli::register_bpfilter(app, ctx);
 
     try {
         app.parse(argc, argv);

@@ -12,6 +12,9 @@
 
 #include "apps/umdd/log.h"
 #include "drivers/bpfilter/handler/extensions.h"
+#include "drivers/bpfilter/trusted/evaluate.h"
+#include "drivers/bpfilter/trusted/kernel_hz.h"
+#include "drivers/bpfilter/trusted/rule_text.h"
 #include "drivers/bpfilter/trusted/replace_session.h"
 #include <umd_generated/bpfilter_loader.h>
 
@@ -102,12 +105,22 @@ void BpfilterService::forget_dead_namespaces(int sock, bpfilter::NamespaceKey ns
         log(LogLevel::warning, "bpfilter: a namespace's tables will not be dropped when it dies: {}", watched.not_watched->message);
 }
 
+std::uint32_t BpfilterService::hz()
+{
+    std::call_once(hz_once_, [this] {
+        hz_ = bpfilter::kernel_hz();
+        if (hz_ == 0) log(LogLevel::warning, "bpfilter: the kernel's HZ could not be measured (/proc/timer_list): the limit match is refused");
+        else log(LogLevel::info, "bpfilter: the kernel's HZ is {}", hz_);
+    });
+    return hz_;
+}
+
 BpfilterReply BpfilterService::replace(bpfilter::NamespaceKey ns, ByteView value, int memfd, uid_t peer)
 {
     if (value.size() > bpfilter::Limits::max_request) return refused(ENOMEM, "the table is larger than umdd takes");
     auto lease = drivers_->lease(peer, lease_wait);
     if (!lease) return refused(EAGAIN, lease.error().message);
-    auto outcome = bpfilter::check_replace(**lease, value);
+    auto outcome = bpfilter::check_replace(**lease, value, hz());
     if (!outcome) {
         // The handler failed or contradicted the bytes: no table is taken.
         log(LogLevel::warning, "bpfilter: a replacement was not checked: {}", outcome.error().message);
@@ -124,6 +137,38 @@ BpfilterReply BpfilterService::replace(bpfilter::NamespaceKey ns, ByteView value
     auto written = write_answer(memfd, counters);
     if (!written) return refused(EIO, written.error().message);
     return BpfilterReply{0, *written, {}};
+}
+
+Result<BpfilterEvalReply> BpfilterService::evaluate(const BpfilterEvalRequest& request, int sock)
+{
+    const auto ns = UMD_TRY(namespace_of(sock));
+    auto table = tables_.table(ns, "filter");
+    if (!table) return fail(Errc::system, "bpfilter eval: {}", table.error().reason);
+    bpfilter::Packet p;
+    p.proto = request.proto;
+    p.src = request.src;
+    p.dst = request.dst;
+    p.sport = request.sport;
+    p.dport = request.dport;
+    p.icmp_type = request.icmp_type;
+    p.icmp_code = request.icmp_code;
+    p.tcp_flags = request.tcp_flags;
+    p.in = request.in;
+    p.out = request.out;
+    p.state = static_cast<bpfilter::ConnState>(request.state);
+    p.mark = request.mark;
+    const auto d = UMD_TRY(bpfilter::evaluate(*table, static_cast<bpfilter::Hook>(request.hook), p));
+    BpfilterEvalReply reply;
+    reply.verdict = static_cast<std::uint8_t>(d.verdict);
+    reply.chain = d.place.chain;
+    reply.number = d.place.number;
+    reply.chain_end = d.place.chain_end;
+    reply.entry = static_cast<std::uint32_t>(d.entry);
+    reply.reject_with = d.reject_with;
+    reply.mark = d.mark;
+    reply.steps = static_cast<std::uint32_t>(d.steps);
+    reply.rule = bpfilter::save_rule(table->layout, d.entry);
+    return reply;
 }
 
 Result<BpfilterReply> BpfilterService::handle(const BpfilterRequest& request, int sock, int memfd, uid_t peer)

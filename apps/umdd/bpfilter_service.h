@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include <umd/error.h>
@@ -33,6 +34,10 @@ public:
     /// not what the request says; a refusal the kernel would give is a reply with -errno.
     Result<BpfilterReply> handle(const BpfilterRequest& request, int sock, int memfd, uid_t peer);
 
+    /// `umd bpfilter eval`: the verdict of the filter table of `sock`'s network namespace
+    /// on the described packet. Errc::invalid_argument when the description cannot decide it.
+    Result<BpfilterEvalReply> evaluate(const BpfilterEvalRequest& request, int sock);
+
     std::vector<DriverStatus> status() const;
     const bpfilter::TableStore& tables() const { return tables_; }
 
@@ -42,6 +47,11 @@ private:
     void forget_dead_namespaces(int sock, bpfilter::NamespaceKey ns);
 
     std::unique_ptr<DriverSet> drivers_;
+    /// The kernel's HZ for the limit match (0: unknown, limit refused), measured on the
+    /// first replacement (200 ms, once) rather than at start, which umdd keeps quick.
+    std::uint32_t hz();
+    std::once_flag hz_once_;
+    std::uint32_t hz_ = 0;
     bpfilter::TableStore tables_;
     std::unique_ptr<bpfilter::NamespaceWatch> watch_;   ///< null: netlink refused, tables kept up to the store's limits
     std::atomic<bool> said_unwatched_{false};

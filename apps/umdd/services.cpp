@@ -125,6 +125,7 @@ Result<Bytes> Services::handle(Request& request)
     case Operation::guard_mode: return guard_mode(fields);
     case Operation::guard_check: return guard_check(fields, request.fds);
     case Operation::bpfilter: return bpfilter(fields, request.fds, request.peer);
+    case Operation::bpfilter_eval: return bpfilter_eval(fields, request.fds);
     case Operation::reload: break;   // the server's own (it holds the configuration)
     }
     return fail(Errc::bad_input, "unknown operation");
@@ -400,6 +401,13 @@ Result<Bytes> Services::bpfilter(ByteReader& fields, std::vector<UniqueFd>& fds,
     UMD_TRY(expect_fds(fds, 2, "bpfilter"));
     auto reply = UMD_TRY(bpfilter_->handle(request, fds[0].get(), fds[1].get(), peer.uid));
     return encode_fields(reply);
+}
+
+Result<Bytes> Services::bpfilter_eval(ByteReader& fields, std::vector<UniqueFd>& fds)
+{
+    auto request = UMD_TRY(decode_bpfilter_eval(fields));
+    UMD_TRY(expect_fds(fds, 1, "bpfilter eval"));
+    return encode_fields(UMD_TRY(bpfilter_->evaluate(request, fds[0].get())));
 }
 
 }  // namespace umd::daemon

@@ -73,6 +73,7 @@ private:
     Result<Bytes> guard_mode(ByteReader& fields);
     Result<Bytes> guard_check(ByteReader& fields, std::vector<UniqueFd>& fds);
     Result<Bytes> bpfilter(ByteReader& fields, std::vector<UniqueFd>& fds, const Peer& peer);
+    Result<Bytes> bpfilter_eval(ByteReader& fields, std::vector<UniqueFd>& fds);
 
     /// The open trust database, or why there is none.
     Result<std::shared_ptr<rpm::TrustDb>> trust_db() const;

@@ -27,6 +27,9 @@ namespace umd::bpfilter {
 /// Request types of the bpfilter driver (frame header `type`).
 enum class Request : std::uint8_t {
     check_replace = 1,   ///< payload: an IPT_SO_SET_REPLACE option value; reply: CheckReply
+    /// payload: u32 the kernel's HZ (little-endian), then the option value; reply: CheckReply.
+    /// The `limit` match's checks depend on HZ; without it (check_replace) limit is ENOENT.
+    check_replace_hz = 2,
 };
 
 inline constexpr unsigned hook_count = 5;   ///< NF_INET_NUMHOOKS: PRE_ROUTING .. POST_ROUTING
@@ -36,7 +39,9 @@ struct Limits {
     static constexpr std::size_t max_request = 32u << 20;   ///< a 10 000-rule table is ~2 MiB
     static constexpr std::size_t min_entry = 152;           ///< an entry header and a standard target
     static constexpr std::size_t max_reason = 512;
-    static constexpr std::size_t entry_record = 17;         ///< bytes of one encoded entry record
+    static constexpr std::size_t entry_record = 17;         ///< bytes of an entry record's layout part
+    static constexpr std::size_t min_match = 32;            ///< a match takes at least its header
+    static constexpr std::size_t max_chain_name = 29;       ///< XT_FUNCTION_MAXNAMELEN - 1, as iptables limits it
 };
 
 /// What a standard target or another target is, as the handler saw it.
@@ -46,6 +51,62 @@ enum class TargetKind : std::uint8_t {
     extension = 2,   ///< a named target (REJECT, LOG, ...)
 };
 
+/// An entry's `struct ipt_ip`: what ip_packet_match() compares a packet with. Addresses
+/// and masks as the blob holds them (network byte order in memory: in_addr.s_addr).
+struct IpRecord {
+    std::uint32_t src = 0, dst = 0, src_mask = 0, dst_mask = 0;
+    std::array<std::uint8_t, 16> in_iface{}, in_mask{}, out_iface{}, out_mask{};   ///< IFNAMSIZ
+    std::uint16_t proto = 0;
+    std::uint8_t flags = 0, invflags = 0;
+    bool operator==(const IpRecord&) const = default;
+};
+
+/// The matches whose data the records carry decoded (rule_fields.h reads them).
+enum class MatchKind : std::uint8_t {
+    tcp = 1, udp = 2, icmp = 3, multiport = 4, iprange = 5, mark = 6, state = 7, conntrack = 8, comment = 9, limit = 10,
+};
+inline constexpr std::uint8_t last_match_kind = 10;
+
+/// One match of an entry: where it is, which it is, and its data's fields. One flat
+/// record for every kind (what a kind does not have stays 0, and the Manager checks that
+/// too), so that a compiler of the rules reads plain fields. Ports in host order, as the
+/// modules keep them; iprange's addresses as the blob holds them (network order).
+struct MatchRecord {
+    std::uint16_t offset = 0;          ///< from the entry's start
+    MatchKind kind = MatchKind::comment;
+    std::uint8_t revision = 0;
+    std::array<std::uint16_t, 2> sports{}, dports{};   ///< tcp, udp: inclusive ranges
+    std::uint8_t tcp_option = 0, tcp_flag_mask = 0, tcp_flag_cmp = 0;
+    std::uint8_t invflags = 0;         ///< tcp, udp, icmp: their invflags; multiport, mark: invert
+    std::uint8_t icmp_type = 0;
+    std::array<std::uint8_t, 2> icmp_code{};
+    std::uint8_t multiport_flags = 0, multiport_count = 0;
+    std::array<std::uint16_t, 15> multiport_ports{};   ///< XT_MULTI_PORTS
+    std::array<std::uint8_t, 15> multiport_pflags{};   ///< 1: ports[i]..ports[i+1] is a range
+    std::uint8_t iprange_flags = 0;
+    std::uint32_t src_min = 0, src_max = 0, dst_min = 0, dst_max = 0;
+    std::uint32_t mark = 0, mark_mask = 0;
+    std::uint16_t state_mask = 0;      ///< state: statemask; conntrack: state_mask
+    std::uint16_t ct_match_flags = 0, ct_invert_flags = 0;
+    std::uint32_t limit_avg = 0, limit_burst = 0;   ///< limit: xt_rateinfo's avg and burst (the caller's part)
+    bool operator==(const MatchRecord&) const = default;
+};
+
+/// The named targets whose data the records carry.
+enum class TargetExtension : std::uint8_t { none = 0, reject = 1, log = 2, mark = 3 };
+inline constexpr std::uint8_t last_target_extension = 3;
+
+/// A target's data beyond the standard verdict: an ERROR target's name (a user chain's
+/// head, or "ERROR" closing the table), or an extension target's fields.
+struct TargetData {
+    TargetExtension extension = TargetExtension::none;
+    std::string chain;                 ///< ERROR: its name, at most 29 bytes
+    std::uint32_t reject_with = 0;     ///< REJECT: ipt_reject_with
+    std::uint8_t log_level = 0, log_flags = 0;
+    std::uint32_t mark = 0, mark_mask = 0;   ///< MARK revision 2
+    bool operator==(const TargetData&) const = default;
+};
+
 struct EntryRecord {
     std::uint32_t offset = 0;         ///< from the first entry
     std::uint16_t target_offset = 0;
@@ -53,6 +114,9 @@ struct EntryRecord {
     std::uint32_t hook_mask = 0;      ///< hooks the entry is reached from
     TargetKind target = TargetKind::standard;
     std::int32_t verdict = 0;         ///< standard targets; 0 otherwise
+    IpRecord ip;                      ///< the entry's IP header match
+    TargetData target_data;
+    std::vector<MatchRecord> matches; ///< in the entry's order
     bool operator==(const EntryRecord&) const = default;
 };
 

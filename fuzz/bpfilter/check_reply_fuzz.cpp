@@ -2,10 +2,13 @@
 // handler reply: the reply decoded within the bounds of the request it answers, its
 // records checked against that request's bytes. The input is split: the first two bytes
 // say how long the request part is (a table the fuzzer can shape), the rest is the reply.
+// A table whose records pass is walked by the evaluator: a lying handler's hook masks may
+// hide a loop or a bad jump from the Manager's checks, and the walk must stay bounded.
 #include <cstddef>
 #include <cstdint>
 
 #include "drivers/bpfilter/protocol.h"
+#include "drivers/bpfilter/trusted/evaluate.h"
 #include "drivers/bpfilter/trusted/table_claims.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
@@ -16,6 +19,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const umd::ByteView reply(data + 2 + request_size, size - 2 - request_size);
     auto decoded = umd::bpfilter::decode_check_reply(reply, request.size());
     if (!decoded || !decoded->accepted) return 0;
-    (void)umd::bpfilter::accept_table(request, decoded->table);
+    auto accepted = umd::bpfilter::accept_table(request, decoded->table);
+    if (!accepted) return 0;
+    for (auto hook : {umd::bpfilter::Hook::input, umd::bpfilter::Hook::forward, umd::bpfilter::Hook::output})
+        (void)umd::bpfilter::evaluate(*accepted, hook, umd::bpfilter::Packet{});
     return 0;
 }

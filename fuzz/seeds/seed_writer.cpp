@@ -269,6 +269,12 @@ void umdd_seeds(Corpus& corpus)
                                                        "umdtest-7:1.2-3.noarch", "/usr/bin/umdtest"}));
     reply("bpfilter", encode_fields(BpfilterReply{-EINVAL, 0, "entry at 0: next_offset 0 is too small"}));
     request("bpfilter", Operation::bpfilter, encode_fields(BpfilterRequest{BpfilterOption::set_replace, 1360}));
+    BpfilterEvalRequest eval;
+    eval.src = 0x0100000a;   // 10.0.0.1
+    eval.dport = 22;
+    eval.in = "eth0";
+    request("bpfilter-eval", Operation::bpfilter_eval, encode_fields(eval));
+    reply("bpfilter-eval", encode_fields(BpfilterEvalReply{0, "INPUT", 3, false, 2, 0, 0, 3, "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT"}));
     corpus.add(t, "reply-error", encode_reply_error(id++, umd::Error{umd::Errc::bad_input, "unknown operation"}));
     corpus.add(t, "digest-list", encode_rpm_digest_list({{std::string(64, 'c'), "/usr/bin/umdtest"}, {std::string(64, 'd'), "/usr/share/umdtest/hello.txt"}}));
 }

@@ -40,6 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         case Operation::guard_mode: (void)decode_guard_mode(fields); break;
         case Operation::guard_check: (void)decode_guard_check(fields); break;
         case Operation::bpfilter: (void)decode_bpfilter(fields); break;
+        case Operation::bpfilter_eval: (void)decode_bpfilter_eval(fields); break;
         case Operation::guard_status:
         case Operation::trust_list:
         case Operation::status:
@@ -64,6 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)decode_guard_check_reply(g);
         ByteReader h(*reply->fields, "bpfilter");
         (void)decode_bpfilter_reply(h);
+        ByteReader i(*reply->fields, "bpfilter eval");
+        (void)decode_bpfilter_eval_reply(i);
     }
     return 0;
 }

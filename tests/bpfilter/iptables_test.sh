@@ -77,6 +77,8 @@ iptables-legacy -A INPUT -m mark --mark 0x1/0xff -j ACCEPT
 iptables-legacy -A INPUT -m iprange --src-range 10.0.0.1-10.0.0.9 -j DROP
 iptables-legacy -A INPUT -p tcp -j REJECT --reject-with tcp-reset
 iptables-legacy -A INPUT -j LOG --log-prefix "in: " --log-level 6
+iptables-legacy -A INPUT -p tcp --dport 25 -m limit --limit 5/min --limit-burst 7 -j ACCEPT
+iptables-legacy -A INPUT -m limit --limit 3/hour -j LOG
 iptables-legacy -A OUTPUT -j MARK --set-mark 7'
 compare flush-delete 'iptables-legacy -N gone
 iptables-legacy -A gone -j ACCEPT

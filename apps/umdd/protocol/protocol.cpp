@@ -40,6 +40,7 @@ Access access_of(Operation op) noexcept
     case Operation::guard_check: return Access::anyone;
     case Operation::guard_mode:
     case Operation::bpfilter:
+    case Operation::bpfilter_eval:
     case Operation::reload:
     case Operation::trust_add:
     case Operation::trust_remove: return Access::administrator;
@@ -65,6 +66,7 @@ std::string_view operation_name(Operation op) noexcept
     case Operation::guard_mode: return "guard mode";
     case Operation::guard_check: return "guard check";
     case Operation::bpfilter: return "bpfilter";
+    case Operation::bpfilter_eval: return "bpfilter eval";
     }
     return "unknown";
 }

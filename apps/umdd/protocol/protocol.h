@@ -50,6 +50,7 @@ enum class Operation : std::uint16_t {
     guard_mode = 13,   ///< `umd guard mode`: enforcing or permissive until the next start (administrators)
     guard_check = 14,  ///< `umd guard check`: what the guard would decide for a file, and why
     bpfilter = 15,     ///< an iptables socket option, served by the bpfilter driver's tables (administrators)
+    bpfilter_eval = 16,   ///< `umd bpfilter eval`: the filter table's verdict on a described packet (administrators)
 };
 
 /// Who may ask for an operation (decided from the peer's credentials).
@@ -300,6 +301,41 @@ struct BpfilterReply {
     std::uint32_t out_size = 0;
     std::string reason;
 };
+
+/// bpfilter_eval: a packet described, and the filter table's chain it enters by (1 INPUT,
+/// 2 FORWARD, 3 OUTPUT). Descriptor: an AF_INET socket made in the network namespace
+/// whose table is asked (the caller's, or one it entered). Addresses in network byte
+/// order, ports in host order; `state` 0 NEW, 1 ESTABLISHED, 2 RELATED, 3 INVALID, 4 UNTRACKED.
+struct BpfilterEvalRequest {
+    std::uint8_t hook = 1;
+    std::uint8_t proto = 6;
+    std::uint32_t src = 0, dst = 0;
+    std::uint16_t sport = 0, dport = 0;
+    std::uint8_t icmp_type = 8, icmp_code = 0, tcp_flags = 0x02;
+    std::string in, out;   ///< at most 15 bytes each (IFNAMSIZ - 1)
+    std::uint8_t state = 0;
+    std::uint32_t mark = 0;
+};
+
+/// The verdict (0 ACCEPT, 1 DROP, 2 REJECT, 3 QUEUE) and the entry that decided it: its
+/// chain, its number as `iptables -L --line-numbers` shows it (0 with `chain_end`: the
+/// chain's policy), and the rule in iptables-save syntax.
+struct BpfilterEvalReply {
+    std::uint8_t verdict = 1;
+    std::string chain;
+    std::uint32_t number = 0;
+    bool chain_end = false;
+    std::uint32_t entry = 0;
+    std::uint32_t reject_with = 0;
+    std::uint32_t mark = 0;
+    std::uint32_t steps = 0;
+    std::string rule;
+};
+
+Bytes encode_fields(const BpfilterEvalRequest& r);
+Result<BpfilterEvalRequest> decode_bpfilter_eval(ByteReader& in);
+Bytes encode_fields(const BpfilterEvalReply& r);
+Result<BpfilterEvalReply> decode_bpfilter_eval_reply(ByteReader& in);
 
 Bytes encode_fields(const BpfilterRequest& r);
 Result<BpfilterRequest> decode_bpfilter(ByteReader& in);

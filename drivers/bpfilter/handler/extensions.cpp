@@ -6,6 +6,7 @@
 #include <linux/netfilter/xt_comment.h>
 #include <linux/netfilter/xt_conntrack.h>
 #include <linux/netfilter/xt_iprange.h>
+#include <linux/netfilter/xt_limit.h>
 #include <linux/netfilter/xt_mark.h>
 #include <linux/netfilter/xt_multiport.h>
 #include <linux/netfilter/xt_state.h>
@@ -66,6 +67,28 @@ int log_check(const ExtensionUse& use)
     return l.level < 8 && l.prefix[sizeof l.prefix - 1] == '\0' ? 0 : -EINVAL;
 }
 
+/// xt_limit's user2credits() for a kernel of `hz`: u32 arithmetic as the kernel's, whose
+/// CREDITS_PER_JIFFY is the power of two at or below 2^32 / (HZ · one day).
+std::uint32_t user2credits(std::uint32_t user, std::uint32_t hz)
+{
+    const std::uint32_t max_cpj = 0xFFFFFFFFu / (hz * 60u * 60u * 24u);
+    const std::uint32_t cpj = max_cpj == 0 ? 0 : std::uint32_t{1} << (31 - __builtin_clz(max_cpj));
+    const std::uint32_t per_second = hz * cpj;
+    if (per_second == 0) return 0;
+    if (user > 0xFFFFFFFFu / per_second) return (user / XT_LIMIT_SCALE) * per_second;
+    return (user * per_second) / XT_LIMIT_SCALE;
+}
+
+/// xt_limit's limit_mt_check(): a burst, and avg × burst (u32, wrapping) not overflowing the
+/// credits. Without the kernel's HZ the Manager did not give, the match is not offered.
+int limit_check(const ExtensionUse& use)
+{
+    if (use.hz == 0 || use.hz > 10000) return -ENOENT;
+    const auto r = read<xt_rateinfo>(use);
+    if (r.burst == 0 || user2credits(r.avg * r.burst, use.hz) < user2credits(r.avg, use.hz)) return -ERANGE;
+    return 0;
+}
+
 constexpr std::uint32_t filter_hooks = (1u << NF_INET_LOCAL_IN) | (1u << NF_INET_FORWARD) | (1u << NF_INET_LOCAL_OUT);
 
 constexpr std::array matches = {
@@ -80,6 +103,7 @@ constexpr std::array matches = {
     Extension{"conntrack", 2, sizeof(xt_conntrack_mtinfo2), {}, 0, 0, nullptr},
     Extension{"conntrack", 3, sizeof(xt_conntrack_mtinfo3), {}, 0, 0, nullptr},
     Extension{"iprange", 1, sizeof(xt_iprange_mtinfo), {}, 0, 0, nullptr},
+    Extension{"limit", 0, sizeof(xt_rateinfo), {}, 0, 0, limit_check},
 };
 
 constexpr std::array targets = {

@@ -20,6 +20,7 @@ struct ExtensionUse {
     std::uint16_t proto = 0;            ///< the entry's ip.proto
     bool inv_proto = false;             ///< IPT_INV_PROTO set
     std::span<const std::uint8_t> data; ///< after the extension's header; its size checked first
+    std::uint32_t hz = 0;               ///< the kernel's HZ, as the Manager learnt it; 0 unknown
 };
 
 struct Extension {

@@ -8,11 +8,11 @@
 
 namespace {
 
-umd::handler::Reply check(umd::ByteView request)
+umd::handler::Reply check(umd::ByteView request, std::uint32_t hz)
 {
     if (request.size() > umd::bpfilter::Limits::max_request) return umd::handler::Reply::bad_input("the table is larger than the driver takes");
     umd::bpfilter::CheckReply reply;
-    if (auto table = umd::bpfilter::check_replace(request)) {
+    if (auto table = umd::bpfilter::check_replace(request, hz)) {
         reply.accepted = true;
         reply.table = umd::bpfilter::records_of(*table);
     } else {
@@ -28,7 +28,12 @@ int main()
 {
     return umd::handler::serve([](std::uint8_t type, umd::ByteView request) {
         switch (static_cast<umd::bpfilter::Request>(type)) {
-        case umd::bpfilter::Request::check_replace: return check(request);
+        case umd::bpfilter::Request::check_replace: return check(request, 0);
+        case umd::bpfilter::Request::check_replace_hz: {
+            if (request.size() < 4) return umd::handler::Reply::bad_input("no HZ before the table");
+            const std::uint32_t hz = request[0] | (request[1] << 8) | (request[2] << 16) | (std::uint32_t{request[3]} << 24);
+            return check(request.subspan(4), hz);
+        }
         }
         return umd::handler::Reply{umd::FrameStatus::unsupported, {}};
     });

@@ -12,6 +12,7 @@
 #include "drivers/bpfilter/handler/replace_check.h"
 
 #include "drivers/bpfilter/handler/extensions.h"
+#include "drivers/bpfilter/rule_fields.h"
 
 #include <netinet/in.h>   // before the kernel's headers: glibc's definitions win
 #include <linux/netfilter_ipv4/ip_tables.h>
@@ -66,6 +67,7 @@ public:
     }
     /// `n` bytes at `at` (the caller has checked they are inside).
     std::span<const std::uint8_t> slice(std::size_t at, std::size_t n) const { return data_.subspan(at, n); }
+    std::span<const std::uint8_t> all() const { return data_; }
     bool all_zero(std::size_t at, std::size_t n) const
     {
         return std::all_of(data_.begin() + static_cast<std::ptrdiff_t>(at), data_.begin() + static_cast<std::ptrdiff_t>(at + n),
@@ -114,7 +116,7 @@ bool verdict_ok(std::int32_t verdict)
 /// The table being checked: the request, its entries and what was learnt of them.
 class Checker {
 public:
-    explicit Checker(std::span<const std::uint8_t> request) : request_(request), b_(request) {}
+    Checker(std::span<const std::uint8_t> request, std::uint32_t hz) : request_(request), b_(request), hz_(hz) {}
 
     std::expected<CheckedTable, Refusal> run()
     {
@@ -341,6 +343,7 @@ private:
         const EntryHead h = read_head(entries_, e.offset);
         ExtensionUse use;
         use.table = table_.name;
+        use.hz = hz_;
         use.hook_mask = comefrom_[index];
         use.proto = h.proto;
         use.inv_proto = (h.invflags & IPT_INV_PROTO) != 0;
@@ -362,6 +365,9 @@ private:
             std::string name;
             std::uint8_t revision = 0;
             if (auto checked = check_one(ExtensionKind::match, at, name, revision); !checked) return std::unexpected(checked.error());
+            const auto kind = match_kind(name, revision);
+            if (!kind) return bad(ENOENT, fmt::format("match '{}' revision {} has no record", name, revision));
+            e.match_records.push_back(read_match(entries_.all(), at, static_cast<std::uint16_t>(at - e.offset), *kind, revision));
             e.matches.push_back(std::move(name));
             at += entries_.get<std::uint16_t>(at);
         }
@@ -376,6 +382,8 @@ private:
         } else {
             e.target = TargetKind::extension;
         }
+        e.ip = read_ip(entries_.all(), e.offset);
+        e.target_data = read_target(entries_.all(), t, e.target);
         return {};
     }
 
@@ -384,6 +392,7 @@ private:
     std::span<const std::uint8_t> request_;
     Bytes b_;
     Bytes entries_{{}};
+    std::uint32_t hz_ = 0;
     std::uint32_t num_entries_ = 0;
     CheckedTable table_;
     std::array<std::uint32_t, hook_count> found_entry_{}, found_underflow_{};
@@ -392,7 +401,7 @@ private:
 
 }  // namespace
 
-std::expected<CheckedTable, Refusal> check_replace(std::span<const std::uint8_t> request) { return Checker(request).run(); }
+std::expected<CheckedTable, Refusal> check_replace(std::span<const std::uint8_t> request, std::uint32_t hz) { return Checker(request, hz).run(); }
 
 TableRecord records_of(const CheckedTable& table)
 {
@@ -404,7 +413,8 @@ TableRecord records_of(const CheckedTable& table)
     r.underflow = table.underflow;
     r.entries.reserve(table.entries.size());
     for (const CheckedEntry& e : table.entries)
-        r.entries.push_back({e.offset, e.target_offset, e.next_offset, e.hook_mask, e.target, e.target == TargetKind::standard ? e.verdict : 0});
+        r.entries.push_back({e.offset, e.target_offset, e.next_offset, e.hook_mask, e.target, e.target == TargetKind::standard ? e.verdict : 0,
+                             e.ip, e.target_data, e.match_records});
     return r;
 }
 

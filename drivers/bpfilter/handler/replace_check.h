@@ -38,6 +38,9 @@ struct CheckedEntry {
     std::string target_name;            ///< extension: its name; error: the chain name
     std::uint8_t target_revision = 0;
     std::vector<std::string> matches;   ///< match names, in order
+    IpRecord ip;                        ///< the entry's ipt_ip
+    std::vector<MatchRecord> match_records;   ///< each match's kind and fields
+    TargetData target_data;             ///< the ERROR name or the extension target's fields
 };
 
 struct CheckedTable {
@@ -54,7 +57,8 @@ struct CheckedTable {
 TableRecord records_of(const CheckedTable& table);
 
 /// Checks an IPT_SO_SET_REPLACE option value; `request.size()` is the caller's optlen.
+/// `hz` is the kernel's HZ (0: unknown, and the `limit` match is refused with ENOENT).
 /// Time and memory are bounded by request.size(), whatever the header claims.
-std::expected<CheckedTable, Refusal> check_replace(std::span<const std::uint8_t> request);
+std::expected<CheckedTable, Refusal> check_replace(std::span<const std::uint8_t> request, std::uint32_t hz = 0);
 
 }  // namespace umd::bpfilter

@@ -19,7 +19,10 @@
 #include <linux/netfilter/xt_state.h>
 #include <linux/netfilter_ipv4/ipt_REJECT.h>
 
+#include <linux/netfilter/xt_limit.h>
+
 #include "drivers/bpfilter/handler/replace_check.h"
+#include "drivers/bpfilter/trusted/kernel_hz.h"
 #include "drivers/bpfilter/tests/kernel_replace.h"
 #include "drivers/bpfilter/tests/table_blob.h"
 
@@ -227,6 +230,37 @@ TEST(ReplaceCheck, TcpUdpAndIcmpChecksAreTheKernelModules)
     EXPECT_EQ(checked_like_the_kernel(filter_with_rule(IPPROTO_TCP, match("icmp", bytes_of(icmp))).build()), EINVAL);
     icmp.invflags = 0x02;
     EXPECT_EQ(checked_like_the_kernel(filter_with_rule(IPPROTO_ICMP, match("icmp", bytes_of(icmp))).build()), EINVAL);
+}
+
+TEST(ReplaceCheck, LimitIsCheckedWithTheKernelsHz)
+{
+    const std::uint32_t hz = kernel_hz();
+    if (hz == 0) GTEST_SKIP() << "the kernel's HZ cannot be measured here (/proc/timer_list needs root)";
+    struct Case {
+        const char* what;
+        std::uint32_t avg, burst;
+    } cases[] = {
+        {"5/min, burst 7", 10000u * 60 / 5, 7},
+        {"10000/sec, burst 5", 1, 5},
+        {"1/day, burst 1", 10000u * 86400, 1},
+        {"burst 0", 10000, 0},
+        {"avg x burst overflowing the credits", 10000u * 86400, 5000},
+        {"avg x burst wrapping u32", 0x80000000u, 2},
+        {"the largest avg", 0xFFFFFFFFu, 1},
+    };
+    for (const Case& c : cases) {
+        xt_rateinfo r{};
+        r.avg = c.avg;
+        r.burst = c.burst;
+        const Blob blob = filter_with_rule(0, match("limit", bytes_of(r))).build();
+        auto checked = check_replace(blob, hz);
+        const int ours = checked ? 0 : checked.error().error;
+        if (const auto kernel = kernel_replace(blob)) EXPECT_EQ(ours, *kernel) << c.what << " (HZ " << hz << ")";
+        else GTEST_SKIP() << "needs root and network namespaces";
+    }
+    // Without the kernel's HZ the match is not offered.
+    xt_rateinfo r{10000, 5};
+    EXPECT_EQ(handler_answer(filter_with_rule(0, match("limit", bytes_of(r))).build()), ENOENT);
 }
 
 TEST(ReplaceCheck, EachSupportedMatchIsCheckedLikeItsKernelModule)

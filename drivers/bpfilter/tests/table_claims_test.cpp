@@ -93,7 +93,9 @@ TEST(TableClaims, TheReplyIsDecodedWithinTheRequestsBounds)
     wire[0] = 7;
     EXPECT_FALSE(decode_check_reply(wire, blob.size()));
     wire[0] = 1;
-    wire[wire.size() - 5] = 9;   // the last record's target kind
+    // The first record's target kind: after the tag, 3 + 2 * 5 header words and the count,
+    // then the record's offset, target_offset, next_offset and hook mask.
+    wire[1 + 4 * 13 + 4 + 4 + 2 + 2 + 4] = 9;
     EXPECT_FALSE(decode_check_reply(wire, blob.size()));
 }
 

@@ -8,6 +8,9 @@
 #include <cstring>
 
 #include <linux/netfilter/xt_LOG.h>
+#include <linux/netfilter/xt_limit.h>
+
+#include "drivers/bpfilter/trusted/kernel_hz.h"
 
 #include "drivers/bpfilter/handler/replace_check.h"
 #include "drivers/bpfilter/tests/kernel_replace.h"
@@ -21,10 +24,10 @@ constexpr NamespaceKey ns{4096};
 
 /// The blob as the Manager would take it: checked by the handler's code, confirmed by the
 /// Manager's checks of the records, with the store's current entry count as num_counters.
-AcceptedTable accepted(Blob blob, std::uint32_t num_counters)
+AcceptedTable accepted(Blob blob, std::uint32_t num_counters, std::uint32_t hz = 0)
 {
     std::memcpy(blob.data() + offsetof(ipt_replace, num_counters), &num_counters, sizeof num_counters);
-    auto checked = check_replace(blob);
+    auto checked = check_replace(blob, hz);
     EXPECT_TRUE(checked) << checked.error().reason;
     auto table = accept_table(blob, records_of(*checked));
     EXPECT_TRUE(table) << table.error().message;
@@ -75,6 +78,26 @@ TEST(TableStore, AReplacedTableReadsBackAsTheKernelsDoes)
         ASSERT_EQ(kernel->replace_error, 0);
         expect_same_as_kernel(store, *kernel);
     }
+}
+
+TEST(TableStore, ALimitMatchsKernelOwnedFieldsReadBackAsZeros)
+{
+    // iptables writes the whole xt_rateinfo; the kernel keeps prev, credit, credit_cap,
+    // cost and master for itself and hands back zeros for them.
+    const std::uint32_t hz = kernel_hz();
+    if (hz == 0) GTEST_SKIP() << "the kernel's HZ cannot be measured here";
+    xt_rateinfo r{};
+    r.avg = 10000u * 60 / 5;
+    r.burst = 7;
+    r.prev = 12345;
+    r.credit = r.credit_cap = r.cost = 99;
+    const Blob blob = filter_with_rule(0, match("limit", bytes_of(r))).build();
+    TableStore store;
+    ASSERT_TRUE(store.replace(ns, accepted(blob, 4, hz)));
+    auto kernel = kernel_table_after(blob);
+    if (!kernel) GTEST_SKIP() << "needs root and network namespaces";
+    ASSERT_EQ(kernel->replace_error, 0);
+    expect_same_as_kernel(store, *kernel);
 }
 
 TEST(TableStore, CountersAddUpAsTheKernelsDo)

@@ -25,6 +25,7 @@ using CheckOutcome = std::variant<AcceptedTable, Refused>;
 /// answer: a refusal with the kernel's errno, or a table whose records the request's bytes
 /// confirm. Errc::bad_input when the request is larger than Limits::max_request or the
 /// handler's records contradict the bytes; handler failures as Driver::send_recv.
-Result<CheckOutcome> check_replace(Driver& driver, ByteView request);
+/// `hz` is the kernel's HZ (kernel_hz()), for the `limit` match; 0 when unknown.
+Result<CheckOutcome> check_replace(Driver& driver, ByteView request, std::uint32_t hz = 0);
 
 }  // namespace umd::bpfilter

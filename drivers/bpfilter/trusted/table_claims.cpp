@@ -4,6 +4,8 @@
 #include <netinet/in.h>   // before the kernel's headers: glibc's definitions win
 #include <linux/netfilter_ipv4/ip_tables.h>
 
+#include "drivers/bpfilter/rule_fields.h"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
@@ -38,6 +40,38 @@ Status check_header(ByteView request, const TableRecord& t)
     return {};
 }
 
+/// The entry's rule as the handler decoded it: its ipt_ip, then its matches tiling the
+/// space between the entry header and the target, each of the kind its name and revision
+/// bytes say and of that kind's size, then the target's data. Every field is compared with
+/// the bytes at its fixed place in a struct the bytes confirm; nothing is walked that the
+/// handler did not name.
+Status check_rule(ByteView entries, const EntryRecord& e)
+{
+    if (read_ip(entries, e.offset) != e.ip) return lie("an entry's IP header match");
+    std::size_t at = sizeof(ipt_entry);
+    for (const MatchRecord& m : e.matches) {
+        if (m.offset != at || at + sizeof(xt_entry_match) > e.target_offset) return lie("a match's place");
+        const std::size_t start = std::size_t{e.offset} + at;
+        const std::string_view name = match_name(m.kind);
+        if (std::memcmp(entries.data() + start + offsetof(xt_entry_match, u.user.name), name.data(), name.size()) != 0 ||
+            entries[start + offsetof(xt_entry_match, u.user.name) + name.size()] != 0)
+            return lie("a match's name");
+        if (field<std::uint8_t>(entries, start + offsetof(xt_entry_match, u.user.revision)) != m.revision) return lie("a match's revision");
+        const std::uint16_t size = match_size(m.kind, m.revision);
+        if (size == 0 || field<std::uint16_t>(entries, start + offsetof(xt_entry_match, u.user.match_size)) != size) return lie("a match's size");
+        if (at + size > e.target_offset) return lie("a match running into the target");
+        if (read_match(entries, start, m.offset, m.kind, m.revision) != m) return lie("a match's data");
+        at += size;
+    }
+    if (at != e.target_offset) return lie("matches that do not fill the entry up to its target");
+    const std::size_t target = std::size_t{e.offset} + e.target_offset;
+    if (read_target(entries, target, e.target) != e.target_data) return lie("a target's data");
+    if (e.target_data.extension != TargetExtension::none &&
+        field<std::uint16_t>(entries, target + offsetof(xt_entry_target, u.user.target_size)) != target_size(e.target_data.extension))
+        return lie("a target's size");
+    return {};
+}
+
 /// The entries tile [0, size) in the records' order, each laid out as its bytes say.
 Status check_entries(ByteView entries, const TableRecord& t)
 {
@@ -67,6 +101,7 @@ Status check_entries(ByteView entries, const TableRecord& t)
             if (standard_name || error_name || e.verdict != 0) return lie("an extension target");
             break;
         }
+        UMD_TRY(check_rule(entries, e));
         expected += e.next_offset;
     }
     if (expected != t.size) return lie("entries that do not fill the table");

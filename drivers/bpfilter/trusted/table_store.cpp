@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "drivers/bpfilter/rule_fields.h"
+
 namespace umd::bpfilter {
 namespace {
 
@@ -56,7 +58,7 @@ AcceptedTable initial_filter_table()
     put(t.entries, at + sizeof(ipt_entry), static_cast<std::uint16_t>(sizeof(xt_error_target)));
     std::memcpy(t.entries.data() + at + sizeof(ipt_entry) + offsetof(xt_entry_target, u.user.name), XT_ERROR_TARGET, sizeof XT_ERROR_TARGET);
     std::memcpy(t.entries.data() + at + sizeof(ipt_entry) + sizeof(xt_entry_target), XT_ERROR_TARGET, sizeof XT_ERROR_TARGET);
-    r.entries.push_back({at, sizeof(ipt_entry), sizeof(ipt_entry) + sizeof(xt_error_target), 0, TargetKind::error, 0});
+    r.entries.push_back({at, sizeof(ipt_entry), sizeof(ipt_entry) + sizeof(xt_error_target), 0, TargetKind::error, 0, {}, {TargetExtension::none, XT_ERROR_TARGET}, {}});
     r.size = static_cast<std::uint32_t>(t.entries.size());
     return t;
 }
@@ -120,6 +122,12 @@ XtResult<void> TableStore::entries_into(NamespaceKey ns, std::string_view table,
         put(out, at + offsetof(ipt_entry, counters) + offsetof(xt_counters, bcnt), c.bytes);
         put(out, at + offsetof(ipt_entry, comefrom), r.entries[i].hook_mask);
         out[at + offsetof(ipt_entry, ip) + offsetof(ipt_ip, flags)] &= IPT_F_MASK;
+        // What a match's module keeps for itself reads back as zeros (xt_match_to_user).
+        for (const MatchRecord& m : r.entries[i].matches) {
+            const KernelOwned owned = kernel_owned(m.kind);
+            const std::size_t data = at + m.offset + sizeof(xt_entry_match);
+            if (owned.size > owned.first) std::memset(out.data() + data + owned.first, 0, owned.size - owned.first);
+        }
     }
     return {};
 }
@@ -164,6 +172,14 @@ bool TableStore::drop(NamespaceKey ns)
     for (const auto& [name, stored] : space->second) bytes_ -= stored.table.entries.size();
     tables_.erase(space);
     return true;
+}
+
+XtResult<AcceptedTable> TableStore::table(NamespaceKey ns, std::string_view table)
+{
+    std::lock_guard hold(lock_);
+    auto found = find(ns, table);
+    if (!found) return std::unexpected(found.error());
+    return (*found)->table;
 }
 
 std::size_t TableStore::namespaces() const

@@ -76,6 +76,10 @@ public:
     /// Forgets a namespace's tables (it is gone: namespace_watch.h); false when none were kept.
     bool drop(NamespaceKey ns);
 
+    /// A copy of the namespace's table (the one a new namespace gets, on first use), for
+    /// `umd bpfilter eval`: its entries and checked records.
+    XtResult<AcceptedTable> table(NamespaceKey ns, std::string_view table);
+
     std::size_t namespaces() const;
     std::size_t bytes() const;
 
