@@ -32,7 +32,7 @@ int main(int argc, char** argv)
     app.add_option("--packages", settings.packages, "rpm: number of signed packages (default 1000)")->check(CLI::PositiveNumber);
     app.add_option("--digests", settings.digests, "trustdb: number of digests inserted and looked up (default 1000000)")
         ->check(CLI::PositiveNumber);
-    app.add_option("--size", settings.sizes, "ipc: only this message size in bytes (repeatable; default: every size)");
+    app.add_option("--size", settings.sizes, "ipc: this message size in bytes instead of the table's (repeatable; each gets the bar of the nearest table size below it)");
     app.add_option("--profile", settings.profiles, "ipc: only this sandbox profile, none or strict (repeatable; default: both)")
         ->check(CLI::IsMember({"none", "strict"}));
     CLI11_PARSE(app, argc, argv);
