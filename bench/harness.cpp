@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -70,6 +71,31 @@ long self_max_rss_kib()
     rusage usage{};
     ::getrusage(RUSAGE_SELF, &usage);
     return usage.ru_maxrss;
+}
+
+double self_status_kib(std::string_view field)
+{
+    std::FILE* status = std::fopen("/proc/self/status", "re");
+    if (!status) return -1;
+    char line[256];
+    double kib = -1;
+    while (std::fgets(line, sizeof line, status)) {
+        std::string_view text(line);
+        if (text.starts_with(field) && text.substr(field.size()).starts_with(":")) {
+            kib = std::strtod(line + field.size() + 1, nullptr);
+            break;
+        }
+    }
+    std::fclose(status);
+    return kib;
+}
+
+bool reset_peak_rss()
+{
+    std::FILE* refs = std::fopen("/proc/self/clear_refs", "we");
+    if (!refs) return false;
+    bool ok = std::fputs("5", refs) >= 0;
+    return std::fclose(refs) == 0 && ok;
 }
 
 namespace {

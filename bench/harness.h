@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -50,6 +51,8 @@ struct Settings {
     std::size_t digests = 1000000;  ///< trustdb case
     unsigned rules = 10000;         ///< bpfilter case: rules in the restored table
     std::string preload_path;       ///< bpfilter case: libumd-bpfilter-preload.so (default: in the build tree or installed)
+    std::vector<std::size_t> sizes; ///< ipc case: only these message sizes (empty: all)
+    std::vector<std::string> profiles; ///< ipc case: only these sandbox profiles (empty: none and strict)
 };
 
 /// A timed operation; an error stops the case.
@@ -74,6 +77,12 @@ double percentile(std::vector<double> values, double q);
 
 /// Peak resident set of the current process in KiB (getrusage).
 long self_max_rss_kib();
+
+/// A field of /proc/self/status in KiB ("VmRSS", "VmHWM"), or -1 when it says nothing.
+double self_status_kib(std::string_view field);
+/// Resets this process's peak resident set (VmHWM) to its current one
+/// (/proc/self/clear_refs, Linux 4.0). False when the kernel refused.
+bool reset_peak_rss();
 
 /// Prints rows as a table, or as one JSON array.
 void print(const std::vector<Row>& rows, bool json);

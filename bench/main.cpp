@@ -34,6 +34,9 @@ int main(int argc, char** argv)
         ->check(CLI::PositiveNumber);
     app.add_option("--rules", settings.rules, "bpfilter: rules in the restored table (default 10000)")->check(CLI::PositiveNumber);
     app.add_option("--preload", settings.preload_path, "bpfilter: libumd-bpfilter-preload.so (default: beside umd-bench's build or install)");
+    app.add_option("--size", settings.sizes, "ipc: this message size in bytes instead of the table's (repeatable; each gets the bar of the nearest table size below it)");
+    app.add_option("--profile", settings.profiles, "ipc: only this sandbox profile, none or strict (repeatable; default: both)")
+        ->check(CLI::IsMember({"none", "strict"}));
     CLI11_PARSE(app, argc, argv);
 
     char self[PATH_MAX] = {};

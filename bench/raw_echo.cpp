@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <vector>
 
+#include <umd/process.h>
+
 namespace umd::bench {
 namespace {
 
@@ -47,8 +49,8 @@ Result<RawEcho> RawEcho::start(std::size_t size, int pipe_size)
     if (::pipe2(reply, O_CLOEXEC) != 0) return fail_errno(errno, "pipe2");
     UniqueFd rep_r(reply[0]), rep_w(reply[1]);
     // The same pipe size the Manager asks for its handlers, so both sides move data in equal chunks.
-    ::fcntl(req_w.get(), F_SETPIPE_SZ, pipe_size);
-    ::fcntl(rep_w.get(), F_SETPIPE_SZ, pipe_size);
+    set_pipe_capacity(req_w.get(), pipe_size);
+    set_pipe_capacity(rep_w.get(), pipe_size);
     // The buffer is allocated before fork: the child only reads and writes.
     std::vector<std::uint8_t> buffer(size);
     pid_t pid = ::fork();

@@ -125,9 +125,10 @@ Status write_all(int fd, std::span<const iovec> parts, const Deadline& deadline,
 Status read_exact(int fd, std::uint8_t* out, std::size_t size, const Deadline& deadline, PeerMonitor* peer, const char* what)
 {
     std::size_t got = 0;
-    // Replies are rarely ready the instant a request is written: wait first, which
-    // saves a read() that would only say EAGAIN on the latency-critical path.
-    bool wait = true;
+    // Read first, poll only once the pipe runs dry: the caller has usually just seen
+    // the start of this message, so its next bytes are likely in the pipe already,
+    // and a poll() per chunk would cost three wait-queue registrations for nothing.
+    bool wait = false;
     while (got < size) {
         if (wait) {
             auto ready = UMD_TRY(wait_ready(fd, POLLIN, deadline, peer, what));

@@ -231,6 +231,26 @@ Result<HandlerReply> Driver::send_recv(std::uint8_t type, ByteView request)
 Result<HandlerReply> Driver::send_recv(std::uint8_t type, ByteView request, InputOrigin origin)
 {
     std::lock_guard guard(lock_);
+    UMD_TRY(begin_request_locked(origin));
+    HandlerReply reply;
+    auto received = exchange_locked(type, request, &reply.payload, {});
+    prepare_spare_locked();
+    if (!received) return std::unexpected(received.error());
+    reply.type = received->type;
+    return reply;
+}
+
+Result<ReceivedReply> Driver::send_recv_into(std::uint8_t type, ByteView request, std::span<std::uint8_t> reply, InputOrigin origin)
+{
+    std::lock_guard guard(lock_);
+    UMD_TRY(begin_request_locked(origin));
+    auto received = exchange_locked(type, request, nullptr, reply);
+    prepare_spare_locked();
+    return received;
+}
+
+Status Driver::begin_request_locked(InputOrigin origin)
+{
     if (origin == InputOrigin::trust_anchor && process_ && handler_tainted_) {
         // What a handler that parsed untrusted input says about a trust anchor could be
         // the attacker's answer: this request goes to a handler that has seen nothing.
@@ -243,9 +263,7 @@ Result<HandlerReply> Driver::send_recv(std::uint8_t type, ByteView request, Inpu
     // Tainted from the moment the bytes are sent, whatever the reply: a handler that
     // failed on an input may still have been changed by it.
     if (origin == InputOrigin::untrusted) handler_tainted_ = true;
-    auto reply = exchange_locked(type, request);
-    prepare_spare_locked();
-    return reply;
+    return {};
 }
 
 void Driver::prepare_spare_locked()
@@ -263,10 +281,13 @@ const std::string& StartedHandler::driver_name() const noexcept { return driver_
 Result<HandlerReply> Driver::send_recv_locked(std::uint8_t type, ByteView request)
 {
     if (!process_) return fail(Errc::internal, "driver '{}': send_recv_locked without a running handler", name_);
-    return exchange_locked(type, request);
+    HandlerReply reply;
+    auto received = UMD_TRY(exchange_locked(type, request, &reply.payload, {}));
+    reply.type = received.type;
+    return reply;
 }
 
-Result<HandlerReply> Driver::exchange_locked(std::uint8_t type, ByteView request)
+Result<ReceivedReply> Driver::exchange_locked(std::uint8_t type, ByteView request, Bytes* grow, std::span<std::uint8_t> into)
 {
     if (request.size() > 0xFFFFFFFFu) return fail(Errc::invalid_argument, "request of {} bytes is too large for a frame", request.size());
     Deadline deadline(options_.deadline);
@@ -297,28 +318,38 @@ Result<HandlerReply> Driver::exchange_locked(std::uint8_t type, ByteView request
         return std::unexpected(fail_locked(Error{Errc::protocol, fmt::format("{}: reply is for request {} type {}, expected {} type {}", what, r.request_id, r.type, h.request_id, h.type)}));
     if (r.status > static_cast<std::uint32_t>(FrameStatus::failed))
         return std::unexpected(fail_locked(Error{Errc::protocol, fmt::format("{}: reply has unknown status {}", what, r.status)}));
-    // Bound the length before allocating anything for it.
-    std::uint64_t limit = r.status == 0 ? options_.max_reply : 4096;
+    // Bound the length before allocating anything for it, or reading anything into
+    // the caller's buffer. An error's message goes to a buffer of our own.
+    bool ok = r.status == static_cast<std::uint32_t>(FrameStatus::ok);
+    constexpr std::size_t max_message = 4096;
+    std::uint64_t limit = !ok ? max_message : grow ? options_.max_reply : std::min<std::uint64_t>(options_.max_reply, into.size());
     if (r.length > limit)
         return std::unexpected(fail_locked(Error{Errc::protocol, fmt::format("{}: reply announces {} bytes, over the limit of {}", what, r.length, limit)}));
     std::size_t early = got - frame_header_size;
     if (early > r.length)
         return std::unexpected(fail_locked(Error{Errc::protocol, fmt::format("{}: {} bytes follow the {}-byte reply", what, early - r.length, r.length)}));
-    HandlerReply reply;
-    reply.type = r.type;
-    reply.payload.resize(r.length);
-    std::copy_n(first + frame_header_size, early, reply.payload.begin());
+    std::uint8_t message_buffer[max_message];
+    std::span<std::uint8_t> payload;
+    if (!ok) {
+        payload = std::span(message_buffer, r.length);
+    } else if (grow) {
+        grow->resize(r.length);   // zero-fills: callers that mind use send_recv_into()
+        payload = *grow;
+    } else {
+        payload = into.first(r.length);
+    }
+    std::copy_n(first + frame_header_size, early, payload.begin());
     if (early < r.length) {
-        if (auto s = read_exact(process_->reply_fd(), reply.payload.data() + early, r.length - early, deadline, process_.get(), what.c_str()); !s)
+        if (auto s = read_exact(process_->reply_fd(), payload.data() + early, r.length - early, deadline, process_.get(), what.c_str()); !s)
             return std::unexpected(fail_locked(s.error()));
     }
     ++stats_.requests;
     consecutive_failures_ = 0;
     auto status = static_cast<FrameStatus>(r.status);
-    if (status == FrameStatus::ok) return reply;
+    if (status == FrameStatus::ok) return ReceivedReply{r.type, r.length};
     // The handler's words are input-controlled bytes: made safe for any output (a
     // terminal, JSON) here, once, where they cross into the trusted side.
-    std::string message = printable_message(as_chars(reply.payload));
+    std::string message = printable_message(as_chars(payload));
     if (status == FrameStatus::bad_input) return fail(Errc::bad_input, "{}", message);
     return fail(Errc::internal, "{} could not handle the request: {}", what, message);
 }

@@ -18,6 +18,8 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <cstdlib>
+#include <limits>
 
 #include "spawn_thread.h"
 
@@ -212,7 +214,30 @@ Result<std::pair<pid_t, UniqueFd>> clone_child(const ChildPlan& plan, std::uint6
     return std::pair{static_cast<pid_t>(pid), UniqueFd(pidfd)};
 }
 
+/// fs.pipe-max-size, or 0 if it cannot be read.
+int system_pipe_max()
+{
+    UniqueFd fd(::open("/proc/sys/fs/pipe-max-size", O_RDONLY | O_CLOEXEC));
+    if (!fd) return 0;
+    char text[32] = {};
+    ssize_t n = ::read(fd.get(), text, sizeof text - 1);
+    if (n <= 0) return 0;
+    long value = std::strtol(text, nullptr, 10);
+    return value > 0 && value <= std::numeric_limits<int>::max() ? static_cast<int>(value) : 0;
+}
+
 }  // namespace
+
+int set_pipe_capacity(int fd, int wanted) noexcept
+{
+    if (::fcntl(fd, F_SETPIPE_SZ, wanted) < 0 && errno == EPERM) {
+        // Over fs.pipe-max-size without CAP_SYS_RESOURCE (or over the user's pipe
+        // pages): the largest an unprivileged pipe may be is the next best.
+        int allowed = system_pipe_max();
+        if (allowed > 0 && allowed < wanted) ::fcntl(fd, F_SETPIPE_SZ, allowed);
+    }
+    return ::fcntl(fd, F_GETPIPE_SZ);
+}
 
 std::string ExitInfo::describe() const
 {
@@ -246,8 +271,8 @@ Result<std::unique_ptr<HandlerProcess>> HandlerProcess::start(const Blob& blob, 
     }
     if (options.pipe_size > 0) {
         // Best effort: larger pipes cut the number of context switches for big messages.
-        ::fcntl(request->write.get(), F_SETPIPE_SZ, options.pipe_size);
-        ::fcntl(reply->write.get(), F_SETPIPE_SZ, options.pipe_size);
+        set_pipe_capacity(request->write.get(), options.pipe_size);
+        set_pipe_capacity(reply->write.get(), options.pipe_size);
     }
 
     std::string argv0 = options.argv0;

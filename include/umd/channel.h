@@ -47,8 +47,9 @@ public:
 /// watched so a dead peer is reported as Errc::handler_crashed, not a hang.
 Status write_all(int fd, std::span<const iovec> parts, const Deadline& deadline, PeerMonitor* peer, const char* what);
 
-/// Reads exactly `size` bytes into `out`. End of file before that is Errc::protocol
-/// ("short reply"), a deadline is Errc::timeout.
+/// Reads exactly `size` bytes into `out`, reading until the pipe is empty before it
+/// polls. End of file before that is Errc::protocol ("short reply"), a deadline is
+/// Errc::timeout.
 Status read_exact(int fd, std::uint8_t* out, std::size_t size, const Deadline& deadline, PeerMonitor* peer, const char* what);
 
 /// Waits for data, then reads once: at least 1 and at most `max` bytes. End of file

@@ -28,14 +28,27 @@ namespace umd::handler {
 struct Reply {
     FrameStatus status = FrameStatus::ok;
     Bytes payload;
+    /// Set by ok_view(): the payload is these bytes, not `payload`.
+    ByteView view{};
 
-    static Reply ok(Bytes payload) { return {FrameStatus::ok, std::move(payload)}; }
-    static Reply bad_input(std::string_view message) { return {FrameStatus::bad_input, Bytes(message.begin(), message.end())}; }
-    static Reply failed(std::string_view message) { return {FrameStatus::failed, Bytes(message.begin(), message.end())}; }
+    static Reply ok(Bytes payload) { return {FrameStatus::ok, std::move(payload), {}}; }
+    /// A reply of bytes the handler already holds, written from where they are (no
+    /// copy). They must stay valid until serve() has written the reply: a part of
+    /// the request (valid until the next request is read) or static data.
+    static Reply ok_view(ByteView bytes) { return {FrameStatus::ok, {}, bytes}; }
+    static Reply unsupported() { return {FrameStatus::unsupported, {}, {}}; }
+    /// The bytes to send.
+    ByteView bytes() const noexcept { return view.data() ? view : ByteView(payload); }
+    static Reply bad_input(std::string_view message) { return {FrameStatus::bad_input, Bytes(message.begin(), message.end()), {}}; }
+    static Reply failed(std::string_view message) { return {FrameStatus::failed, Bytes(message.begin(), message.end()), {}}; }
 };
 
 /// Maximum request payload a handler accepts; larger requests are answered bad_input after draining.
 inline constexpr std::size_t max_request = 256u << 20;
+/// The request buffer serve() keeps for the next request is at most this large (a
+/// larger one is given back after its reply): requests up to the Manager's default
+/// max_reply then cost no allocation and no page faults after the first.
+inline constexpr std::size_t kept_request_buffer = (64u << 20) + frame_header_size;
 
 using RequestFn = std::function<Reply(std::uint8_t type, ByteView request)>;
 

@@ -42,6 +42,13 @@ struct HandlerReply {
     Bytes payload;
 };
 
+/// What Driver::send_recv_into() received: the reply's type, checked like a
+/// HandlerReply's, and how many bytes of the caller's buffer its payload filled.
+struct ReceivedReply {
+    std::uint8_t type = 0;
+    std::size_t size = 0;
+};
+
 /// Lifecycle state of a driver.
 enum class DriverState { unloaded, loaded, running, failed };
 std::string_view state_name(DriverState state) noexcept;
@@ -195,6 +202,18 @@ public:
     Result<HandlerReply> send_recv(std::uint8_t type, ByteView request, InputOrigin origin);
 
 
+    /// send_recv() for a caller that holds its data in buffers it owns: `request` is
+    /// written from where it is, and the reply's payload is read straight into `reply`
+    /// (nothing allocated, nothing zero-filled, the Manager keeps nothing between
+    /// requests). The reply's header is checked before any payload is read: a payload
+    /// longer than `reply` (or than max_reply) is a protocol error, as with send_recv(),
+    /// and kills the handler. The payload fills reply.first(size); the rest of `reply`
+    /// is left as it was. `reply` may be `request`'s own memory: the request is
+    /// written whole before any of the reply is read. Replies with an error status
+    /// are reported as by send_recv(), their message never written into `reply`.
+    Result<ReceivedReply> send_recv_into(std::uint8_t type, ByteView request, std::span<std::uint8_t> reply,
+                                         InputOrigin origin = InputOrigin::untrusted);
+
     /// Raw mode (the kernel's umd_send_recv): writes `request`, closes the request
     /// pipe, reads the reply to end of file (at most max_reply), then reaps the handler.
     Result<Bytes> send_recv_raw(ByteView request);
@@ -217,7 +236,12 @@ private:
     /// send_recv with the lock already held: for StartedHandler, during post_start.
     Result<HandlerReply> send_recv_locked(std::uint8_t type, ByteView request);
     Status ensure_started_locked();
-    Result<HandlerReply> exchange_locked(std::uint8_t type, ByteView request);
+    /// Sends one framed request and reads its reply's payload into `grow` (resized to
+    /// the payload) or, when `grow` is null, into `into`, which bounds the payload.
+    Result<ReceivedReply> exchange_locked(std::uint8_t type, ByteView request, Bytes* grow, std::span<std::uint8_t> into);
+    /// Ends a tainted handler before a trust anchor reaches it, starts one if none runs,
+    /// and marks the handler tainted by an untrusted request.
+    Status begin_request_locked(InputOrigin origin);
     /// Kills the handler after `error`, records it, and returns the error with the
     /// handler's fate (signal, sandbox violation, stderr tail) attached.
     Error fail_locked(Error error);

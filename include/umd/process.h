@@ -72,8 +72,17 @@ struct SpawnOptions {
     std::string argv0 = "umd-handler";          ///< argv[0] of the handler
     const ChildSetup* setup = nullptr;          ///< sandbox; nullptr runs it unconfined
     std::size_t stderr_limit = 64 * 1024;       ///< bytes of stderr kept for diagnostics
-    int pipe_size = 1 << 20;                    ///< F_SETPIPE_SZ for request/reply pipes (best effort)
+    /// Capacity asked for the request and reply pipes (best effort, see
+    /// set_pipe_capacity()). 2 MiB holds a 1 MiB message and its frame header in one
+    /// write; pages are taken only while bytes sit in the pipe, not for the capacity.
+    int pipe_size = 2 << 20;
 };
+
+/// Sets a pipe's capacity to `wanted` bytes (the kernel rounds up to a power of two
+/// pages). A process without CAP_SYS_RESOURCE may not go past fs.pipe-max-size
+/// (1 MiB by default): it gets that size instead. Returns the capacity the pipe has
+/// afterwards, or -1 if it cannot be read.
+int set_pipe_capacity(int fd, int wanted) noexcept;
 
 /// How a handler process ended.
 struct ExitInfo {

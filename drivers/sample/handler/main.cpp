@@ -23,8 +23,9 @@ int main()
     return umd::handler::serve([](std::uint8_t type, umd::ByteView request) {
         switch (static_cast<umd::sample::Request>(type)) {
         case umd::sample::Request::write: return write_one(request);
-        case umd::sample::Request::echo: return umd::handler::Reply::ok(umd::Bytes(request.begin(), request.end()));
+        // The request stays in serve()'s buffer until the reply is written: sent from there.
+        case umd::sample::Request::echo: return umd::handler::Reply::ok_view(request);
         }
-        return umd::handler::Reply{umd::FrameStatus::unsupported, {}};
+        return umd::handler::Reply::unsupported();
     });
 }

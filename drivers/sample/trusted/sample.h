@@ -18,4 +18,11 @@ Status write(Driver& driver, std::uint64_t offset);
 /// Sends `data` and checks that the handler echoed it back unchanged.
 Result<Bytes> echo(Driver& driver, ByteView data);
 
+/// echo() for a caller that owns the buffers (Driver::send_recv_into): `data` is sent
+/// from where it is and the reply read straight into `out` (at least data.size()
+/// bytes, not overlapping `data`), then compared with `data` in one memcmp. Nothing is
+/// allocated. Errors: invalid_argument for a buffer too small or overlapping,
+/// rejected when the reply differs, or the driver's error.
+Status echo_into(Driver& driver, ByteView data, std::span<std::uint8_t> out);
+
 }  // namespace umd::sample
