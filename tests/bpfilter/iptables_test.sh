@@ -17,6 +17,7 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/umd-bpfilter.XXXXXX")
 pid=
 cleanup() {
+    set +e   # a killed umdd's status must not end the cleanup before the directory goes
     [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
     rm -rf "$work"
 }
