@@ -3,11 +3,11 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <vector>
 
 #include <umd/process.h>
 
@@ -51,14 +51,17 @@ Result<RawEcho> RawEcho::start(std::size_t size, int pipe_size)
     // The same pipe size the Manager asks for its handlers, so both sides move data in equal chunks.
     set_pipe_capacity(req_w.get(), pipe_size);
     set_pipe_capacity(rep_w.get(), pipe_size);
-    // The buffer is allocated before fork: the child only reads and writes.
-    std::vector<std::uint8_t> buffer(size);
     pid_t pid = ::fork();
     if (pid < 0) return fail_errno(errno, "fork");
     if (pid == 0) {
+        // The child's buffer is mapped in the child (no malloc after fork in a process
+        // with threads), so none of it counts in the Manager's resident set.
         req_w.reset();
         rep_r.reset();
-        while (read_full(req_r.get(), buffer.data(), size) && write_full(rep_w.get(), buffer.data(), size)) {
+        void* mapped = ::mmap(nullptr, size ? size : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (mapped == MAP_FAILED) ::_exit(1);
+        auto* buffer = static_cast<std::uint8_t*>(mapped);
+        while (read_full(req_r.get(), buffer, size) && write_full(rep_w.get(), buffer, size)) {
         }
         ::_exit(0);
     }

@@ -29,7 +29,6 @@ struct EvalOptions {
     std::string icmp_type = "8", tcp_flags = "SYN";
     std::uint16_t sport = 0, dport = 0;
     std::uint32_t mark = 0;
-    bool json = false;
 };
 
 Result<std::uint32_t> address(const std::string& text)
@@ -105,18 +104,27 @@ Result<UniqueFd> namespace_socket(const std::string& netns)
 
 constexpr const char* verdict_names[] = {"ACCEPT", "DROP", "REJECT", "QUEUE"};
 
-int print(const daemon::BpfilterEvalReply& r, bool json)
+/// How the packet is named in the document: what was asked, on one line.
+std::string packet_name(const EvalOptions& o)
+{
+    std::string ports = o.proto == "icmp" ? fmt::format(" type {}", o.icmp_type) : fmt::format(":{} -> ", o.sport);
+    if (o.proto == "icmp") return fmt::format("{} {} {} -> {}{}", o.chain, o.proto, o.src, o.dst, ports);
+    return fmt::format("{} {} {}{}{}:{}", o.chain, o.proto, o.src, ports, o.dst, o.dport);
+}
+
+int print(Context& ctx, const EvalOptions& o, const daemon::BpfilterEvalReply& r)
 {
     const char* verdict = verdict_names[r.verdict];
-    if (json) {
-        nlohmann::json j = {{"verdict", verdict}, {"chain", r.chain}, {"rule", r.number}, {"policy", r.chain_end}, {"entry", r.entry},
-                            {"rule_text", r.rule}, {"mark", r.mark}, {"steps", r.steps}};
-        if (r.verdict == 2) j["reject_with"] = r.reject_with;
-        std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-    } else if (r.chain_end) {
-        std::printf("%s by the policy of chain %s\n  %s\n", verdict, printable_text(r.chain).c_str(), printable_text(r.rule).c_str());
+    const std::string decided = r.chain_end ? fmt::format("{} by the policy of chain {}", verdict, r.chain)
+                                            : fmt::format("{} by rule {} of chain {}", verdict, r.number, r.chain);
+    if (ctx.json) {
+        nlohmann::ordered_json fields = {{"target", verdict}, {"chain", r.chain}, {"rule", r.number}, {"policy", r.chain_end},
+                                         {"entry", r.entry}, {"rule_text", r.rule}, {"mark", r.mark}, {"steps", r.steps}};
+        if (r.verdict == 2) fields["reject_with"] = r.reject_with;
+        if (r.verdict == 0) ctx.json->add_yes(packet_name(o), std::move(fields));
+        else ctx.json->add_failure(packet_name(o), Error{Errc::rejected, decided}, std::move(fields));
     } else {
-        std::printf("%s by rule %u of chain %s\n  %s\n", verdict, r.number, printable_text(r.chain).c_str(), printable_text(r.rule).c_str());
+        std::printf("%s\n  %s\n", printable_text(decided).c_str(), printable_text(r.rule).c_str());
     }
     return r.verdict == 0 ? 0 : 1;
 }
@@ -142,7 +150,7 @@ void register_bpfilter(CLI::App& app, Context& ctx)
     eval->add_option("--state", o->state, "NEW, ESTABLISHED, RELATED, INVALID or UNTRACKED (default NEW)");
     eval->add_option("--mark", o->mark, "the packet's mark (default 0)");
     eval->add_option("--netns", o->netns, "the network namespace whose table is asked (a path such as /run/netns/NAME)");
-    eval->add_flag("--json", o->json, "JSON output");
+    ctx.add_json_flag(*eval);
     eval->footer("Administrators only (root or umdd's admin_group). A packet is never a fragment; TCP options and\n"
                  "conntrack tests beyond the state are not described: rules that need them are reported, not guessed.\n"
                  "Exit status: 0 ACCEPT, 1 DROP, REJECT or QUEUE, 2 bad usage, a rule the description cannot decide\n"
@@ -156,7 +164,7 @@ void register_bpfilter(CLI::App& app, Context& ctx)
             const int fds[] = {sock.get()};
             const Bytes fields = UMD_TRY(daemon->call(daemon::Operation::bpfilter_eval, daemon::encode_fields(request), fds));
             ByteReader in(fields, "umdd bpfilter eval reply");
-            return print(UMD_TRY(daemon::decode_bpfilter_eval_reply(in)), o->json);
+            return print(ctx, *o, UMD_TRY(daemon::decode_bpfilter_eval_reply(in)));
         };
         auto code = run();
         ctx.exit_code = code ? *code : ctx.report(code.error());

@@ -13,9 +13,10 @@ set -euo pipefail
 umdd=$(realpath "$1")
 preload=$(realpath "$2")
 umd=$(realpath "$3")
+here=$(cd "$(dirname "$0")" && pwd)
 if [ "$(id -u)" -ne 0 ] || ! command -v iptables-legacy-restore >/dev/null || ! command -v ip >/dev/null ||
-    ! command -v python3 >/dev/null; then
-    echo "skipped: needs root, iptables-legacy, ip and python3"
+    ! python3 -c "import jsonschema" 2>/dev/null; then
+    echo "skipped: needs root, iptables-legacy, ip and python3 with jsonschema"
     exit 77
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/umd-bpfeval.XXXXXX")
@@ -161,13 +162,20 @@ count=0
 # check PROTO SRC SPORT DPORT [IN]: the kernel's fate of the packet and umd's verdict agree.
 check() {
     local proto=$1 src=$2 sport=$3 dport=$4 in=${5:-veth-b}
-    local seen said json
+    local seen said
     seen=$(ip netns exec "$a" python3 "$work/send.py" "$proto" "$src" "$sport" 10.99.0.2 "$dport")
     local args=(--chain INPUT --proto "$proto" --src "$src" --dst 10.99.0.2 --in "$in" --json)
     [ "$proto" = icmp ] && args+=(--icmp-type 8) || args+=(--sport "$sport" --dport "$dport")
-    json=$("$umd" bpfilter eval --netns "/run/netns/$b" "${args[@]}") || true
-    said=$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["verdict"], d["chain"], d["rule"], d["rule_text"])' <<<"$json")
+    local rc=0
+    "$umd" bpfilter eval --netns "/run/netns/$b" "${args[@]}" > "$work/eval.out" 2> "$work/eval.err" || rc=$?
     count=$((count + 1))
+    # The document is umd/1's (docs/json.md), and its exit status the command's.
+    if ! python3 "$here/../cli/json_check.py" "$here/../../docs/schema/umd-1.json" "bpfilter eval" "$rc" \
+            "$work/eval.out" "$work/eval.err"; then
+        failures=$((failures + 1))
+        return
+    fi
+    said=$(python3 -c 'import json,sys; r=json.load(sys.stdin)["results"][0]; print(r["target"], r["chain"], r["rule"], r["rule_text"])' < "$work/eval.out")
     if [ "${said%% *}" != "$seen" ]; then
         echo "FAIL $proto $src:$sport -> :$dport: the kernel did $seen, umd bpfilter eval says $said"
         failures=$((failures + 1))

@@ -124,10 +124,17 @@ file"
 else
     json 2 "guard check" "d['error']['kind'] == 'not_found'" "r == []" -- guard check --json data
 fi
+# bpfilter eval: a namespace umdd holds no table for has the kernel's initial one (policy ACCEPT).
+if [ -n "${UMD_SOCKET:-}" ]; then
+    json 0 "bpfilter eval" "r[0]['target'] == 'ACCEPT'" "r[0]['policy'] is True" "r[0]['chain'] == 'INPUT'" \
+        -- bpfilter eval --json --src 192.0.2.1 --dst 192.0.2.2 --sport 40000 --dport 22
+else
+    json 2 "bpfilter eval" "d['error']['kind'] == 'not_found'" "r == []" -- bpfilter eval --json
+fi
 
 # Every command with results offers --json (the list in docs/json.md).
 for cmd in "pgp verify" "pgp show" "rpm verify" "rpm digests" "rpm show" "trust add" "trust remove" "trust list" \
-           "trust check" "status" "reload" "guard status" "guard mode" "guard check" "sample write"; do
+           "trust check" "status" "reload" "guard status" "guard mode" "guard check" "sample write" "bpfilter eval"; do
     # shellcheck disable=SC2086
     "$umd" $cmd --help | grep -q -- '--json' || fail "umd $cmd has no --json"
 done
