@@ -18,6 +18,7 @@
 
 #include "commands.h"
 #include "pgp_verify.h"
+#include "standard_input.h"
 #include "drivers/pgp/trusted/client.h"
 #include "drivers/pgp/trusted/describe.h"
 #include "drivers/pgp/trusted/key_material.h"
@@ -62,15 +63,15 @@ Status write_output(const std::string& path, ByteView bytes)
 /// signature count, content only of a message).
 Result<pgp::VerifiedFiles> run_verify(Context& ctx, const VerifyArgs& args)
 {
-    pgp::FilesToVerify files{.keyrings = pgp::FileRef::paths(args.keyrings), .signature = {},
-                             .file = {}, .policy = {}, .keep_content = !args.output.empty()};
+    pgp::FilesToVerify files{.keyrings = {}, .signature = {}, .file = {}, .policy = {}, .keep_content = !args.output.empty()};
     files.policy.signatures = args.signatures;
     if (!args.not_before.empty()) files.policy.not_before = UMD_TRY(parse_time(args.not_before, false));
     if (!args.not_after.empty()) files.policy.not_after = UMD_TRY(parse_time(args.not_after, true));
-    // `-` (standard input) for the signature or the signed file, not both.
-    if (args.signature == "-" && args.file == "-")
-        return fail(Errc::invalid_argument, "standard input ('-') can be the signature or the signed file, not both");
+    // `-` (standard input) for one keyring, the signature or the signed file: one of them.
+    const std::vector<std::string> named{args.signature, args.file};
+    UMD_TRY(StandardInput::at_most_once({&args.keyrings, &named}));
     std::vector<UniqueFd> keep;
+    for (const auto& keyring : args.keyrings) files.keyrings.push_back(UMD_TRY(input_file(keyring, keep)));
     if (!args.signature.empty()) files.signature = UMD_TRY(input_file(args.signature, keep));
     files.file = UMD_TRY(input_file(args.file, keep));
     return verify(ctx, files);
@@ -89,7 +90,7 @@ void register_verify(CLI::App& pgp, Context& ctx)
 {
     auto args = std::make_shared<VerifyArgs>();
     auto* verify = pgp.add_subcommand("verify", "Verify a detached signature, a cleartext-signed or an inline-signed message");
-    verify->add_option("--keyring", args->keyrings, "OpenPGP certificates to trust (repeatable)")
+    verify->add_option("--keyring", args->keyrings, "OpenPGP certificates to trust (repeatable; '-': standard input)")
         ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     verify->add_option("--signature", args->signature, "Detached signature over FILE ('-': standard input)");
     verify->add_option("--output", args->output, "Write the verified message content here ('-': stdout), only when valid");

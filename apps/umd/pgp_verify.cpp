@@ -1,6 +1,7 @@
 // apps/umd/pgp_verify.cpp — one OpenPGP verification for a front end (trusted side):
 // `umd pgp verify`, umd-gpgv and umd-sqv ask the same way, through umdd when one serves.
 #include "pgp_verify.h"
+#include "standard_input.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -139,26 +140,7 @@ Result<std::int64_t> parse_time(const std::string& text, bool end_of_day)
 Result<pgp::FileRef> input_file(const std::string& arg, std::vector<UniqueFd>& keep)
 {
     if (arg != "-") return pgp::FileRef(arg);
-    UniqueFd copy(::memfd_create("umd-standard-input", MFD_CLOEXEC));
-    if (!copy) return fail_errno(errno, "memfd_create");
-    Bytes buffer(64 * 1024);
-    std::uint64_t total = 0;
-    for (;;) {
-        ssize_t n = ::read(STDIN_FILENO, buffer.data(), buffer.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return fail(Errc::io, "standard input: {}", std::strerror(errno));
-        if (n == 0) break;
-        total += static_cast<std::uint64_t>(n);
-        if (total > pgp::max_input_file)
-            return fail(Errc::bad_input, "standard input: more than {} bytes", pgp::max_input_file);
-        for (ssize_t done = 0; done < n;) {
-            ssize_t w = ::write(copy.get(), buffer.data() + done, static_cast<std::size_t>(n - done));
-            if (w < 0 && errno == EINTR) continue;
-            if (w < 0) return fail_errno(errno, "memfd write");
-            done += w;
-        }
-    }
-    keep.push_back(std::move(copy));
+    keep.push_back(UMD_TRY(copy_standard_input(pgp::max_input_file)));
     return pgp::FileRef("standard input", keep.back().get());
 }
 

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "standard_input.h"
 
 #include <umd/text.h>
 #include "drivers/rpm/trusted/claim_check.h"
@@ -30,8 +31,11 @@ namespace {
 
 struct RpmArgs {
     std::vector<std::string> keyrings;
-    std::vector<std::string> packages;
+    std::vector<std::string> packages;   ///< as given: the names verdicts use
+    std::vector<std::string> sources;    ///< what is opened for each package (`-`: the copy of standard input)
+    StandardInput standard_input;
 };
+
 
 /// What a package that fails prints besides the reason on stderr: `verify` gives every
 /// package a verdict line on stdout (docs/output.md); `digests` prints digests only,
@@ -72,8 +76,9 @@ int for_each_verified(Context& ctx, const RpmArgs& args, bool digests, Each each
     auto session = rpm::RpmSession::open(**manager, args.keyrings);
     if (!session) return ctx.report(session.error());
     int worst = 0;
-    for (const auto& path : args.packages) {
-        auto v = (*session)->verify(path);
+    for (std::size_t i = 0; i < args.packages.size(); ++i) {
+        const std::string& path = args.packages[i];
+        auto v = (*session)->verify(args.sources[i]);
         if (!v) {
             worst = std::max(worst, report_failure(ctx, failures, path, v.error()));
             continue;
@@ -108,8 +113,9 @@ std::optional<int> verify_through(Context& ctx, DaemonClient& daemon, const RpmA
         keyring_fds.push_back(std::move(*fd));
     }
     int worst = 0;
-    for (const auto& path : args.packages) {
-        auto package = open_for_daemon(path, Errc::io);   // as PackageSource::open reports it
+    for (std::size_t i = 0; i < args.packages.size(); ++i) {
+        const std::string& path = args.packages[i];
+        auto package = open_for_daemon(args.sources[i], Errc::io);   // as PackageSource::open reports it
         if (!package) {
             worst = std::max(worst, report_failure(ctx, failures, path, package.error()));
             continue;
@@ -152,8 +158,9 @@ std::optional<int> verify_through(Context& ctx, DaemonClient& daemon, const RpmA
 /// `umd rpm verify|digests`: through umdd when one answers (and the keyrings fit in
 /// one request), else here; `each` prints one verified package either way.
 template <class Each>
-int verify_packages(Context& ctx, const RpmArgs& args, bool digests, Each each)
+int verify_packages(Context& ctx, RpmArgs& args, bool digests, Each each)
 {
+    if (auto ready = args.standard_input.resolve(args.keyrings, args.packages, args.sources); !ready) return ctx.report(ready.error());
     auto daemon = ctx.daemon();
     if (!daemon) return ctx.report(daemon.error());
     if (*daemon)
@@ -162,13 +169,15 @@ int verify_packages(Context& ctx, const RpmArgs& args, bool digests, Each each)
 }
 
 /// `umd rpm show`'s document (rpm::describe_package), from umdd or made here.
-Result<nlohmann::json> describe_package(Context& ctx, const std::string& path)
+Result<nlohmann::json> describe_package(Context& ctx, const std::string& name)
 {
+    StandardInput standard_input;
+    const std::string path = UMD_TRY(standard_input.path_for(name));   // `-`: standard input
     auto daemon = UMD_TRY(ctx.daemon());
     if (daemon) {
         auto file = UMD_TRY(open_for_daemon(path, Errc::io));   // as PackageSource::open reports it
         const int fds[] = {file.get()};
-        return daemon->call_for_document(daemon::Operation::rpm_show, daemon::encode_fields(daemon::ShowRequest{path}), fds);
+        return daemon->call_for_document(daemon::Operation::rpm_show, daemon::encode_fields(daemon::ShowRequest{name}), fds);
     }
     auto manager = UMD_TRY(ctx.manager());
     auto inspected = UMD_TRY(rpm::RpmSession::inspect(*manager, path));
@@ -212,9 +221,9 @@ void register_rpm(CLI::App& app, Context& ctx)
 
     auto args = std::make_shared<RpmArgs>();
     auto* verify = rpm->add_subcommand("verify", "Verify each package: header signature, signed header, payload digest");
-    verify->add_option("--keyring", args->keyrings, "OpenPGP certificate file (repeatable)")
+    verify->add_option("--keyring", args->keyrings, "OpenPGP certificate file (repeatable; '-': standard input)")
         ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    verify->add_option("PKG", args->packages, "Package files")->required();
+    verify->add_option("PKG", args->packages, "Package files ('-': standard input, for one of them or one keyring)")->required();
     verify->footer(footer);
     ctx.add_json_flag(*verify);
     verify->callback([&ctx, args] {
@@ -226,9 +235,9 @@ void register_rpm(CLI::App& app, Context& ctx)
 
     auto dargs = std::make_shared<RpmArgs>();
     auto* digests = rpm->add_subcommand("digests", "Print the signed digest of each regular file of verified packages");
-    digests->add_option("--keyring", dargs->keyrings, "OpenPGP certificate file (repeatable)")
+    digests->add_option("--keyring", dargs->keyrings, "OpenPGP certificate file (repeatable; '-': standard input)")
         ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    digests->add_option("PKG", dargs->packages, "Package files")->required();
+    digests->add_option("PKG", dargs->packages, "Package files ('-': standard input, for one of them or one keyring)")->required();
     digests->footer(std::string("Prints '<algorithm>:<hex>  <path>' per file, e.g. sha256:...  /usr/bin/x.\n") + footer);
     ctx.add_json_flag(*digests);
     digests->callback([&ctx, dargs] {
@@ -248,7 +257,7 @@ void register_rpm(CLI::App& app, Context& ctx)
 
     auto path = std::make_shared<std::string>();
     auto* show = rpm->add_subcommand("show", "Show what a package's header says (no signature check)");
-    show->add_option("PKG", *path, "Package file")->required();
+    show->add_option("PKG", *path, "Package file ('-': standard input)")->required();
     ctx.add_json_flag(*show);
     show->footer("The fields are read from the header through checked claims, but nothing is verified: use `umd rpm verify`.\n"
                  "Exit status: 0 shown, 2 malformed or unreadable, 3 or more a handler failure.");

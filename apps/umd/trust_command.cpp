@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "standard_input.h"
 
 #include <umd/text.h>
 #include "drivers/rpm/trusted/claim_check.h"
@@ -106,9 +107,12 @@ int print_summary(Context& ctx, const Tally& tally)
 
 struct AddArgs {
     std::vector<std::string> keyrings;
-    std::vector<std::string> packages;
+    std::vector<std::string> packages;   ///< as given: the names verdicts use
+    std::vector<std::string> sources;    ///< what is opened for each package (`-`: the copy of standard input)
     bool allow_weak = false;
+    StandardInput standard_input;
 };
+
 
 int add_here(Context& ctx, const AddArgs& args, const std::string& db_path, bool bar)
 {
@@ -121,7 +125,7 @@ int add_here(Context& ctx, const AddArgs& args, const std::string& db_path, bool
     std::vector<rpm::VerifiedPackage> verified;
     std::vector<Result<std::string>> verdicts;   // one per package, in order: its NEVRA or why it was refused
     for (std::size_t i = 0; i < args.packages.size(); ++i) {
-        auto v = (*session)->verify(args.packages[i]);
+        auto v = (*session)->verify(args.sources[i]);
         if (v) {
             if (auto ok = rpm::check_admissible(*v, args.packages[i], args.allow_weak); !ok) v = std::unexpected(ok.error());
         }
@@ -176,7 +180,7 @@ std::optional<int> add_through(Context& ctx, DaemonClient& daemon, const AddArgs
         for (const auto& fd : keyring_fds) fds.push_back(fd.get());
         std::vector<UniqueFd> package_fds;
         for (; next < args.packages.size() && package_fds.size() < per_request; ++next) {
-            auto fd = open_for_daemon(args.packages[next], Errc::io);   // as PackageSource::open reports it
+            auto fd = open_for_daemon(args.sources[next], Errc::io);   // as PackageSource::open reports it
             if (!fd) {
                 if (!package_fds.empty()) break;   // reported after the packages before it, in order
                 refuse(args.packages[next], fd.error());
@@ -340,10 +344,10 @@ void register_trust(CLI::App& app, Context& ctx)
     auto add_args = std::make_shared<AddArgs>();
     auto* add = trust->add_subcommand("add", "Verify packages and add the digests of their files");
     add_db_option(add);
-    add->add_option("--keyring", add_args->keyrings, "OpenPGP certificate file (repeatable; default: /etc/umd/keys.d)")
+    add->add_option("--keyring", add_args->keyrings, "OpenPGP certificate file (repeatable; default: /etc/umd/keys.d; '-': standard input)")
         ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     add->add_flag("--allow-weak-digests", add_args->allow_weak, weak_help);
-    add->add_option("PKG", add_args->packages, "Package files")->required();
+    add->add_option("PKG", add_args->packages, "Package files ('-': standard input, for one of them or one keyring)")->required();
     ctx.add_json_flag(*add);
     add->footer("A package whose file digests are MD5 or SHA-1 is refused unless --allow-weak-digests.\n"
                 "Through umdd, only root or umdd's admin group may add.\n"
@@ -353,6 +357,10 @@ void register_trust(CLI::App& app, Context& ctx)
     add->callback([&ctx, db, add_args] {
         if (add_args->allow_weak) std::fputs(weak_warning, stderr);
         const bool bar = !ctx.quiet && add_args->packages.size() >= progress_threshold && isatty(STDERR_FILENO);
+        if (auto ready = add_args->standard_input.resolve(add_args->keyrings, add_args->packages, add_args->sources); !ready) {
+            ctx.exit_code = ctx.report(ready.error());
+            return;
+        }
         auto daemon = daemon_for(ctx, *db);
         if (!daemon) {
             ctx.exit_code = ctx.report(daemon.error());

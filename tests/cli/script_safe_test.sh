@@ -33,6 +33,11 @@ run 0 "$umd" --standalone pgp verify --keyring one.gpg --output - - < message.as
 [ "$out" = data ] || fail "message on stdin, content on stdout: [$out]"
 [ "$err" = "$fpr" ] || fail "with the content on stdout, the signer goes to stderr: [$err]"
 run 2 "$umd" --standalone pgp verify --keyring one.gpg --signature - - < data
+# A keyring on standard input; with it, nothing else may be `-`.
+run 0 "$umd" --standalone pgp verify --keyring - --signature data.sig data < one.gpg
+[ "$out" = "$fpr" ] || fail "keyring on stdin: [$out]"
+run 2 "$umd" --standalone pgp verify --keyring - --signature - data < one.gpg
+[ -z "$out" ] || fail "two dashes: nothing on stdout, got [$out]"
 # The JSON verdict and the content never share stdout.
 run 2 "$umd" --standalone pgp verify --json --keyring one.gpg --output - message.asc
 [ -z "$out" ] || fail "--json --output -: nothing on stdout, got [$out]"

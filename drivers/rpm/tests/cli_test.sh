@@ -3,7 +3,7 @@
 # `rpm verify|digests|show` and `trust add|list|check|remove` commands (the
 # trusted CLI driving the sandboxed RPM and OpenPGP handlers).
 #
-# Usage: cli_test.sh UMD CASE   with CASE one of verify, digests, show, trust,
+# Usage: cli_test.sh UMD CASE   with CASE one of verify, digests, show, trust, stdin,
 # concurrency, rpmkeys (verdicts agree with rpmkeys -K on tampered files),
 # weak (MD5 file digests and --allow-weak-digests). Fixtures (keys, signed packages) are built at test time by
 # make_fixtures.sh in a temporary directory; reference answers come from the
@@ -205,6 +205,36 @@ case_show() {
     run 2 "$umd" rpm show "$work/does-not-exist.rpm"
 }
 
+# `-` is standard input for one package or one keyring, a pipe included: the package
+# is read twice (headers, then the payload's digest) from its copy (docs/output.md).
+case_stdin() {
+    local fpr db="$trust_db"
+    fpr=$(cat rsa2048.fpr)
+    run 0 "$umd" rpm verify --keyring rsa2048.asc - < rsa2048.rpm
+    [ "$out" = "-: OK $nevra signed by $fpr" ] || fail "verify -: [$out]"
+    run 0 "$umd" rpm verify --json --keyring rsa2048.asc - < rsa2048.rpm
+    python3 -c 'import json, sys; r = json.loads(sys.argv[1])["results"]; assert [x["name"] for x in r] == ["-"] and r[0]["verdict"] == "yes"' "$out" ||
+        fail "verify --json -: $out"
+    run 1 "$umd" rpm verify --keyring - rsa2048.rpm eddsa.rpm < rsa2048.asc
+    contains "$out" "rsa2048.rpm: OK $nevra signed by $fpr" "a keyring on standard input"
+    contains "$out" "eddsa.rpm: FAILED (rejected)" "a package the keyring on standard input does not vouch for"
+    out=$(cat rsa2048.rpm | "$umd" rpm digests --keyring rsa2048.asc -) || fail "digests from a pipe: exit $?"
+    [ "$out" = "$(rpm_digests rsa2048.rpm)" ] || fail "digests from a pipe differ from rpm -qp: [$out]"
+    run 1 "$umd" rpm verify --keyring rsa2048.asc - < tampered.rpm
+    [ "$out" = "-: FAILED (rejected)" ] || fail "a tampered package on standard input: [$out]"
+    run 2 "$umd" rpm verify --keyring rsa2048.asc - < garbage.rpm
+    run 0 "$umd" rpm show - < rsa2048.rpm
+    contains "$out" "package:     $nevra" "show -"
+    # Standard input is read once: one `-` at most.
+    run 2 "$umd" rpm verify --keyring - - < rsa2048.rpm
+    contains "$err" "standard input ('-') can stand for one file only" "two dashes"
+    [ -z "$out" ] || fail "two dashes: nothing on stdout, got [$out]"
+    run 2 "$umd" trust add --db "$db" --keyring rsa2048.asc - - < rsa2048.rpm
+    run 0 "$umd" trust add --db "$db" --keyring rsa2048.asc - < rsa2048.rpm
+    contains "$out" "-: added $nevra" "trust add -"
+    run 0 "$umd" trust remove --db "$db" "$nevra"
+}
+
 extract() {  # package dir: the package's payload, as rpm2cpio | cpio unpacks it
     mkdir -p "$2"
     (cd "$2" && rpm2cpio "$fx/$1" | cpio -idm --quiet)
@@ -303,7 +333,7 @@ case_concurrency() {
 }
 
 case "$case_name" in
-    verify|digests|show|trust|concurrency|rpmkeys|weak) "case_$case_name" ;;
+    verify|digests|show|trust|concurrency|rpmkeys|weak|stdin) "case_$case_name" ;;
     *) echo "unknown case $case_name" >&2; exit 2 ;;
 esac
 if [ "$failures" -ne 0 ]; then
