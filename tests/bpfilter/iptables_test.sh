@@ -86,16 +86,34 @@ iptables-legacy -A gone -j ACCEPT
 iptables-legacy -A INPUT -j ACCEPT
 iptables-legacy -F
 iptables-legacy -X gone'
-# A restore of many rules.
-{
+# Restores of generated files of 1 to 10 000 rules: addresses, ports, protocols, a user
+# chain with jumps and RETURNs, every supported match and target in turn.
+rules_file() {
+    local count=$1 i
     echo '*filter'
     echo ':INPUT ACCEPT [0:0]'
-    echo ':FORWARD ACCEPT [0:0]'
+    echo ':FORWARD DROP [0:0]'
     echo ':OUTPUT ACCEPT [0:0]'
-    for i in $(seq 1 500); do echo "-A INPUT -s 10.$((i / 250)).$((i % 250)).1/32 -p tcp --dport $((1000 + i)) -j ACCEPT"; done
+    echo ':chk - [0:0]'
+    for i in $(seq 1 "$count"); do
+        local net="10.$((i / 65536 % 256)).$((i / 256 % 256)).$((i % 256))"
+        case $((i % 8)) in
+            0) echo "-A INPUT -s $net/32 -p tcp --dport $((1000 + i % 60000)) -j ACCEPT" ;;
+            1) echo "-A INPUT -d $net/24 -p udp --sport $((i % 65000 + 1)):65535 -j DROP" ;;
+            2) echo "-A FORWARD -i eth$((i % 4)) -o veth+ -p icmp --icmp-type echo-request -j ACCEPT" ;;
+            3) echo "-A chk -p tcp -m multiport --dports $((i % 1000 + 1)),$((i % 1000 + 2000)) -m comment --comment r$i -j RETURN" ;;
+            4) echo "-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -m mark --mark $((i % 16))/0xff -j chk" ;;
+            5) echo "-A INPUT -m iprange --src-range 192.168.$((i % 256)).1-192.168.$((i % 256)).9 -j REJECT --reject-with icmp-host-prohibited" ;;
+            6) echo "-A OUTPUT -p tcp --tcp-flags SYN,ACK SYN -j LOG --log-prefix r$i --log-level 4" ;;
+            7) echo "-A OUTPUT -m state --state NEW -j MARK --set-xmark $((i % 256))/0xffffffff" ;;
+        esac
+    done
     echo 'COMMIT'
-} > "$work/rules.txt"
-compare restore "iptables-legacy-restore < $work/rules.txt"
+}
+for count in 1 10 100 1000 10000; do
+    rules_file "$count" > "$work/rules-$count.txt"
+    compare "restore-$count" "iptables-legacy-restore < $work/rules-$count.txt"
+done
 
 # Without a umdd: a clear line on stderr and iptables' missing-module answer.
 out=$(UMD_SOCKET="$work/none.sock" LD_PRELOAD="$preload" unshare -n iptables-legacy -L 2>&1) && { echo "FAIL: iptables worked without umdd"; failures=$((failures + 1)); }
