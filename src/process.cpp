@@ -233,7 +233,7 @@ int set_pipe_capacity(int fd, int wanted) noexcept
     if (::fcntl(fd, F_SETPIPE_SZ, wanted) < 0 && errno == EPERM) {
         // Over fs.pipe-max-size without CAP_SYS_RESOURCE (or over the user's pipe
         // pages): the largest an unprivileged pipe may be is the next best.
-        int allowed = system_pipe_max();
+        static const int allowed = system_pipe_max();   // read once: every spawn of an unprivileged Manager comes here
         if (allowed > 0 && allowed < wanted) ::fcntl(fd, F_SETPIPE_SZ, allowed);
     }
     return ::fcntl(fd, F_GETPIPE_SZ);

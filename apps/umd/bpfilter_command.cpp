@@ -107,9 +107,8 @@ constexpr const char* verdict_names[] = {"ACCEPT", "DROP", "REJECT", "QUEUE"};
 /// How the packet is named in the document: what was asked, on one line.
 std::string packet_name(const EvalOptions& o)
 {
-    std::string ports = o.proto == "icmp" ? fmt::format(" type {}", o.icmp_type) : fmt::format(":{} -> ", o.sport);
-    if (o.proto == "icmp") return fmt::format("{} {} {} -> {}{}", o.chain, o.proto, o.src, o.dst, ports);
-    return fmt::format("{} {} {}{}{}:{}", o.chain, o.proto, o.src, ports, o.dst, o.dport);
+    if (o.proto == "icmp") return fmt::format("{} icmp {} -> {} type {}", o.chain, o.src, o.dst, o.icmp_type);
+    return fmt::format("{} {} {}:{} -> {}:{}", o.chain, o.proto, o.src, o.sport, o.dst, o.dport);
 }
 
 int print(Context& ctx, const EvalOptions& o, const daemon::BpfilterEvalReply& r)
