@@ -1,5 +1,7 @@
 // tests/core/hostile_handler_test.cpp — every misbehaviour of a handler gives a
 // clear error, the next request gets a fresh handler, and nothing leaks.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include <umd/manager.h>
@@ -71,6 +73,46 @@ TEST(HostileHandlerRecovery, TheNextRequestSucceedsWithAGoodHandler)
     auto reply = good.send_recv(1, as_bytes("hello"));
     ASSERT_TRUE(reply) << reply.error().message;
     EXPECT_EQ(as_chars(reply->payload), "hello");
+}
+
+TEST(HostileHandlerInto, AReplyLongerThanTheCallersBufferIsRefusedBeforeAByteLandsInIt)
+{
+    // send_recv_into(): the reply's header is checked against the caller's buffer
+    // before any payload is read into it. An echo of 100 bytes into 50 is a lie about
+    // what fits: a protocol error, the handler gone, the buffer untouched.
+    DriverOptions options;
+    options.spawn.argv0 = "echo";
+    Driver driver("echo-into", options);
+    ASSERT_TRUE(driver.load(test::hostile_image()));
+    const Bytes request(100, 0x5a);
+    Bytes small(50, 0xaa);
+    auto reply = driver.send_recv_into(1, request, small);
+    ASSERT_FALSE(reply);
+    EXPECT_EQ(reply.error().code, Errc::protocol) << reply.error().message;
+    EXPECT_NE(reply.error().message.find("over the limit"), std::string::npos) << reply.error().message;
+    EXPECT_EQ(small, Bytes(50, 0xaa));
+    EXPECT_EQ(driver.status().pid, -1);
+    // A buffer large enough takes the echo whole, and only the reply's bytes of it.
+    Bytes large(150, 0xaa);
+    auto fits = driver.send_recv_into(1, request, large);
+    ASSERT_TRUE(fits) << fits.error().message;
+    EXPECT_EQ(fits->size, request.size());
+    EXPECT_TRUE(std::equal(request.begin(), request.end(), large.begin()));
+    EXPECT_EQ(Bytes(large.begin() + 100, large.end()), Bytes(50, 0xaa));
+}
+
+TEST(HostileHandlerInto, AnErrorsWordsNeverLandInTheCallersBuffer)
+{
+    DriverOptions options;
+    options.spawn.argv0 = "bad-input-text";
+    Driver driver("bad-input-into", options);
+    ASSERT_TRUE(driver.load(test::hostile_image()));
+    Bytes out(4096, 0xaa);
+    auto reply = driver.send_recv_into(1, as_bytes("x"), out);
+    ASSERT_FALSE(reply);
+    EXPECT_EQ(reply.error().code, Errc::bad_input);
+    EXPECT_NE(reply.error().message.find("unknown header"), std::string::npos) << reply.error().message;
+    EXPECT_EQ(out, Bytes(4096, 0xaa));
 }
 
 TEST(HostileHandlerStderr, AFloodOfStderrNeitherBlocksNorGrowsWithoutBound)
