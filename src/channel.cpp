@@ -122,6 +122,34 @@ Status write_all(int fd, std::span<const iovec> parts, const Deadline& deadline,
     return {};
 }
 
+Result<bool> write_request(int fd, std::span<const iovec> parts, const Deadline& deadline, PeerMonitor* peer, const char* what)
+{
+    block_sigpipe_in_this_thread();
+    // A request the pipe has room for takes this one call, like a raw pipe's write.
+    ssize_t n;
+    do n = ::writev(fd, parts.data(), static_cast<int>(std::min<std::size_t>(parts.size(), 16))); while (n < 0 && errno == EINTR);
+    if (n < 0 && errno == EPIPE) {
+        discard_pending_sigpipe();
+        return false;
+    }
+    if (n < 0 && errno != EAGAIN) return fail_errno(errno, "{}: write", what);
+    // The rest, if the pipe was full: the waits of write_all() bound it.
+    std::size_t done = n > 0 ? static_cast<std::size_t>(n) : 0;
+    constexpr std::size_t max_iov = 16;
+    iovec rest[max_iov];
+    std::size_t count = 0;
+    for (const iovec& part : parts.first(std::min(parts.size(), max_iov))) {
+        if (done >= part.iov_len) {
+            done -= part.iov_len;
+            continue;
+        }
+        rest[count++] = {static_cast<char*>(part.iov_base) + done, part.iov_len - done};
+        done = 0;
+    }
+    if (count > 0) UMD_TRY(write_all(fd, std::span(rest, count), deadline, peer, what));
+    return true;
+}
+
 Status read_exact(int fd, std::uint8_t* out, std::size_t size, const Deadline& deadline, PeerMonitor* peer, const char* what)
 {
     std::size_t got = 0;

@@ -35,6 +35,7 @@ Driver::Driver(std::string name, DriverOptions options)
 {
     if (options_.spawn.argv0 == "umd-handler") options_.spawn.argv0 = "umd-" + name_;
     stats_.name = name_;
+    what_ = fmt::format("driver '{}'", name_);
     // The isolation is resolved once, here: what status reports is what spawn applies.
     if (options_.spawn.setup) {
         setup_error_ = "DriverOptions::spawn.setup is set by the driver from DriverOptions::isolation "
@@ -173,7 +174,9 @@ Error Driver::fail_locked(Error error)
             if (::poll(&p, 1, 20) == 1) ended = process_->poll_exit();
         }
         ExitInfo exit = ended ? *ended : process_->terminate();
-        if (ended && exit.kind == ExitInfo::Kind::signaled && exit.code == SIGKILL) error.code = Errc::handler_crashed;
+        // A timeout's SIGKILL is the handler watch's, that is ours.
+        if (ended && exit.kind == ExitInfo::Kind::signaled && exit.code == SIGKILL && error.code != Errc::timeout)
+            error.code = Errc::handler_crashed;
         error = explain_handler_end(std::move(error), exit, process_->stderr_text(), name_);
         process_.reset();
     }
@@ -191,7 +194,9 @@ Status Driver::ensure_started_locked()
     if (!blob_) return fail(Errc::not_found, "driver '{}' has no handler loaded", name_);
     if (!setup_error_.empty()) return fail(Errc::invalid_argument, "driver '{}': {}", name_, setup_error_);
     if (process_) {
-        if (!process_->poll_exit()) return {};
+        // An atomic load, not a waitid(): a handler that ended so recently that the
+        // watch has not seen it yet is found by the request's write (exchange_locked).
+        if (!process_->exit_seen()) return {};
         process_.reset();  // it ended since the last request: start a fresh one
     }
     if (consecutive_failures_ > 0) {
@@ -201,6 +206,7 @@ Status Driver::ensure_started_locked()
     }
     process_ = spare_->take();
     handler_tainted_ = false;   // a new process (the spare has served nothing)
+    handler_replies_ = 0;
     if (!process_) {
         auto spawned = HandlerProcess::spawn(*blob_, options_.spawn);
         if (!spawned) {
@@ -233,7 +239,7 @@ Result<HandlerReply> Driver::send_recv(std::uint8_t type, ByteView request, Inpu
     std::lock_guard guard(lock_);
     UMD_TRY(begin_request_locked(origin));
     HandlerReply reply;
-    auto received = exchange_locked(type, request, &reply.payload, {});
+    auto received = exchange_locked(type, request, &reply.payload, {}, origin);
     prepare_spare_locked();
     if (!received) return std::unexpected(received.error());
     reply.type = received->type;
@@ -244,14 +250,14 @@ Result<ReceivedReply> Driver::send_recv_into(std::uint8_t type, ByteView request
 {
     std::lock_guard guard(lock_);
     UMD_TRY(begin_request_locked(origin));
-    auto received = exchange_locked(type, request, nullptr, reply);
+    auto received = exchange_locked(type, request, nullptr, reply, origin);
     prepare_spare_locked();
     return received;
 }
 
 Status Driver::begin_request_locked(InputOrigin origin)
 {
-    if (origin == InputOrigin::trust_anchor && process_ && handler_tainted_) {
+    if (origin == InputOrigin::trust_anchor && process_ && handler_tainted_ && !process_->exit_seen()) {
         // What a handler that parsed untrusted input says about a trust anchor could be
         // the attacker's answer: this request goes to a handler that has seen nothing.
         retired_any_ = true;
@@ -282,12 +288,28 @@ Result<HandlerReply> Driver::send_recv_locked(std::uint8_t type, ByteView reques
 {
     if (!process_) return fail(Errc::internal, "driver '{}': send_recv_locked without a running handler", name_);
     HandlerReply reply;
-    auto received = UMD_TRY(exchange_locked(type, request, &reply.payload, {}));
+    auto received = UMD_TRY(exchange_locked(type, request, &reply.payload, {}, std::nullopt));
     reply.type = received.type;
     return reply;
 }
 
-Result<ReceivedReply> Driver::exchange_locked(std::uint8_t type, ByteView request, Bytes* grow, std::span<std::uint8_t> into)
+Result<ReceivedReply> Driver::exchange_locked(std::uint8_t type, ByteView request, Bytes* grow, std::span<std::uint8_t> into,
+                                              std::optional<InputOrigin> origin)
+{
+    bool ended_idle = false;
+    auto received = exchange_once_locked(type, request, grow, into, origin ? &ended_idle : nullptr);
+    if (!ended_idle) return received;
+    // It ended between requests (killed from outside, out of memory, its own exit):
+    // not this request's doing, so not a failure. The request goes to a fresh handler,
+    // with the same rules as any request to a new handler (taint, trust anchors).
+    process_.reset();
+    stats_.pid = -1;
+    UMD_TRY(begin_request_locked(*origin));
+    return exchange_once_locked(type, request, grow, into, nullptr);
+}
+
+Result<ReceivedReply> Driver::exchange_once_locked(std::uint8_t type, ByteView request, Bytes* grow, std::span<std::uint8_t> into,
+                                                   bool* ended_idle)
 {
     if (request.size() > 0xFFFFFFFFu) return fail(Errc::invalid_argument, "request of {} bytes is too large for a frame", request.size());
     Deadline deadline(options_.deadline);
@@ -298,36 +320,49 @@ Result<ReceivedReply> Driver::exchange_locked(std::uint8_t type, ByteView reques
     std::uint8_t header[frame_header_size];
     encode_header(h, header);
     iovec parts[2] = {{header, sizeof header}, {const_cast<std::uint8_t*>(request.data()), request.size()}};
-    const std::string what = fmt::format("driver '{}'", name_);
+    const char* what = what_.c_str();
 
-    if (auto s = write_all(process_->request_fd(), parts, deadline, process_.get(), what.c_str()); !s)
-        return std::unexpected(fail_locked(s.error()));
-    // One read takes the header and, for small replies, the whole payload: the
-    // latency-critical round trip then costs one poll and one read.
-    std::uint8_t first[frame_header_size + 4096];
-    std::size_t got = 0;
-    while (got < frame_header_size) {
-        auto n = read_some(process_->reply_fd(), first + got, sizeof first - got, deadline, process_.get(), what.c_str());
-        if (!n) return std::unexpected(fail_locked(n.error()));
-        got += *n;
+    // From here the handler watch bounds every wait (src/handler_watch.h): a reply is
+    // read with blocking reads, the deadline and the handler's end are the watch's to see.
+    process_->arm(deadline);
+    auto failed = [&](Error error) -> Result<ReceivedReply> {
+        // Whatever the reader saw, a handler killed for the deadline failed by timing out.
+        if (process_->disarm())
+            error = Error{Errc::timeout, fmt::format("{}: no reply within the {} ms request deadline", what, options_.deadline.count())};
+        return std::unexpected(fail_locked(std::move(error)));
+    };
+
+    auto written = write_request(process_->request_fd(), parts, deadline, process_.get(), what);
+    if (!written) return failed(written.error());
+    if (!*written) {
+        Error closed{Errc::handler_crashed, fmt::format("{}: the handler closed its request pipe", what)};
+        if (!ended_idle || handler_replies_ == 0) return failed(std::move(closed));
+        process_->disarm();
+        *ended_idle = true;
+        return std::unexpected(closed);
     }
+    // One read takes the header and, for small replies, the whole payload: the
+    // latency-critical round trip then costs one writev and one read, like a raw echo.
+    std::uint8_t first[frame_header_size + 4096];
+    auto got = process_->read_reply(first, frame_header_size, sizeof first, 0, options_.deadline, what);
+    if (!got) return failed(got.error());
     FrameHeader r = decode_header(first);
     if (r.magic != frame_magic || r.version != frame_version)
-        return std::unexpected(fail_locked(Error{Errc::protocol, fmt::format("{}: reply has a bad magic or version ({:#06x} v{})", what, r.magic, r.version)}));
+        return failed(Error{Errc::protocol, fmt::format("{}: reply has a bad magic or version ({:#06x} v{})", what, r.magic, r.version)});
     if (r.request_id != h.request_id || r.type != h.type)
-        return std::unexpected(fail_locked(Error{Errc::protocol, fmt::format("{}: reply is for request {} type {}, expected {} type {}", what, r.request_id, r.type, h.request_id, h.type)}));
+        return failed(Error{Errc::protocol, fmt::format("{}: reply is for request {} type {}, expected {} type {}", what, r.request_id, r.type, h.request_id, h.type)});
     if (r.status > static_cast<std::uint32_t>(FrameStatus::failed))
-        return std::unexpected(fail_locked(Error{Errc::protocol, fmt::format("{}: reply has unknown status {}", what, r.status)}));
+        return failed(Error{Errc::protocol, fmt::format("{}: reply has unknown status {}", what, r.status)});
     // Bound the length before allocating anything for it, or reading anything into
     // the caller's buffer. An error's message goes to a buffer of our own.
     bool ok = r.status == static_cast<std::uint32_t>(FrameStatus::ok);
     constexpr std::size_t max_message = 4096;
     std::uint64_t limit = !ok ? max_message : grow ? options_.max_reply : std::min<std::uint64_t>(options_.max_reply, into.size());
     if (r.length > limit)
-        return std::unexpected(fail_locked(Error{Errc::protocol, fmt::format("{}: reply announces {} bytes, over the limit of {}", what, r.length, limit)}));
-    std::size_t early = got - frame_header_size;
+        return failed(Error{Errc::protocol, fmt::format("{}: reply announces {} bytes, over the limit of {}", what, r.length, limit)});
+    std::size_t early = *got - frame_header_size;
     if (early > r.length)
-        return std::unexpected(fail_locked(Error{Errc::protocol, fmt::format("{}: {} bytes follow the {}-byte reply", what, early - r.length, r.length)}));
+        return failed(Error{Errc::protocol, fmt::format("{}: {} bytes follow the {}-byte reply", what, early - r.length, r.length)});
     std::uint8_t message_buffer[max_message];
     std::span<std::uint8_t> payload;
     if (!ok) {
@@ -340,10 +375,15 @@ Result<ReceivedReply> Driver::exchange_locked(std::uint8_t type, ByteView reques
     }
     std::copy_n(first + frame_header_size, early, payload.begin());
     if (early < r.length) {
-        if (auto s = read_exact(process_->reply_fd(), payload.data() + early, r.length - early, deadline, process_.get(), what.c_str()); !s)
-            return std::unexpected(fail_locked(s.error()));
+        std::size_t rest = r.length - early;
+        auto more = process_->read_reply(payload.data() + early, rest, rest, *got, options_.deadline, what);
+        if (!more) return failed(more.error());
     }
+    // A reply that completed only as the watch killed the handler is late all the same.
+    if (process_->disarm())
+        return std::unexpected(fail_locked(Error{Errc::timeout, fmt::format("{}: no reply within the {} ms request deadline", what, options_.deadline.count())}));
     ++stats_.requests;
+    ++handler_replies_;
     consecutive_failures_ = 0;
     auto status = static_cast<FrameStatus>(r.status);
     if (status == FrameStatus::ok) return ReceivedReply{r.type, r.length};
@@ -360,10 +400,10 @@ Result<Bytes> Driver::send_recv_raw(ByteView request)
     if (process_) process_.reset();  // raw mode uses a fresh handler for each exchange
     UMD_TRY(ensure_started_locked());
     Deadline deadline(options_.deadline);
-    const std::string what = fmt::format("driver '{}'", name_);
+    const char* what = what_.c_str();
     Bytes reply;
     auto s = exchange_raw(process_->request_pipe(), request, process_->reply_fd(), reply, options_.max_reply, deadline,
-                          process_.get(), what.c_str());
+                          process_.get(), what);
     if (!s) return std::unexpected(fail_locked(s.error()));
     // The reply ended: the handler must now exit cleanly, promptly.
     ExitInfo exit = process_->terminate(std::chrono::milliseconds(std::max(1, deadline.poll_timeout_ms())));

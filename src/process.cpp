@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <limits>
 
+#include "handler_watch.h"
 #include "spawn_thread.h"
 
 namespace umd {
@@ -313,14 +314,19 @@ Result<std::unique_ptr<HandlerProcess>> HandlerProcess::start(const Blob& blob, 
     }
     if (n != 0) return fail(Errc::system, "starting handler '{}': the child died before exec", blob.name());
 
-    for (int fd : {proc->request_.get(), proc->reply_.get(), proc->stderr_.get()})
+    // The reply pipe stays blocking: the watch bounds its reads (see arm()). Writes of
+    // requests and reads of stderr never block, so no full pipe can stall the Manager.
+    for (int fd : {proc->request_.get(), proc->stderr_.get()})
         UMD_TRY(set_nonblocking(fd));
+    detail::watch_handler(*proc);
+    proc->watched_ = true;
     return proc;
 }
 
 HandlerProcess::~HandlerProcess()
 {
     if (pid_ > 0 && !exit_) terminate();
+    if (watched_) detail::unwatch_handler(*this);   // before the descriptors close
 }
 
 namespace {
@@ -348,6 +354,11 @@ std::optional<ExitInfo> HandlerProcess::reap(bool wait)
     // While the handler is an unreaped zombie its pid, and so its process group
     // (it leads a session or a process group), cannot be reused: kill whatever it left behind, then reap.
     ::kill(-pid_, SIGKILL);
+    // The watch kills by the same process group: it lets go of the handler before the pid can be reused.
+    if (watched_) {
+        detail::unwatch_handler(*this);
+        watched_ = false;
+    }
     do rc = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()), &info, WEXITED);
     while (rc < 0 && errno == EINTR);
     exit_ = exit_info_of(info);
@@ -376,17 +387,23 @@ ExitInfo HandlerProcess::terminate(std::chrono::milliseconds timeout)
     return ExitInfo{ExitInfo::Kind::signaled, SIGKILL};
 }
 
-void HandlerProcess::drain_stderr()
+void HandlerProcess::drain_stderr() { drain_stderr_at_most(std::numeric_limits<std::size_t>::max()); }
+
+void HandlerProcess::drain_stderr_at_most(std::size_t bytes)
 {
-    if (!stderr_) return;
+    std::lock_guard guard(stderr_lock_);
+    if (!stderr_ || stderr_eof_.load()) return;
     char buf[4096];
-    for (;;) {
+    for (std::size_t taken = 0; taken < bytes;) {
         ssize_t n = ::read(stderr_.get(), buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
-            if (n == 0) stderr_.reset();  // the handler closed it: stop watching
+            // Closed by the handler: no longer watched. The descriptor stays open until the
+            // process object goes, so no thread can poll a number reused meanwhile.
+            if (n == 0) stderr_eof_.store(true);
             return;
         }
+        taken += static_cast<std::size_t>(n);
         std::size_t room = stderr_limit_ > stderr_buf_.size() ? stderr_limit_ - stderr_buf_.size() : 0;
         stderr_buf_.append(buf, std::min(room, static_cast<std::size_t>(n)));
         if (static_cast<std::size_t>(n) > room && !stderr_truncated_) {
@@ -396,9 +413,10 @@ void HandlerProcess::drain_stderr()
     }
 }
 
-const std::string& HandlerProcess::stderr_text()
+std::string HandlerProcess::stderr_text()
 {
     drain_stderr();
+    std::lock_guard guard(stderr_lock_);
     return stderr_buf_;
 }
 

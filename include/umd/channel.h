@@ -25,6 +25,7 @@ public:
     /// Milliseconds left for poll(): 0 when expired.
     int poll_timeout_ms() const;
     bool expired() const { return Clock::now() >= at_; }
+    Clock::time_point at() const { return at_; }
     std::chrono::milliseconds budget() const { return budget_; }
 
 private:
@@ -46,6 +47,11 @@ public:
 /// Writes every byte of `parts` to `fd` before `deadline`. `peer` (or nullptr) is
 /// watched so a dead peer is reported as Errc::handler_crashed, not a hang.
 Status write_all(int fd, std::span<const iovec> parts, const Deadline& deadline, PeerMonitor* peer, const char* what);
+
+/// write_all() for a framed request, first trying one writev(). Returns false, having
+/// written nothing, if the reader had already closed the pipe (EPIPE at once): the
+/// handler ended before this request, which may then go to a fresh one.
+Result<bool> write_request(int fd, std::span<const iovec> parts, const Deadline& deadline, PeerMonitor* peer, const char* what);
 
 /// Reads exactly `size` bytes into `out`, reading until the pipe is empty before it
 /// polls. End of file before that is Errc::protocol ("short reply"), a deadline is

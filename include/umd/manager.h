@@ -238,7 +238,15 @@ private:
     Status ensure_started_locked();
     /// Sends one framed request and reads its reply's payload into `grow` (resized to
     /// the payload) or, when `grow` is null, into `into`, which bounds the payload.
-    Result<ReceivedReply> exchange_locked(std::uint8_t type, ByteView request, Bytes* grow, std::span<std::uint8_t> into);
+    /// A handler found to have ended while idle (its request pipe closed before a byte
+    /// of the request went in, after it had answered before) is replaced and the
+    /// request sent again, once, with `origin`'s rules; without `origin`, never.
+    Result<ReceivedReply> exchange_locked(std::uint8_t type, ByteView request, Bytes* grow, std::span<std::uint8_t> into,
+                                          std::optional<InputOrigin> origin);
+    /// One attempt of exchange_locked(); sets *ended_idle instead of failing when the
+    /// handler had ended while idle and `ended_idle` is not null.
+    Result<ReceivedReply> exchange_once_locked(std::uint8_t type, ByteView request, Bytes* grow, std::span<std::uint8_t> into,
+                                               bool* ended_idle);
     /// Ends a tainted handler before a trust anchor reaches it, starts one if none runs,
     /// and marks the handler tainted by an untrusted request.
     Status begin_request_locked(InputOrigin origin);
@@ -262,6 +270,10 @@ private:
     /// The running handler (process_) has been sent an untrusted request. Cleared
     /// whenever process_ is replaced: only a new process starts untainted.
     bool handler_tainted_ = false;
+    /// Replies the running handler has sent: one that ends having answered none is
+    /// broken, not idle (no request is sent again for it).
+    std::uint64_t handler_replies_ = 0;
+    std::string what_;   ///< "driver 'name'", the subject of every channel error
     DriverStatus stats_;
     std::vector<std::chrono::steady_clock::time_point> recent_failures_;
     unsigned consecutive_failures_ = 0;

@@ -16,9 +16,11 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +31,10 @@
 #include <umd/unique_fd.h>
 
 namespace umd {
+
+namespace detail {
+class HandlerWatch;
+}
 
 /// Work done in the child between clone and exec: the sandbox.
 ///
@@ -94,6 +100,11 @@ struct ExitInfo {
 
 /// One running handler: owns its pidfd and both ends of its pipes the Manager uses.
 /// Destroying it kills (SIGKILL) and reaps the process and closes every descriptor.
+///
+/// While it lives it is watched by the library's handler watch (src/handler_watch.h):
+/// its stderr is drained whenever it is readable, and the watch sees it end. The
+/// reply pipe is blocking: a framed request is armed with its deadline, and the watch
+/// ends a read that would outlive the deadline or the handler (docs/decisions/0024).
 class HandlerProcess final : public PeerMonitor {
 public:
     static Result<std::unique_ptr<HandlerProcess>> spawn(const Blob& blob, const SpawnOptions& options);
@@ -104,12 +115,12 @@ public:
 
     pid_t pid() const noexcept { return pid_; }
     int pidfd() const noexcept override { return pidfd_.get(); }
-    int stderr_fd() const noexcept override { return stderr_.get(); }
+    int stderr_fd() const noexcept override { return stderr_eof_.load() ? -1 : stderr_.get(); }
     /// Reads whatever the handler has written to stderr (non-blocking), keeping at most
     /// stderr_limit bytes: the first ones, with a note when more was discarded.
     void drain_stderr() override;
-    int request_fd() const noexcept { return request_.get(); }   ///< write end, handler's fd 0
-    int reply_fd() const noexcept { return reply_.get(); }       ///< read end, handler's fd 1
+    int request_fd() const noexcept { return request_.get(); }   ///< write end, handler's fd 0 (non-blocking)
+    int reply_fd() const noexcept { return reply_.get(); }       ///< read end, handler's fd 1 (blocking)
 
     /// The request pipe itself, for raw exchanges that close it when done.
     UniqueFd& request_pipe() noexcept { return request_; }
@@ -118,33 +129,70 @@ public:
 
     /// Non-blocking: the exit info if the process has ended (and reaps it).
     std::optional<ExitInfo> poll_exit();
+    /// Whether the handler watch has seen the process end: an atomic load, no system
+    /// call. It may lag the end by a moment; poll_exit() is the exact answer.
+    bool exit_seen() const noexcept { return exit_seen_.load(); }
     /// Sends SIGKILL now without waiting; the destructor or terminate() reaps.
     void kill() noexcept;
     /// Waits up to `timeout` for the process to end; SIGKILLs it if it has not.
     ExitInfo terminate(std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
 
     /// What the handler wrote to stderr so far (drains first).
-    const std::string& stderr_text();
+    std::string stderr_text();
+
+    /// A framed request to this handler is in flight until `deadline`: from now on the
+    /// handler watch kills the handler's process group when the deadline passes.
+    /// Two atomic stores, and a wake-up of the watch only if it sleeps past the deadline.
+    void arm(const Deadline& deadline) noexcept;
+    /// The request is over. Returns whether its deadline had passed (the handler was
+    /// killed for it), whatever the reader saw.
+    bool disarm() noexcept;
+    /// Reads the armed request's reply with blocking reads: at least `need` bytes, at
+    /// most `max`; `before` bytes of this reply were read by earlier calls. End of file
+    /// is Errc::protocol ("short reply") within a reply, Errc::handler_crashed before
+    /// any byte of it if the handler has ended; a passed deadline is Errc::timeout.
+    /// `budget` is the request's deadline, for the message.
+    Result<std::size_t> read_reply(std::uint8_t* out, std::size_t need, std::size_t max, std::size_t before,
+                                   std::chrono::milliseconds budget, const char* what);
 
 private:
+    friend class detail::HandlerWatch;
     struct Key {
         explicit Key() = default;
     };
     static Result<std::unique_ptr<HandlerProcess>> start(const Blob& blob, const SpawnOptions& options);
     /// Reaps the handler if it has ended (or waits for it), killing its process group first.
     std::optional<ExitInfo> reap(bool wait);
+    /// drain_stderr(), reading at most `bytes` (the watch's share of one wake-up).
+    void drain_stderr_at_most(std::size_t bytes);
+    /// The error a read of the armed request's reply ends with, if the watch ended it.
+    std::optional<Error> interrupted_read(std::size_t got, std::size_t need, std::chrono::milliseconds budget,
+                                          const char* what) const;
 
 public:
     explicit HandlerProcess(Key) {}
 
-private:
+    /// request_deadline_ns_ once the watch has killed the handler for that deadline.
+    static constexpr std::int64_t deadline_fired = -1;
 
+private:
     pid_t pid_ = -1;
     UniqueFd pidfd_, request_, reply_, stderr_;
     std::optional<ExitInfo> exit_;
+
+    std::mutex stderr_lock_;       ///< the Manager's thread and the watch both drain stderr
     std::string stderr_buf_;
     std::size_t stderr_limit_ = 0;
     bool stderr_truncated_ = false;
+    std::atomic<bool> stderr_eof_{false};
+
+    // Shared with the handler watch (atomics), or the watch's own (under its lock).
+    std::atomic<std::int64_t> request_deadline_ns_{0};   ///< steady clock; 0: no request armed
+    std::atomic<bool> exit_seen_{false};
+    std::atomic<bool> reader_woken_{false};              ///< the watch wrote a byte to wake the reader
+    bool watched_ = false;
+    std::uint64_t watch_generation_ = 0;
+    std::int64_t unblock_at_ns_ = 0;
 };
 
 }  // namespace umd

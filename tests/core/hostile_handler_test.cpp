@@ -1,6 +1,12 @@
 // tests/core/hostile_handler_test.cpp — every misbehaviour of a handler gives a
 // clear error, the next request gets a fresh handler, and nothing leaks.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -51,7 +57,11 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"huge-length", Errc::protocol, "over the limit"},
                       Case{"garbage", Errc::protocol, "bad magic"},
                       Case{"wrong-id", Errc::protocol, "reply is for request"},
-                      Case{"leave-children", Errc::handler_crashed, "exited"}),
+                      Case{"leave-children", Errc::handler_crashed, "exited"},
+                      // Only the watch's own wake-up says "outside its group": without it the
+                      // read would wait for the escaped child's end, 4 s later, and say "exited without replying".
+                      Case{"escape-children", Errc::handler_crashed, "outside its group"},
+                      Case{"escape-and-hang", Errc::timeout, "1500 ms"}),
     [](const auto& info) {
         std::string name = info.param.mode;
         for (char& ch : name)
@@ -73,6 +83,51 @@ TEST(HostileHandlerRecovery, TheNextRequestSucceedsWithAGoodHandler)
     auto reply = good.send_recv(1, as_bytes("hello"));
     ASSERT_TRUE(reply) << reply.error().message;
     EXPECT_EQ(as_chars(reply->payload), "hello");
+}
+
+/// Waits until `pid` has ended (a zombie, its descriptors closed), at most 5 s.
+bool wait_until_ended(pid_t pid)
+{
+    for (int i = 0; i < 5000; ++i) {
+        std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+        std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+        auto close = text.rfind(')');
+        if (text.empty() || (close != std::string::npos && close + 2 < text.size() && text[close + 2] == 'Z')) return true;
+        ::usleep(1000);
+    }
+    return false;
+}
+
+TEST(HostileHandlerRecovery, AHandlerThatEndedWhileIdleIsReplacedAndTheRequestGoesToTheNewOne)
+{
+    // Each handler answers once and exits. The Manager learns of it from the watch or,
+    // if the watch has not seen it yet, from the request's write (EPIPE before a byte
+    // went in): either way the request reaches a fresh handler and nothing failed.
+    auto driver = test::hostile_driver("exit-after-reply", std::chrono::milliseconds(5000));
+    ASSERT_TRUE(driver);
+    for (int i = 0; i < 6; ++i) {
+        // Every other request is a trust anchor, which a resent request must not skip a check for.
+        InputOrigin origin = i % 2 ? InputOrigin::trust_anchor : InputOrigin::untrusted;
+        auto reply = driver->send_recv(1, as_bytes("x"), origin);
+        ASSERT_TRUE(reply) << i << ": " << reply.error().message;
+        ASSERT_TRUE(wait_until_ended(driver->status().pid));
+    }
+    EXPECT_EQ(driver->status().failures, 0u) << driver->status().last_error;
+    EXPECT_EQ(driver->status().starts, 6u);
+}
+
+TEST(HostileHandlerRecovery, ARequestThatMeetsAClosedPipeIsReportedUnwritten)
+{
+    // The signal exchange_locked() resends on: nothing of the request went in.
+    int fds[2];
+    ASSERT_EQ(::pipe2(fds, O_CLOEXEC | O_NONBLOCK), 0);
+    UniqueFd reader(fds[0]), writer(fds[1]);
+    reader.reset();
+    std::uint8_t bytes[64] = {};
+    iovec part{bytes, sizeof bytes};
+    auto written = write_request(writer.get(), {&part, 1}, Deadline(std::chrono::milliseconds(1000)), nullptr, "test");
+    ASSERT_TRUE(written) << written.error().message;
+    EXPECT_FALSE(*written);
 }
 
 TEST(HostileHandlerInto, AReplyLongerThanTheCallersBufferIsRefusedBeforeAByteLandsInIt)

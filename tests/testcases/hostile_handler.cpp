@@ -4,6 +4,9 @@
 // Modes: exit-at-start, crash-mid-reply, never-answers, short-reply, huge-length,
 // garbage, wrong-id, flood-stderr (then answers correctly), leave-children (they
 // keep the pipes open and sleep; the handler exits without answering),
+// escape-children (a child leaves the process group, keeps the pipes open for 4 s;
+// the handler exits without answering), escape-and-hang (the same child, and the
+// handler never answers), exit-after-reply (answers its first request, then exits),
 // echo (well-behaved), slow-echo (answers "sleep" after 2 s), raw-echo (raw mode: copies stdin to stdout),
 // bad-input-text (answers bad_input with bytes no output may show as they are).
 #include <signal.h>
@@ -86,6 +89,12 @@ int main(int, char** argv)
             return umd::handler::Reply::bad_input("line 2: unknown header 'Hash: \xff\xfe' \x1b[2J\nforged line, J\xc3\xbcrgen");
         });
     }
+    if (mode == "exit-after-reply") {
+        // Answers one request, then ends while idle: the Manager finds out only when it writes the next.
+        umd::FrameHeader first = read_request();
+        reply_header(first, 0);
+        return 0;
+    }
     if (mode == "echo" || mode == "flood-stderr") {
         if (mode == "flood-stderr") {
             static char noise[1 << 16];
@@ -128,6 +137,22 @@ int main(int, char** argv)
             }
         }
         return 0;
+    }
+    if (mode == "escape-children" || mode == "escape-and-hang") {
+        // A process of its own session holds the reply pipe where killing the handler's
+        // group cannot reach it. It ends by itself, so no test leaves it behind for long.
+        int escaped[2];
+        if (::pipe(escaped) != 0) return 6;
+        if (::fork() == 0) {
+            ::setsid();
+            write_all(escaped[1], "e", 1);
+            ::sleep(4);
+            std::_Exit(0);
+        }
+        char done;
+        if (::read(escaped[0], &done, 1) != 1) return 6;   // out of the group before the handler ends
+        if (mode == "escape-children") return 0;
+        for (;;) ::pause();
     }
     return 5;
 }
