@@ -63,6 +63,16 @@ public:
             std::lock_guard guard(lock_);
             process.watch_generation_ = ++generation_;
             watched_.push_back(&process);
+            // The poll set's room is made here, by the adding thread, in spare vectors the
+            // watch swaps in: the watch thread never allocates, so it gets no malloc
+            // arena of its own (a one-shot command's resident set would carry its pages).
+            std::size_t need = 1 + 2 * watched_.size();
+            if (spare_fds_.capacity() < need) {
+                spare_fds_ = std::vector<pollfd>();
+                spare_fds_.reserve(2 * need);
+                spare_slots_ = std::vector<Slot>();
+                spare_slots_.reserve(2 * need);
+            }
         }
         wake();
     }
@@ -96,8 +106,8 @@ private:
 
     void loop()
     {
-        std::vector<pollfd> fds;
-        std::vector<Slot> slots;
+        std::vector<pollfd>& fds = fds_;
+        std::vector<Slot>& slots = slots_;
         for (;;) {
             std::int64_t due = build_poll_set(fds, slots);
             int timeout = -1;
@@ -130,10 +140,14 @@ private:
     /// (until end of file); returns when the watch must wake at the latest.
     std::int64_t build_poll_set(std::vector<pollfd>& fds, std::vector<Slot>& slots)
     {
+        std::lock_guard guard(lock_);
+        if (fds.capacity() < 1 + 2 * watched_.size()) {
+            std::swap(fds_, spare_fds_);   // add() made the spares large enough
+            std::swap(slots_, spare_slots_);
+        }
         fds.clear();
         slots.clear();
         fds.push_back({wake_.get(), POLLIN, 0});
-        std::lock_guard guard(lock_);
         for (HandlerProcess* p : watched_) {
             if (!p->exit_seen_.load()) {
                 fds.push_back({p->pidfd_.get(), POLLIN, 0});
@@ -221,6 +235,10 @@ private:
 
     std::mutex lock_;
     std::vector<HandlerProcess*> watched_;
+    // The poll set, rebuilt under lock_ and used by the watch thread alone, and the
+    // larger pair add() prepares for it.
+    std::vector<pollfd> fds_, spare_fds_;
+    std::vector<Slot> slots_, spare_slots_;
     std::uint64_t generation_ = 0;
     std::atomic<std::int64_t> planned_wake_{never};
     UniqueFd wake_;

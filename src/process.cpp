@@ -387,7 +387,12 @@ ExitInfo HandlerProcess::terminate(std::chrono::milliseconds timeout)
     return ExitInfo{ExitInfo::Kind::signaled, SIGKILL};
 }
 
-void HandlerProcess::drain_stderr() { drain_stderr_at_most(std::numeric_limits<std::size_t>::max()); }
+void HandlerProcess::drain_stderr()
+{
+    // Bounded, so a handler that writes as fast as this reads cannot keep the caller
+    // here: what is past the kept part is discarded anyway, and the caller polls again.
+    drain_stderr_at_most(std::max<std::size_t>(stderr_limit_, 1 << 20));
+}
 
 void HandlerProcess::drain_stderr_at_most(std::size_t bytes)
 {

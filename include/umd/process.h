@@ -117,7 +117,8 @@ public:
     int pidfd() const noexcept override { return pidfd_.get(); }
     int stderr_fd() const noexcept override { return stderr_eof_.load() ? -1 : stderr_.get(); }
     /// Reads whatever the handler has written to stderr (non-blocking), keeping at most
-    /// stderr_limit bytes: the first ones, with a note when more was discarded.
+    /// stderr_limit bytes: the first ones, with a note when more was discarded. Reads at
+    /// most max(stderr_limit, 1 MiB) per call, so a flooding handler cannot hold the caller.
     void drain_stderr() override;
     int request_fd() const noexcept { return request_.get(); }   ///< write end, handler's fd 0 (non-blocking)
     int reply_fd() const noexcept { return reply_.get(); }       ///< read end, handler's fd 1 (blocking)
