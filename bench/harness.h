@@ -53,6 +53,7 @@ struct Settings {
     std::string preload_path;       ///< bpfilter case: libumd-bpfilter-preload.so (default: in the build tree or installed)
     std::vector<std::size_t> sizes; ///< ipc case: only these message sizes (empty: all)
     std::vector<std::string> profiles; ///< ipc case: only these sandbox profiles (empty: none and strict)
+    int pipe_size = 0;                 ///< ipc case: pipe capacity both sides ask for (0: the Manager's default)
 };
 
 /// A timed operation; an error stops the case.

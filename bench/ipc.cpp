@@ -68,6 +68,7 @@ Result<std::vector<Row>> run_ipc(const Settings& settings)
     for (std::string profile : {"none", "strict"}) {
         if (!selected(settings.profiles, profile)) continue;
         auto options = UMD_TRY(driver_options(profile));
+        if (settings.pipe_size > 0) options.spawn.pipe_size = settings.pipe_size;
         int pipe_size = options.spawn.pipe_size;
         Driver driver(fmt::format("sample-{}", profile), std::move(options));
         UMD_TRY(driver.load(sample::loader_module().blob()));
@@ -114,6 +115,7 @@ Result<std::vector<Row>> run_ipc(const Settings& settings)
             row.extra["profile"] = profile;
             row.extra["measured_MiB_per_s"] = static_cast<double>(size) * 1e9 / pair.measured_ns / (1 << 20);
             row.extra["echo_check_ns"] = median(check_ns);
+            row.extra["pipe_capacity"] = raw.pipe_capacity();
             if (peak_reset && peak_kib > 0 && rss_before_kib > 0) {
                 // The process before this row's buffers (code, libraries, heap) is not the
                 // message's cost; the request, the reply buffer and all the Manager adds is.

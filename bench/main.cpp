@@ -35,6 +35,10 @@ int main(int argc, char** argv)
     app.add_option("--rules", settings.rules, "bpfilter: rules in the restored table (default 10000)")->check(CLI::PositiveNumber);
     app.add_option("--preload", settings.preload_path, "bpfilter: libumd-bpfilter-preload.so (default: beside umd-bench's build or install)");
     app.add_option("--size", settings.sizes, "ipc: this message size in bytes instead of the table's (repeatable; each gets the bar of the nearest table size below it)");
+    app.add_option("--pipe-size", settings.pipe_size,
+                   "ipc: the pipe capacity both the handler's and the raw echo's pipes ask for, in bytes (default: the Manager's, 2 MiB; "
+                   "without CAP_SYS_RESOURCE the kernel gives at most fs.pipe-max-size)")
+        ->check(CLI::Range(4096, 1 << 30));
     app.add_option("--profile", settings.profiles, "ipc: only this sandbox profile, none or strict (repeatable; default: both)")
         ->check(CLI::IsMember({"none", "strict"}));
     CLI11_PARSE(app, argc, argv);

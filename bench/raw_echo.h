@@ -1,6 +1,8 @@
 // bench/raw_echo.h — the IPC baseline: a forked child echoing N bytes over two plain pipes (trusted side).
 #pragma once
 
+#include <fcntl.h>
+
 #include <sys/types.h>
 
 #include <cstddef>
@@ -23,6 +25,8 @@ public:
 
     /// Writes data (size bytes) and reads size bytes back into `out`.
     Status round_trip(ByteView data, std::span<std::uint8_t> out);
+    /// The capacity the kernel gave the request pipe (the handler's pipes got the same ask).
+    int pipe_capacity() const noexcept { return ::fcntl(to_.get(), F_GETPIPE_SZ); }
 
 private:
     RawEcho(pid_t pid, UniqueFd to_child, UniqueFd from_child) : pid_(pid), to_(std::move(to_child)), from_(std::move(from_child)) {}
