@@ -183,6 +183,19 @@ TEST(HostileHandlerStderr, AFloodOfStderrNeitherBlocksNorGrowsWithoutBound)
     EXPECT_EQ(as_chars(reply->payload), "still there?");
 }
 
+TEST(HostileHandlerDeadline, ARequestLargerThanThePipeToAHandlerThatNeverReadsItTimesOut)
+{
+    // The write, not the read, is what waits here: the deadline bounds it all the same,
+    // and the handler the watch killed for it is reported as a timeout, not a crash.
+    auto driver = test::hostile_driver("never-reads", std::chrono::milliseconds(1000));
+    ASSERT_TRUE(driver);
+    Bytes large(8u << 20, 0x5a);
+    auto reply = driver->send_recv(1, large);
+    ASSERT_FALSE(reply);
+    EXPECT_EQ(reply.error().code, Errc::timeout) << reply.error().message;
+    EXPECT_EQ(driver->status().pid, -1);
+}
+
 TEST(CrashLoop, MarksTheDriverFailedUntilReset)
 {
     DriverOptions options;

@@ -1,14 +1,15 @@
 // tests/testcases/hostile_handler.cpp — a handler that misbehaves on purpose (UNTRUSTED).
 //
 // argv[0] picks the misbehaviour, so one binary serves every hostile-handler test.
-// Modes: exit-at-start, crash-mid-reply, never-answers, short-reply, huge-length,
-// garbage, wrong-id, flood-stderr (then answers correctly), leave-children (they
-// keep the pipes open and sleep; the handler exits without answering),
-// escape-children (a child leaves the process group, keeps the pipes open for 4 s;
-// the handler exits without answering), escape-and-hang (the same child, and the
-// handler never answers), exit-after-reply (answers its first request, then exits),
-// echo (well-behaved), slow-echo (answers "sleep" after 2 s), raw-echo (raw mode: copies stdin to stdout),
-// bad-input-text (answers bad_input with bytes no output may show as they are).
+// Modes: exit-at-start, crash-mid-reply, never-answers, never-reads (reads nothing,
+// ever), short-reply, huge-length, garbage, wrong-id, flood-stderr (then answers
+// correctly), leave-children (they keep the pipes open and sleep; the handler exits
+// without answering), escape-children (a child leaves the process group and keeps
+// the pipes open for 4 s; the handler exits without answering), escape-and-hang (the
+// same child, and the handler never answers), exit-after-reply (answers its first
+// request, then exits), echo (well-behaved), slow-echo (answers "sleep" after 2 s),
+// raw-echo (raw mode: copies stdin to stdout), bad-input-text (answers bad_input with
+// bytes no output may show as they are).
 #include <signal.h>
 #include <unistd.h>
 
@@ -102,6 +103,9 @@ int main(int, char** argv)
             for (int i = 0; i < 160; ++i) write_all(2, noise, sizeof noise);  // 10 MiB, far over any pipe
         }
         return umd::handler::serve([](std::uint8_t, umd::ByteView req) { return umd::handler::Reply::ok(umd::Bytes(req.begin(), req.end())); });
+    }
+    if (mode == "never-reads") {
+        for (;;) ::pause();
     }
     umd::FrameHeader req = read_request();
     if (mode == "crash-mid-reply") {
