@@ -1,7 +1,9 @@
 // src/channel.cpp — deadline-bounded pipe I/O with a handler (trusted side; umd_send_recv).
 //
-// The Manager's pipe ends are non-blocking. Every wait is a poll() on the data
-// pipe, the handler's pidfd and its stderr, bounded by the request's deadline.
+// Every wait here is a poll() on the data pipe, the handler's pidfd and its stderr,
+// bounded by the request's deadline. The request and stderr pipes are non-blocking;
+// the reply pipe is blocking, because a framed reply is read with one blocking read
+// that the handler watch bounds instead (src/reply_read.cpp, decision 0024).
 #include <umd/channel.h>
 
 #include <poll.h>
