@@ -89,13 +89,20 @@ Result<Ready> wait_ready(int fd, short events, const Deadline& deadline, PeerMon
 
 }  // namespace
 
-Status write_all(int fd, std::span<const iovec> parts, const Deadline& deadline, PeerMonitor* peer, const char* what)
+namespace {
+
+/// write_all() and write_request(): writes first and polls only when the pipe is full,
+/// so a request the pipe has room for takes one writev(), like a raw pipe's write.
+/// With `closed_at_once`, EPIPE before any byte went in sets it instead of failing.
+Status write_parts(int fd, std::span<const iovec> parts, const Deadline& deadline, PeerMonitor* peer, const char* what,
+                   bool* closed_at_once)
 {
     constexpr std::size_t max_iov = 16;
     iovec iov[max_iov];
     std::size_t count = std::min(parts.size(), max_iov);
     std::copy_n(parts.begin(), count, iov);
     iovec* cur = iov;
+    bool wrote_any = false;
     block_sigpipe_in_this_thread();
     // Skip empty parts up front so an all-empty write returns immediately.
     while (count > 0 && cur->iov_len == 0) { ++cur; --count; }
@@ -110,10 +117,15 @@ Status write_all(int fd, std::span<const iovec> parts, const Deadline& deadline,
             }
             if (errno == EPIPE) {
                 discard_pending_sigpipe();
+                if (closed_at_once && !wrote_any) {
+                    *closed_at_once = true;
+                    return {};
+                }
                 return fail(Errc::handler_crashed, "{}: the handler closed its request pipe", what);
             }
             return fail_errno(errno, "{}: write", what);
         }
+        wrote_any = wrote_any || n > 0;
         auto left = static_cast<std::size_t>(n);
         while (count > 0 && left >= cur->iov_len) { left -= cur->iov_len; ++cur; --count; }
         if (count > 0) {
@@ -124,32 +136,18 @@ Status write_all(int fd, std::span<const iovec> parts, const Deadline& deadline,
     return {};
 }
 
+}  // namespace
+
+Status write_all(int fd, std::span<const iovec> parts, const Deadline& deadline, PeerMonitor* peer, const char* what)
+{
+    return write_parts(fd, parts, deadline, peer, what, nullptr);
+}
+
 Result<bool> write_request(int fd, std::span<const iovec> parts, const Deadline& deadline, PeerMonitor* peer, const char* what)
 {
-    block_sigpipe_in_this_thread();
-    // A request the pipe has room for takes this one call, like a raw pipe's write.
-    ssize_t n;
-    do n = ::writev(fd, parts.data(), static_cast<int>(std::min<std::size_t>(parts.size(), 16))); while (n < 0 && errno == EINTR);
-    if (n < 0 && errno == EPIPE) {
-        discard_pending_sigpipe();
-        return false;
-    }
-    if (n < 0 && errno != EAGAIN) return fail_errno(errno, "{}: write", what);
-    // The rest, if the pipe was full: the waits of write_all() bound it.
-    std::size_t done = n > 0 ? static_cast<std::size_t>(n) : 0;
-    constexpr std::size_t max_iov = 16;
-    iovec rest[max_iov];
-    std::size_t count = 0;
-    for (const iovec& part : parts.first(std::min(parts.size(), max_iov))) {
-        if (done >= part.iov_len) {
-            done -= part.iov_len;
-            continue;
-        }
-        rest[count++] = {static_cast<char*>(part.iov_base) + done, part.iov_len - done};
-        done = 0;
-    }
-    if (count > 0) UMD_TRY(write_all(fd, std::span(rest, count), deadline, peer, what));
-    return true;
+    bool closed_at_once = false;
+    UMD_TRY(write_parts(fd, parts, deadline, peer, what, &closed_at_once));
+    return !closed_at_once;
 }
 
 Status read_exact(int fd, std::uint8_t* out, std::size_t size, const Deadline& deadline, PeerMonitor* peer, const char* what)

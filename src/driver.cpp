@@ -328,7 +328,7 @@ Result<ReceivedReply> Driver::exchange_once_locked(std::uint8_t type, ByteView r
     auto failed = [&](Error error) -> Result<ReceivedReply> {
         // Whatever the reader saw, a handler killed for the deadline failed by timing out.
         if (process_->disarm())
-            error = Error{Errc::timeout, fmt::format("{}: no reply within the {} ms request deadline", what, options_.deadline.count())};
+            error = HandlerProcess::deadline_error(what, options_.deadline);
         return std::unexpected(fail_locked(std::move(error)));
     };
 
@@ -381,7 +381,7 @@ Result<ReceivedReply> Driver::exchange_once_locked(std::uint8_t type, ByteView r
     }
     // A reply that completed only as the watch killed the handler is late all the same.
     if (process_->disarm())
-        return std::unexpected(fail_locked(Error{Errc::timeout, fmt::format("{}: no reply within the {} ms request deadline", what, options_.deadline.count())}));
+        return std::unexpected(fail_locked(HandlerProcess::deadline_error(what, options_.deadline)));
     ++stats_.requests;
     ++handler_replies_;
     consecutive_failures_ = 0;

@@ -106,10 +106,8 @@ private:
 
     void loop()
     {
-        std::vector<pollfd>& fds = fds_;
-        std::vector<Slot>& slots = slots_;
         for (;;) {
-            std::int64_t due = build_poll_set(fds, slots);
+            std::int64_t due = build_poll_set();
             int timeout = -1;
             if (!wake_) timeout = 10;
             if (due != never) {
@@ -117,16 +115,16 @@ private:
                 timeout = left <= 0 ? 0 : static_cast<int>(std::min<std::int64_t>((left + 999'999) / 1'000'000, 1 << 30));
                 if (!wake_) timeout = std::min(timeout, 10);
             }
-            int ready = ::poll(fds.data(), fds.size(), timeout);
+            int ready = ::poll(fds_.data(), fds_.size(), timeout);
             if (ready < 0 && errno != EINTR) ::usleep(1000);   // cannot happen with valid arguments; never spin
-            if (wake_ && fds[0].revents) {
+            if (wake_ && fds_[0].revents) {
                 std::uint64_t count;
                 (void)!::read(wake_.get(), &count, sizeof count);
             }
             std::lock_guard guard(lock_);
             if (ready > 0) {
-                for (std::size_t i = 1; i < fds.size(); ++i)
-                    if (fds[i].revents) handle_event_locked(slots[i - 1]);
+                for (std::size_t i = 1; i < fds_.size(); ++i)
+                    if (fds_[i].revents) handle_event_locked(slots_[i - 1]);
             }
             std::int64_t now = now_ns();
             for (HandlerProcess* p : watched_) {
@@ -138,24 +136,24 @@ private:
 
     /// The poll set of every watched handler's pidfd (until it has ended) and stderr
     /// (until end of file); returns when the watch must wake at the latest.
-    std::int64_t build_poll_set(std::vector<pollfd>& fds, std::vector<Slot>& slots)
+    std::int64_t build_poll_set()
     {
         std::lock_guard guard(lock_);
-        if (fds.capacity() < 1 + 2 * watched_.size()) {
+        if (fds_.capacity() < 1 + 2 * watched_.size()) {
             std::swap(fds_, spare_fds_);   // add() made the spares large enough
             std::swap(slots_, spare_slots_);
         }
-        fds.clear();
-        slots.clear();
-        fds.push_back({wake_.get(), POLLIN, 0});
+        fds_.clear();
+        slots_.clear();
+        fds_.push_back({wake_.get(), POLLIN, 0});
         for (HandlerProcess* p : watched_) {
             if (!p->exit_seen_.load()) {
-                fds.push_back({p->pidfd_.get(), POLLIN, 0});
-                slots.push_back({p, p->watch_generation_, true});
+                fds_.push_back({p->pidfd_.get(), POLLIN, 0});
+                slots_.push_back({p, p->watch_generation_, true});
             }
             if (p->stderr_ && !p->stderr_eof_.load()) {
-                fds.push_back({p->stderr_.get(), POLLIN, 0});
-                slots.push_back({p, p->watch_generation_, false});
+                fds_.push_back({p->stderr_.get(), POLLIN, 0});
+                slots_.push_back({p, p->watch_generation_, false});
             }
         }
         // Published, then checked again: a request armed in between either sees this

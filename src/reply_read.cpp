@@ -17,6 +17,11 @@
 
 namespace umd {
 
+Error HandlerProcess::deadline_error(const char* what, std::chrono::milliseconds budget)
+{
+    return Error{Errc::timeout, fmt::format("{}: no reply within the {} ms request deadline", what, budget.count())};
+}
+
 void HandlerProcess::arm(const Deadline& deadline) noexcept
 {
     std::int64_t at = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.at().time_since_epoch()).count();
@@ -34,8 +39,7 @@ std::optional<Error> HandlerProcess::interrupted_read(std::size_t got, std::size
     // Only once the watch has woken the reader are the pipe's bytes suspect: before
     // that, whatever arrives was written by the handler's own group.
     if (!reader_woken_.load()) return std::nullopt;
-    if (request_deadline_ns_.load() == deadline_fired)
-        return Error{Errc::timeout, fmt::format("{}: no reply within the {} ms request deadline", what, budget.count())};
+    if (request_deadline_ns_.load() == deadline_fired) return deadline_error(what, budget);
     return Error{Errc::handler_crashed,
                  fmt::format("{}: the handler exited after {} of {} bytes, and a process outside its group still held its "
                              "reply pipe", what, got, need)};
@@ -54,8 +58,7 @@ Result<std::size_t> HandlerProcess::read_reply(std::uint8_t* out, std::size_t ne
         }
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return fail_errno(errno, "{}: read", what);
-        if (request_deadline_ns_.load() == deadline_fired)
-            return fail(Errc::timeout, "{}: no reply within the {} ms request deadline", what, budget.count());
+        if (request_deadline_ns_.load() == deadline_fired) return std::unexpected(deadline_error(what, budget));
         if (before + got > 0)
             return fail(Errc::protocol, "{}: short reply ({} of {} bytes before end of file)", what, before + got, before + need);
         // Nothing of a reply: a handler that ended has crashed; one that only closed its

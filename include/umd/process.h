@@ -155,6 +155,8 @@ public:
     /// `budget` is the request's deadline, for the message.
     Result<std::size_t> read_reply(std::uint8_t* out, std::size_t need, std::size_t max, std::size_t before,
                                    std::chrono::milliseconds budget, const char* what);
+    /// The error of a request whose deadline (`budget`) passed before its reply.
+    static Error deadline_error(const char* what, std::chrono::milliseconds budget);
 
 private:
     friend class detail::HandlerWatch;
@@ -173,10 +175,10 @@ private:
 public:
     explicit HandlerProcess(Key) {}
 
+private:
     /// request_deadline_ns_ once the watch has killed the handler for that deadline.
     static constexpr std::int64_t deadline_fired = -1;
 
-private:
     pid_t pid_ = -1;
     UniqueFd pidfd_, request_, reply_, stderr_;
     std::optional<ExitInfo> exit_;
